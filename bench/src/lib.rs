@@ -1,0 +1,1 @@
+//! Benchmarks of the snapshot-export pipeline (being built).

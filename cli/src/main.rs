@@ -1,0 +1,3 @@
+//! placeholder
+use aws_sdk_sfn as _;
+fn main() {}
