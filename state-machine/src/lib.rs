@@ -1,5 +1,20 @@
 //! Typed Amazon States Language (ASL) and the snapshot-export pipeline built with it.
 //!
-//! `contract` holds the task payloads shared with the Lambda handlers.
+//! - `asl`: the ASL model (one struct per state type), its JSON form and its validation.
+//! - `pipeline`: the one function that builds the export graph from a [`PipelineConfig`].
+//! - `config`: that configuration, read from TOML.
+//! - `mermaid`: a flowchart of any machine, for the docs and the CLI.
+//! - `contract`: the task payloads shared with the Lambda handlers.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod asl;
+pub mod config;
 pub mod contract;
+pub mod error;
+pub mod mermaid;
+pub mod pipeline;
+
+pub use asl::StateMachine;
+pub use config::PipelineConfig;
+pub use error::AslError;
+pub use pipeline::pipeline;

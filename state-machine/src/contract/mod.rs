@@ -430,6 +430,16 @@ pub enum Outcome {
     Failed,
 }
 
+impl Outcome {
+    /// The exact string the graph's Notify states pass as `outcome`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Succeeded => "SUCCEEDED",
+            Self::Failed => "FAILED",
+        }
+    }
+}
+
 /// Notify's input (Parameters `{"outcome": "...", "execution_id.$": "$$.Execution.Id",
 /// "execution_started_at.$": "$$.Execution.StartTime", "state.$": "$"}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

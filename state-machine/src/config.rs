@@ -1,0 +1,344 @@
+//! `PipelineConfig`: the knobs of the export graph, read from TOML.
+//!
+//! Keys and defaults are the ones documented in `docs/state-machine.md`. Unknown keys are
+//! rejected (a typo must not silently fall back to a default) and every value is checked,
+//! the error naming the dotted key.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::contract::{CrawlPolicy, PollPolicy};
+use crate::error::AslError;
+
+/// Longest Standard workflow execution: one year.
+const MAX_EXECUTION_HOURS: u32 = 365 * 24;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// Export polling and capacity retries.
+    pub export: ExportConfig,
+    /// The ACL rewrite step.
+    pub acl: AclConfig,
+    /// The Glue crawler step.
+    pub crawler: CrawlerConfig,
+    /// The Notify states.
+    pub notifications: NotificationsConfig,
+    /// The execution as a whole.
+    pub execution: ExecutionConfig,
+}
+
+/// `[export]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExportConfig {
+    /// Shortest wait between two CheckExport calls, seconds.
+    pub min_poll_seconds: u32,
+    /// Longest wait between two CheckExport calls, seconds.
+    pub max_poll_seconds: u32,
+    /// CheckExport fails with ExportWaitTimedOut after this long, hours.
+    pub max_wait_hours: u32,
+    /// First retry of ExportQuotaReached / SnapshotNotAvailable, seconds.
+    pub capacity_retry_interval_seconds: u32,
+    /// Retries of ExportQuotaReached / SnapshotNotAvailable.
+    pub capacity_retry_max_attempts: u32,
+}
+
+impl Default for ExportConfig {
+    fn default() -> Self {
+        Self {
+            min_poll_seconds: 30,
+            max_poll_seconds: 1800,
+            max_wait_hours: 24,
+            capacity_retry_interval_seconds: 60,
+            capacity_retry_max_attempts: 40,
+        }
+    }
+}
+
+/// `[acl]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AclConfig {
+    /// False: no RewriteAcl / AclDone (BucketOwnerEnforced-only set-ups).
+    pub enabled: bool,
+}
+
+impl Default for AclConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+/// `[crawler]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CrawlerConfig {
+    /// False: succeed once the crawl has started.
+    pub wait_for_completion: bool,
+    /// WaitForCrawler, seconds.
+    pub poll_seconds: u32,
+    /// WaitForRunningCrawl, seconds.
+    pub busy_retry_seconds: u32,
+    /// CheckCrawler fails with CrawlWaitTimedOut after this long, minutes.
+    pub max_wait_minutes: u32,
+}
+
+impl Default for CrawlerConfig {
+    fn default() -> Self {
+        Self {
+            wait_for_completion: true,
+            poll_seconds: 60,
+            busy_retry_seconds: 120,
+            max_wait_minutes: 120,
+        }
+    }
+}
+
+/// `[notifications]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationsConfig {
+    /// False: no Notify states.
+    pub enabled: bool,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+/// `[execution]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExecutionConfig {
+    /// The machine's TimeoutSeconds, in hours.
+    pub timeout_hours: u32,
+}
+
+impl Default for ExecutionConfig {
+    fn default() -> Self {
+        Self { timeout_hours: 48 }
+    }
+}
+
+impl PipelineConfig {
+    /// Parses and checks a TOML document.
+    pub fn from_toml_str(toml: &str) -> Result<Self, AslError> {
+        let config: Self = toml::from_str(toml)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads, parses and checks a TOML file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, AslError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| AslError::ConfigRead {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml_str(&text)
+    }
+
+    /// Checks every value; the error names the first bad key.
+    pub fn validate(&self) -> Result<(), AslError> {
+        let e = &self.export;
+        at_least("export.min_poll_seconds", e.min_poll_seconds, 1)?;
+        at_least(
+            "export.max_poll_seconds",
+            e.max_poll_seconds,
+            e.min_poll_seconds,
+        )
+        .map_err(|err| with_reason(err, "must be at least export.min_poll_seconds"))?;
+        at_least("export.max_wait_hours", e.max_wait_hours, 1)?;
+        at_least(
+            "export.capacity_retry_interval_seconds",
+            e.capacity_retry_interval_seconds,
+            1,
+        )?;
+        at_most(
+            "export.capacity_retry_interval_seconds",
+            e.capacity_retry_interval_seconds,
+            86_400,
+        )?;
+        at_least(
+            "export.capacity_retry_max_attempts",
+            e.capacity_retry_max_attempts,
+            1,
+        )?;
+        at_most(
+            "export.capacity_retry_max_attempts",
+            e.capacity_retry_max_attempts,
+            1000,
+        )?;
+        let c = &self.crawler;
+        at_least("crawler.poll_seconds", c.poll_seconds, 1)?;
+        at_least("crawler.busy_retry_seconds", c.busy_retry_seconds, 1)?;
+        at_least("crawler.max_wait_minutes", c.max_wait_minutes, 1)?;
+        let hours = self.execution.timeout_hours;
+        at_least("execution.timeout_hours", hours, 1)?;
+        at_most("execution.timeout_hours", hours, MAX_EXECUTION_HOURS)?;
+        // The execution must outlive the export wait, or the machine's own timeout would
+        // cut the pipeline short without the named ExportWaitTimedOut error.
+        if u64::from(hours) * 60 <= u64::from(e.max_wait_hours) * 60 + u64::from(c.max_wait_minutes)
+        {
+            return Err(AslError::ConfigValue {
+                key: "execution.timeout_hours",
+                value: hours.to_string(),
+                reason: "must be longer than export.max_wait_hours plus crawler.max_wait_minutes"
+                    .to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The literal `policy` handed to StartExport and CheckExport.
+    pub fn poll_policy(&self) -> PollPolicy {
+        PollPolicy {
+            min_poll_seconds: self.export.min_poll_seconds,
+            max_poll_seconds: self.export.max_poll_seconds,
+            max_wait_seconds: u64::from(self.export.max_wait_hours) * 3600,
+        }
+    }
+
+    /// The literal `policy` handed to CheckCrawler.
+    pub fn crawl_policy(&self) -> CrawlPolicy {
+        CrawlPolicy {
+            max_wait_seconds: u64::from(self.crawler.max_wait_minutes) * 60,
+        }
+    }
+
+    /// The machine's TimeoutSeconds.
+    pub fn execution_timeout_seconds(&self) -> u64 {
+        u64::from(self.execution.timeout_hours) * 3600
+    }
+}
+
+fn at_least(key: &'static str, value: u32, min: u32) -> Result<(), AslError> {
+    if value < min {
+        return Err(AslError::ConfigValue {
+            key,
+            value: value.to_string(),
+            reason: format!("must be at least {min}"),
+        });
+    }
+    Ok(())
+}
+
+fn at_most(key: &'static str, value: u32, max: u32) -> Result<(), AslError> {
+    if value > max {
+        return Err(AslError::ConfigValue {
+            key,
+            value: value.to_string(),
+            reason: format!("must be at most {max}"),
+        });
+    }
+    Ok(())
+}
+
+fn with_reason(err: AslError, reason: &str) -> AslError {
+    match err {
+        AslError::ConfigValue { key, value, .. } => AslError::ConfigValue {
+            key,
+            value,
+            reason: reason.to_owned(),
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_toml_is_the_default() {
+        let config = PipelineConfig::from_toml_str("").unwrap();
+        assert_eq!(config, PipelineConfig::default());
+        assert_eq!(config.export.max_poll_seconds, 1800);
+        assert_eq!(config.poll_policy().max_wait_seconds, 24 * 3600);
+        assert_eq!(config.crawl_policy().max_wait_seconds, 7200);
+        assert_eq!(config.execution_timeout_seconds(), 172_800);
+    }
+
+    #[test]
+    fn documented_example_parses() {
+        let doc = include_str!("../../docs/state-machine.md");
+        let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+        let end = start + doc[start..].find("```").unwrap();
+        let config = PipelineConfig::from_toml_str(&doc[start..end]).unwrap();
+        assert_eq!(config, PipelineConfig::default());
+    }
+
+    #[test]
+    fn partial_sections_keep_other_defaults() {
+        let config = PipelineConfig::from_toml_str("[acl]\nenabled = false\n").unwrap();
+        assert!(!config.acl.enabled);
+        assert_eq!(config.export, ExportConfig::default());
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        for (toml, key) in [
+            ("[export]\nmin_poll_secs = 3\n", "min_poll_secs"),
+            ("[exports]\n", "exports"),
+        ] {
+            let err = PipelineConfig::from_toml_str(toml).unwrap_err().to_string();
+            assert!(err.contains(key), "{err}");
+        }
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        for (toml, key) in [
+            (
+                "[export]\nmin_poll_seconds = 0\n",
+                "export.min_poll_seconds",
+            ),
+            (
+                "[export]\nmin_poll_seconds = 100\nmax_poll_seconds = 50\n",
+                "export.max_poll_seconds",
+            ),
+            ("[export]\nmax_wait_hours = 0\n", "export.max_wait_hours"),
+            (
+                "[export]\ncapacity_retry_interval_seconds = 0\n",
+                "export.capacity_retry_interval_seconds",
+            ),
+            (
+                "[export]\ncapacity_retry_max_attempts = 0\n",
+                "export.capacity_retry_max_attempts",
+            ),
+            ("[crawler]\npoll_seconds = 0\n", "crawler.poll_seconds"),
+            (
+                "[crawler]\nbusy_retry_seconds = 0\n",
+                "crawler.busy_retry_seconds",
+            ),
+            (
+                "[crawler]\nmax_wait_minutes = 0\n",
+                "crawler.max_wait_minutes",
+            ),
+            (
+                "[execution]\ntimeout_hours = 0\n",
+                "execution.timeout_hours",
+            ),
+            (
+                "[execution]\ntimeout_hours = 9000\n",
+                "execution.timeout_hours",
+            ),
+            (
+                "[execution]\ntimeout_hours = 24\n",
+                "execution.timeout_hours",
+            ),
+        ] {
+            let err = PipelineConfig::from_toml_str(toml).unwrap_err().to_string();
+            assert!(err.contains(&format!("`{key}`")), "{toml}: {err}");
+        }
+        let err = PipelineConfig::from_toml_str("[export]\nmin_poll_seconds = -1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("min_poll_seconds"), "{err}");
+    }
+}

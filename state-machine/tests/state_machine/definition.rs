@@ -1,0 +1,155 @@
+//! The committed `definition.asl.json`, the snapshots of every variant, and the docs stay
+//! in step with the generator.
+
+use state_machine::{PipelineConfig, StateMachine, pipeline};
+
+use crate::{crate_dir, machine, variants};
+
+const REGENERATE: &str =
+    "cargo run -p state-machine --bin render -- --out state-machine/definition.asl.json";
+
+#[test]
+fn committed_definition_is_the_generated_one() {
+    let generated = machine(&PipelineConfig::default()).to_json().unwrap();
+    let path = crate_dir().join("definition.asl.json");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} differs from what pipeline.rs generates; regenerate it with:\n    {REGENERATE}",
+        path.display()
+    );
+}
+
+#[test]
+fn committed_definition_parses_back_and_validates() {
+    let text = std::fs::read_to_string(crate_dir().join("definition.asl.json")).unwrap();
+    let parsed = StateMachine::from_json(&text).unwrap();
+    assert_eq!(parsed, machine(&PipelineConfig::default()));
+}
+
+#[test]
+fn json_is_pretty_with_a_trailing_newline() {
+    let json = machine(&PipelineConfig::default()).to_json().unwrap();
+    assert!(json.starts_with("{\n  \"Comment\""));
+    assert!(json.ends_with("}\n") && !json.ends_with("\n\n"));
+}
+
+#[test]
+fn every_variant_round_trips() {
+    for (name, config) in variants() {
+        let m = machine(&config);
+        let reparsed = StateMachine::from_json(&m.to_json().unwrap()).unwrap();
+        assert_eq!(reparsed, m, "{name}");
+    }
+}
+
+#[test]
+fn snapshots_of_every_variant() {
+    let vs = variants();
+    let names: Vec<&str> = vs.iter().map(|(n, _)| n.as_str()).collect();
+    for required in [
+        "default",
+        "acl-off",
+        "crawler-no-wait",
+        "notifications-off",
+        "all-off",
+    ] {
+        assert!(
+            names.contains(&required),
+            "configs/{required}.toml is missing"
+        );
+    }
+    for (name, config) in vs {
+        // Kept in state-machine/tests/snapshots/, beside (not inside) this test's folder.
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_json_snapshot!(name, machine(&config));
+        });
+    }
+}
+
+#[test]
+fn variants_leave_out_exactly_their_states() {
+    let names = |config: &PipelineConfig| -> Vec<String> {
+        machine(config)
+            .states()
+            .map(|(n, _)| n.to_string())
+            .collect()
+    };
+    let all = names(&PipelineConfig::default());
+    for (name, config) in variants() {
+        let mut expected = all.clone();
+        if !config.acl.enabled {
+            expected.retain(|s| s != "RewriteAcl" && s != "AclDone");
+        }
+        if !config.crawler.wait_for_completion {
+            let gone = [
+                "WaitForCrawler",
+                "CheckCrawler",
+                "CrawlStatus",
+                "CrawlFailed",
+                "CrawlCancelled",
+            ];
+            expected.retain(|s| !gone.contains(&s.as_str()));
+        }
+        if !config.notifications.enabled {
+            expected.retain(|s| s != "NotifySuccess" && s != "NotifyFailure");
+        }
+        assert_eq!(names(&config), expected, "{name}");
+    }
+}
+
+/// The text of the first fenced block of `lang` after `marker` in the graph spec.
+fn docs_block(lang: &str) -> String {
+    let doc = std::fs::read_to_string(crate_dir().join("../docs/state-machine.md")).unwrap();
+    let fence = format!("```{lang}\n");
+    let start = doc
+        .find(&fence)
+        .unwrap_or_else(|| panic!("no ```{lang} block"))
+        + fence.len();
+    let end = start + doc[start..].find("```").unwrap();
+    doc[start..end].to_owned()
+}
+
+#[test]
+fn docs_diagram_is_the_rendered_one() {
+    let rendered = machine(&PipelineConfig::default()).to_mermaid();
+    assert!(
+        docs_block("mermaid") == rendered,
+        "docs/state-machine.md's mermaid block is stale; paste the output of\n    \
+         cargo run -p state-machine --bin render -- --format mermaid"
+    );
+}
+
+#[test]
+fn docs_state_table_names_every_state() {
+    let doc = std::fs::read_to_string(crate_dir().join("../docs/state-machine.md")).unwrap();
+    let table: Vec<&str> = doc
+        .lines()
+        .skip_while(|l| !l.starts_with("## States"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+        .filter(|l| l.starts_with("| `"))
+        .flat_map(|l| l.split('|').nth(1).unwrap_or("").split('/'))
+        .map(|cell| cell.trim().trim_matches('`'))
+        .collect();
+    let machine = pipeline(&PipelineConfig::default()).unwrap();
+    let states: Vec<&str> = machine.states().map(|(n, _)| n.as_str()).collect();
+    let mut sorted_table = table.clone();
+    sorted_table.sort_unstable();
+    let mut sorted_states = states.clone();
+    sorted_states.sort_unstable();
+    assert_eq!(sorted_table, sorted_states);
+}
+
+#[test]
+fn mermaid_has_every_state_and_edge() {
+    let m = machine(&PipelineConfig::default());
+    let text = m.to_mermaid();
+    assert!(text.starts_with("flowchart TD\n"));
+    for (name, _) in m.states() {
+        assert!(text.contains(&format!("    {name}")), "{name}");
+    }
+    assert!(text.contains("ExportStatus -->|\"$.export.status = COMPLETE\"| RewriteAcl"));
+    assert!(text.contains("AclDone -.->|default| RewriteAcl"));
+    assert!(text.contains("StartExport -.->|\"catch States.ALL\"| NotifyFailure"));
+}
