@@ -1,1 +1,13 @@
-//! Benchmarks of the snapshot-export pipeline (being built).
+//! Benchmarks of the snapshot-export pipeline: shared pieces of the benchmark binaries.
+//!
+//! * `poll-sim` (src/bin/poll-sim.rs): the polling-policy simulator over [`export_model`].
+//! * `acl-bench`: ACL rewrite throughput against [`s3_stub`], a local S3 stand-in.
+//! * `startup-bench`: Lambda cold start under [`runtime_api`], a local Runtime API.
+//!
+//! Benchmarks print figures; they assert nothing (docs/performance.md records them).
+
+pub mod export_model;
+pub mod memory;
+pub mod rng;
+pub mod s3_stub;
+pub mod stats;

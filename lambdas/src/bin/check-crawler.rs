@@ -1,1 +1,8 @@
-fn main() {}
+//! The `check-crawler` Lambda function: see `lambdas::handlers::crawler` and docs/lambdas.md.
+
+use lambdas::handlers::crawler::CheckCrawlerTask;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambdas::runtime::run::<CheckCrawlerTask>().await
+}

@@ -1,1 +1,8 @@
-fn main() {}
+//! The `normalize` Lambda function: see `lambdas::handlers::normalize` and docs/lambdas.md.
+
+use lambdas::handlers::normalize::NormalizeTask;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambdas::runtime::run::<NormalizeTask>().await
+}

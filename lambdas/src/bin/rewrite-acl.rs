@@ -1,1 +1,8 @@
-fn main() {}
+//! The `rewrite-acl` Lambda function: see `lambdas::handlers::rewrite_acl` and docs/lambdas.md.
+
+use lambdas::handlers::rewrite_acl::RewriteAclTask;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambdas::runtime::run::<RewriteAclTask>().await
+}

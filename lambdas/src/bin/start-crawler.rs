@@ -1,1 +1,8 @@
-fn main() {}
+//! The `start-crawler` Lambda function: see `lambdas::handlers::crawler` and docs/lambdas.md.
+
+use lambdas::handlers::crawler::StartCrawlerTask;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambdas::runtime::run::<StartCrawlerTask>().await
+}

@@ -1,0 +1,266 @@
+//! A model of how RDS snapshot exports look through DescribeExportTasks, and a simulator
+//! that runs a polling policy against it.
+//!
+//! The mix (seeded, see [`generate_mix`]) is an assumption, documented in
+//! docs/performance.md:
+//!
+//! * STARTING lasts U(5, 40) min (restore and scale-up, no progress);
+//! * extraction lasts log-uniform(2 min, 12 h), every decade equally likely;
+//! * progress is linear (50 %), linear with 1-2 stalls of 5-25 % of the extraction each
+//!   (25 %), or bursty: 3-12 tables, each finishing in a short burst of progress (25 %);
+//! * PercentProgress is reported as an integer (floor); after 100 % the export stays
+//!   IN_PROGRESS for U(0, 2) min (metadata files) before COMPLETE;
+//! * 5 % of exports FAIL at a time uniform over their whole life.
+
+use crate::rng::Rng;
+use state_machine::contract::{ExportStatus, MAX_PROGRESS_SAMPLES, ProgressSample};
+
+/// The progress shape of an extraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Constant rate.
+    Linear,
+    /// Constant rate with plateaus.
+    Stalling,
+    /// Flat between table-sized bursts.
+    Bursty,
+}
+
+/// One simulated export, times in seconds from StartExport.
+#[derive(Debug, Clone)]
+pub struct Export {
+    /// End of STARTING.
+    pub starting: f64,
+    /// Length of the extraction (0 to 100 %).
+    pub extraction: f64,
+    /// Time spent at 100 % before COMPLETE.
+    pub tail: f64,
+    /// Progress shape.
+    pub shape: Shape,
+    /// Knots `(time fraction, progress fraction)` of a monotone piecewise-linear curve
+    /// from (0, 0) to (1, 1).
+    pub knots: Vec<(f64, f64)>,
+    /// When the export fails, if it does before completing.
+    pub fails_at: Option<f64>,
+}
+
+impl Export {
+    /// When the export becomes terminal, and whether it fails.
+    pub fn terminal(&self) -> (f64, ExportStatus) {
+        let complete = self.starting + self.extraction + self.tail;
+        match self.fails_at {
+            Some(at) if at < complete => (at, ExportStatus::Failed),
+            _ => (complete, ExportStatus::Complete),
+        }
+    }
+
+    /// What DescribeExportTasks shows at `t`: status and PercentProgress.
+    pub fn observe(&self, t: f64) -> (ExportStatus, u8) {
+        let (end, terminal) = self.terminal();
+        if t >= end {
+            let percent = if terminal == ExportStatus::Complete {
+                100
+            } else {
+                self.percent(t)
+            };
+            return (terminal, percent);
+        }
+        if t < self.starting {
+            return (ExportStatus::Starting, 0);
+        }
+        (ExportStatus::InProgress, self.percent(t))
+    }
+
+    fn percent(&self, t: f64) -> u8 {
+        let x = ((t - self.starting) / self.extraction).clamp(0.0, 1.0);
+        if x >= 1.0 {
+            // Exactly 100 at the end, whatever the interpolation's rounding.
+            return 100;
+        }
+        let progress = self
+            .knots
+            .windows(2)
+            .find(|w| x <= w[1].0)
+            .map_or(1.0, |w| {
+                let (t0, p0) = w[0];
+                let (t1, p1) = w[1];
+                if t1 <= t0 {
+                    p1
+                } else {
+                    p0 + (p1 - p0) * (x - t0) / (t1 - t0)
+                }
+            });
+        (progress * 100.0).floor().clamp(0.0, 100.0) as u8
+    }
+}
+
+/// Knots of a curve with `plateaus` stalls, each lasting a fraction of the extraction.
+fn stalling_knots(rng: &mut Rng) -> Vec<(f64, f64)> {
+    let count = rng.range(1, 2) as usize;
+    let mut stalls: Vec<(f64, f64)> = (0..count)
+        .map(|_| (rng.uniform(0.05, 0.95), rng.uniform(0.05, 0.25)))
+        .collect();
+    stalls.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let moving = 1.0 - stalls.iter().map(|s| s.1).sum::<f64>();
+    let mut knots = vec![(0.0, 0.0)];
+    let mut time = 0.0;
+    let mut level = 0.0;
+    for (at, length) in stalls {
+        time += (at - level) * moving;
+        knots.push((time, at));
+        time += length;
+        knots.push((time, at));
+        level = at;
+    }
+    knots.push((1.0, 1.0));
+    knots
+}
+
+/// Knots of a curve made of `tables` bursts at random times with random sizes.
+fn bursty_knots(rng: &mut Rng) -> Vec<(f64, f64)> {
+    let tables = rng.range(3, 12) as usize;
+    let mut ends: Vec<f64> = (0..tables - 1).map(|_| rng.unit()).collect();
+    ends.push(1.0);
+    ends.sort_by(f64::total_cmp);
+    let weights: Vec<f64> = (0..tables).map(|_| rng.uniform(0.2, 1.0)).collect();
+    let total: f64 = weights.iter().sum();
+    let mut knots = vec![(0.0, 0.0)];
+    let mut level = 0.0;
+    for (end, weight) in ends.into_iter().zip(weights) {
+        // Each table's percent shows up in a burst taking 2 % of the extraction.
+        let start = (end - 0.02).max(knots.last().map_or(0.0, |k| k.0));
+        knots.push((start, level));
+        level += weight / total;
+        knots.push((end, level.min(1.0)));
+    }
+    if let Some(last) = knots.last_mut() {
+        *last = (1.0, 1.0);
+    }
+    knots
+}
+
+/// One export drawn from the documented mix.
+pub fn draw_export(rng: &mut Rng) -> Export {
+    let starting = rng.uniform(5.0, 40.0) * 60.0;
+    let extraction = rng.log_uniform(2.0 * 60.0, 12.0 * 3_600.0);
+    draw_with(rng, starting, extraction)
+}
+
+/// An export with the given STARTING and extraction lengths and a random shape,
+/// tail and failure.
+pub fn draw_with(rng: &mut Rng, starting: f64, extraction: f64) -> Export {
+    let tail = rng.uniform(0.0, 120.0);
+    let roll = rng.unit();
+    let (shape, knots) = if roll < 0.5 {
+        (Shape::Linear, vec![(0.0, 0.0), (1.0, 1.0)])
+    } else if roll < 0.75 {
+        (Shape::Stalling, stalling_knots(rng))
+    } else {
+        (Shape::Bursty, bursty_knots(rng))
+    };
+    let fails = rng.chance(0.05);
+    let fail_time = rng.uniform(0.0, starting + extraction + tail);
+    Export {
+        starting,
+        extraction,
+        tail,
+        shape,
+        knots,
+        fails_at: fails.then_some(fail_time),
+    }
+}
+
+/// `n` exports from the documented mix, fixed by `seed`.
+pub fn generate_mix(seed: u64, n: usize) -> Vec<Export> {
+    let mut rng = Rng::new(seed);
+    (0..n).map(|_| draw_export(&mut rng)).collect()
+}
+
+/// Outcome of polling one export.
+#[derive(Debug, Clone, Copy)]
+pub struct PollRun {
+    /// CheckExport calls made (StartExport not counted).
+    pub polls: u32,
+    /// Seconds between the export turning terminal and a poll seeing it.
+    pub lag: f64,
+    /// The terminal status seen (or the last status if the wait timed out).
+    pub status: ExportStatus,
+    /// True when `max_wait` passed before the export ended.
+    pub timed_out: bool,
+}
+
+/// Polls `export` with `policy` (status, samples, seconds since start) → next wait, the way
+/// the state machine does: StartExport, then Wait / CheckExport until terminal or
+/// `max_wait` seconds. Samples are recorded at every non-terminal look, STARTING as 0 %,
+/// keeping the last [`MAX_PROGRESS_SAMPLES`], as CheckExport does.
+pub fn simulate(
+    export: &Export,
+    max_wait: f64,
+    policy: &dyn Fn(ExportStatus, &[ProgressSample], i64) -> u32,
+) -> PollRun {
+    let (end, _) = export.terminal();
+    let mut samples: Vec<ProgressSample> = Vec::new();
+    let mut t = 0.0;
+    let mut polls = 0;
+    let mut wait = policy(ExportStatus::Starting, &samples, 0);
+    loop {
+        t += f64::from(wait.max(1));
+        polls += 1;
+        let (status, percent) = export.observe(t);
+        if status.is_terminal() {
+            return PollRun {
+                polls,
+                lag: t - end,
+                status,
+                timed_out: false,
+            };
+        }
+        if t >= max_wait {
+            return PollRun {
+                polls,
+                lag: t - end,
+                status,
+                timed_out: true,
+            };
+        }
+        samples.push(ProgressSample {
+            at: t as i64,
+            percent,
+        });
+        if samples.len() > MAX_PROGRESS_SAMPLES {
+            samples.remove(0);
+        }
+        wait = policy(status, &samples, t as i64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curves_are_monotone_and_complete() {
+        let mut rng = Rng::new(7);
+        for _ in 0..500 {
+            let e = draw_with(&mut rng, 600.0, 3_600.0);
+            let mut last = 0;
+            for step in 0..=200 {
+                let t = 600.0 + 3_600.0 * f64::from(step) / 200.0;
+                let p = e.percent(t);
+                assert!(p >= last, "{:?}: {p} < {last} at {t}", e.shape);
+                last = p;
+            }
+            assert_eq!(last, 100, "{:?} {:?}", e.shape, e.knots);
+        }
+    }
+
+    #[test]
+    fn fixed_policy_lag_is_below_its_interval() {
+        let mut rng = Rng::new(1);
+        for _ in 0..200 {
+            let e = draw_export(&mut rng);
+            let run = simulate(&e, 48.0 * 3_600.0, &|_, _, _| 300);
+            assert!(run.lag >= 0.0 && run.lag < 300.0, "{run:?}");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The AWS clients, built once from the standard environment (as the aws CLI does) with
+//! the `--region`, `--profile` and `--endpoint-url` overrides on top.
+
+use aws_config::{BehaviorVersion, Region};
+use aws_smithy_types::DateTime;
+use aws_smithy_types::date_time::Format;
+
+use crate::args::GlobalOptions;
+use crate::error::CliError;
+
+/// The service clients the commands use. Tests build one from mocked clients.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    /// Step Functions.
+    pub sfn: aws_sdk_sfn::Client,
+    /// RDS (DescribeExportTasks).
+    pub rds: aws_sdk_rds::Client,
+    /// EventBridge (PutEvents).
+    pub events: aws_sdk_eventbridge::Client,
+    /// Glue (GetCrawler).
+    pub glue: aws_sdk_glue::Client,
+}
+
+impl Clients {
+    /// Loads the shared configuration and builds every client; fails without a Region.
+    pub async fn from_env(options: &GlobalOptions) -> Result<Self, CliError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(region) = &options.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &options.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let config = loader.load().await;
+        if config.region().is_none() {
+            return Err(CliError::MissingRegion);
+        }
+        Ok(Self {
+            sfn: aws_sdk_sfn::Client::new(&config),
+            rds: aws_sdk_rds::Client::new(&config),
+            events: aws_sdk_eventbridge::Client::new(&config),
+            glue: aws_sdk_glue::Client::new(&config),
+        })
+    }
+}
+
+/// Seconds since the Unix epoch, now.
+pub(crate) fn now_epoch() -> i64 {
+    DateTime::from(std::time::SystemTime::now()).secs()
+}
+
+/// RFC 3339 in UTC to the second (`2026-11-24T03:10:00Z`).
+pub(crate) fn format_time(time: &DateTime) -> String {
+    let whole = DateTime::from_secs(time.secs());
+    whole
+        .fmt(Format::DateTime)
+        .unwrap_or_else(|_| time.secs().to_string())
+}

@@ -1,0 +1,46 @@
+//! `render`: the pipeline's ASL definition (or Mermaid diagram) for a configuration, the
+//! same text `state-machine`'s render bin writes to `definition.asl.json`.
+
+use std::path::Path;
+
+use state_machine::{PipelineConfig, pipeline};
+
+use crate::args::{RenderArgs, RenderFormat};
+use crate::error::CliError;
+
+/// Reads a configuration file, or the defaults without one.
+pub(crate) fn load_config(path: Option<&Path>) -> Result<PipelineConfig, CliError> {
+    match path {
+        Some(path) => PipelineConfig::from_file(path).map_err(|source| CliError::InvalidFile {
+            path: path.to_owned(),
+            source,
+        }),
+        None => Ok(PipelineConfig::default()),
+    }
+}
+
+/// The rendered text.
+pub fn render_text(args: &RenderArgs) -> Result<String, CliError> {
+    let config = load_config(args.config.as_deref())?;
+    let machine = pipeline(&config)?;
+    Ok(match args.format {
+        RenderFormat::Json => machine.to_json()?,
+        RenderFormat::Mermaid => machine.to_mermaid(),
+    })
+}
+
+/// Writes the text to `--out` or stdout.
+pub fn run(args: &RenderArgs) -> Result<(), CliError> {
+    let text = render_text(args)?;
+    match &args.out {
+        Some(path) => std::fs::write(path, text).map_err(|source| CliError::Io {
+            action: "cannot write",
+            path: path.clone(),
+            source,
+        }),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}

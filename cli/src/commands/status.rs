@@ -1,0 +1,279 @@
+//! `status`: the running executions with their export's status and progress
+//! (DescribeExportTasks by the export id found in the execution's state), plus a Glue
+//! crawler's state; `--watch` redraws it every `--interval` seconds until Ctrl-C.
+
+use std::time::Duration;
+
+use aws_sdk_rds::types::{ExportTask, Filter};
+use aws_sdk_sfn::types::ExecutionStatus;
+use serde::Serialize;
+use state_machine::contract::{ExportStatus, MAX_EXPORT_ATTEMPTS};
+
+use crate::args::StatusArgs;
+use crate::aws::{Clients, format_time, now_epoch};
+use crate::commands::inspect::{
+    Step, describe, export_id_of, history, latest_state, list_executions, snapshot_from_input,
+};
+use crate::error::{CliError, code_of};
+use crate::output::{Report, Table, or_none, progress_bar};
+
+/// One running execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunningExecution {
+    /// The execution's name.
+    pub name: String,
+    /// Its ARN.
+    pub execution_arn: String,
+    /// When it started.
+    pub started: String,
+    /// The state it is in (last entered).
+    pub state: Option<String>,
+    /// The snapshot.
+    pub snapshot_arn: Option<String>,
+    /// The export task (current attempt).
+    pub export_task_id: Option<String>,
+    /// The export's status as RDS reports it (upper case).
+    pub export_status: Option<String>,
+    /// PercentProgress.
+    pub percent: Option<u8>,
+    /// TotalExtractedDataInGB.
+    pub extracted_gb: Option<i32>,
+}
+
+/// A Glue crawler's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CrawlerStatus {
+    /// The crawler's name.
+    pub name: String,
+    /// READY, RUNNING or STOPPING.
+    pub state: Option<String>,
+    /// The last crawl's status (SUCCEEDED, FAILED, CANCELLED).
+    pub last_crawl: Option<String>,
+    /// The last crawl's error message.
+    pub last_error: Option<String>,
+}
+
+/// The status at one moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    /// Running executions, newest first.
+    pub running: Vec<RunningExecution>,
+    /// The crawler, when `--crawler` was given.
+    pub crawler: Option<CrawlerStatus>,
+}
+
+impl Report for StatusReport {
+    fn table(&self) -> String {
+        let mut text = if self.running.is_empty() {
+            "no running executions\n".to_owned()
+        } else {
+            let mut table = Table::new(&[
+                "NAME",
+                "STARTED",
+                "STATE",
+                "EXPORT ID",
+                "EXPORT",
+                "PROGRESS",
+            ]);
+            for r in &self.running {
+                table.row(vec![
+                    r.name.clone(),
+                    r.started.clone(),
+                    or_none(r.state.as_deref()),
+                    or_none(r.export_task_id.as_deref()),
+                    or_none(r.export_status.as_deref()),
+                    r.percent.map_or_else(|| "-".to_owned(), progress_bar),
+                ]);
+            }
+            table.render()
+        };
+        if let Some(c) = &self.crawler {
+            text.push_str(&format!(
+                "crawler {}: {} (last crawl: {}{})\n",
+                c.name,
+                c.state.as_deref().unwrap_or("unknown"),
+                c.last_crawl.as_deref().unwrap_or("none"),
+                c.last_error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            ));
+        }
+        text
+    }
+}
+
+/// Prints the status once, or redraws it until Ctrl-C with `--watch`.
+pub async fn run(clients: &Clients, args: &StatusArgs, json: bool) -> Result<(), CliError> {
+    if !args.watch {
+        return crate::output::print(&gather(clients, args).await?, json);
+    }
+    loop {
+        let report = gather(clients, args).await?;
+        if json {
+            // One JSON document per line, for a script reading the stream.
+            println!("{}", serde_json::to_string(&report).unwrap_or_default());
+        } else {
+            // Clear the screen and go home, then draw.
+            print!(
+                "\x1b[2J\x1b[H{}\nupdated {}; every {}s, Ctrl-C to stop\n",
+                report.table(),
+                format_time(&aws_smithy_types::DateTime::from_secs(now_epoch())),
+                args.interval
+            );
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(args.interval)) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
+
+/// The status now.
+pub async fn gather(clients: &Clients, args: &StatusArgs) -> Result<StatusReport, CliError> {
+    let machine = crate::names::StateMachineArn::parse(&args.machine.state_machine_arn)?;
+    let items = list_executions(
+        &clients.sfn,
+        &machine.arn,
+        Some(ExecutionStatus::Running),
+        0,
+    )
+    .await?;
+    let mut running = Vec::with_capacity(items.len());
+    for item in &items {
+        let described = describe(&clients.sfn, item.execution_arn()).await?;
+        let steps = history(&clients.sfn, item.execution_arn()).await?;
+        let state = latest_state(&steps);
+        let snapshot_arn = described.input().and_then(snapshot_from_input);
+        let export = match state
+            .as_ref()
+            .and_then(|s| export_id_of(s).map(|id| (id, s.export.is_some())))
+        {
+            Some((id, is_attempt)) => find_export(&clients.rds, &id, is_attempt).await?,
+            None => None,
+        };
+        running.push(RunningExecution {
+            name: item.name().to_owned(),
+            execution_arn: item.execution_arn().to_owned(),
+            started: format_time(item.start_date()),
+            state: steps.iter().rev().find_map(|s| match s {
+                Step::Entered(name) => Some(name.clone()),
+                _ => None,
+            }),
+            snapshot_arn,
+            export_task_id: export
+                .as_ref()
+                .and_then(|t| t.export_task_identifier().map(str::to_owned))
+                .or_else(|| state.as_ref().and_then(export_id_of)),
+            export_status: export
+                .as_ref()
+                .and_then(|t| t.status())
+                .map(|s| s.to_ascii_uppercase()),
+            percent: export
+                .as_ref()
+                .and_then(ExportTask::percent_progress)
+                .map(|p| u8::try_from(p.clamp(0, 100)).unwrap_or(0)),
+            extracted_gb: export
+                .as_ref()
+                .and_then(ExportTask::total_extracted_data_in_gb),
+        });
+    }
+    let crawler = match &args.crawler {
+        Some(name) => Some(crawler_status(&clients.glue, name).await?),
+        None => None,
+    };
+    Ok(StatusReport { running, crawler })
+}
+
+/// The export task `id`. For a base id (`is_attempt` false: the state only has the job),
+/// later attempts `-r2`, `-r3`, ... are followed while the previous one ended FAILED or
+/// CANCELED, as StartExport does. `None` when RDS does not know the task (yet).
+pub async fn find_export(
+    rds: &aws_sdk_rds::Client,
+    id: &str,
+    is_attempt: bool,
+) -> Result<Option<ExportTask>, CliError> {
+    let Some(mut task) = describe_export(rds, id).await? else {
+        return Ok(None);
+    };
+    if is_attempt {
+        return Ok(Some(task));
+    }
+    for attempt in 2..=MAX_EXPORT_ATTEMPTS {
+        let ended_badly = task
+            .status()
+            .and_then(ExportStatus::parse)
+            .is_some_and(|s| matches!(s, ExportStatus::Failed | ExportStatus::Canceled));
+        if !ended_badly {
+            break;
+        }
+        match describe_export(rds, &format!("{id}-r{attempt}")).await? {
+            Some(next) => task = next,
+            None => break,
+        }
+    }
+    Ok(Some(task))
+}
+
+/// DescribeExportTasks with the export-task-identifier filter; only an exact match counts
+/// (moto ignores the filter and answers every task).
+async fn describe_export(
+    rds: &aws_sdk_rds::Client,
+    id: &str,
+) -> Result<Option<ExportTask>, CliError> {
+    let answer = rds
+        .describe_export_tasks()
+        .filters(
+            Filter::builder()
+                .name("export-task-identifier")
+                .values(id)
+                .build(),
+        )
+        .send()
+        .await;
+    match answer {
+        Ok(out) => Ok(out
+            .export_tasks()
+            .iter()
+            .find(|t| t.export_task_identifier() == Some(id))
+            .cloned()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_export_task_not_found_fault())
+                || code_of(&e).is_some_and(|c| c.starts_with("ExportTaskNotFound")) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(CliError::aws("DescribeExportTasks", &e)),
+    }
+}
+
+/// GetCrawler.
+async fn crawler_status(
+    glue: &aws_sdk_glue::Client,
+    name: &str,
+) -> Result<CrawlerStatus, CliError> {
+    let out = glue.get_crawler().name(name).send().await.map_err(|e| {
+        if e.as_service_error()
+            .is_some_and(|s| s.is_entity_not_found_exception())
+        {
+            CliError::NotFound {
+                what: "crawler",
+                name: name.to_owned(),
+                code: "EntityNotFoundException".into(),
+            }
+        } else {
+            CliError::aws("GetCrawler", &e)
+        }
+    })?;
+    let crawler = out.crawler();
+    let last = crawler.and_then(|c| c.last_crawl());
+    Ok(CrawlerStatus {
+        name: name.to_owned(),
+        state: crawler
+            .and_then(|c| c.state())
+            .map(|s| s.as_str().to_owned()),
+        last_crawl: last.and_then(|l| l.status()).map(|s| s.as_str().to_owned()),
+        last_error: last.and_then(|l| l.error_message()).map(str::to_owned),
+    })
+}

@@ -1,0 +1,333 @@
+//! ARNs, execution names and ages: parsing what the operator typed, and the deterministic
+//! execution name of a manual start.
+
+use sha2::{Digest, Sha256};
+use state_machine::contract::SourceKind;
+
+use crate::error::CliError;
+
+/// Longest execution name Step Functions accepts.
+pub const EXECUTION_NAME_MAX_LEN: usize = 80;
+/// Longest name `start` derives, leaving room for `-rerun-<n>`.
+const START_NAME_MAX_LEN: usize = 68;
+/// Hex digits of the hash in a derived name.
+const HASH_HEX_LEN: usize = 8;
+/// Suffix of re-run executions.
+const RERUN_MARK: &str = "-rerun-";
+
+/// A state machine ARN: `arn:<partition>:states:<region>:<account>:stateMachine:<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateMachineArn {
+    /// The whole ARN.
+    pub arn: String,
+    /// Everything before `:stateMachine:` (`arn:aws:states:<region>:<account>`).
+    prefix: String,
+    /// The machine's name.
+    pub name: String,
+}
+
+impl StateMachineArn {
+    /// Parses and checks the ARN's shape.
+    pub fn parse(arn: &str) -> Result<Self, CliError> {
+        let bad = || {
+            CliError::invalid(
+                "--state-machine-arn",
+                arn,
+                "a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)",
+            )
+        };
+        let parts: Vec<&str> = arn.split(':').collect();
+        match parts.as_slice() {
+            [
+                "arn",
+                partition,
+                "states",
+                region,
+                account,
+                "stateMachine",
+                name,
+            ] if !partition.is_empty()
+                && !region.is_empty()
+                && !account.is_empty()
+                && !name.is_empty() =>
+            {
+                Ok(Self {
+                    arn: arn.to_owned(),
+                    prefix: parts[..5].join(":"),
+                    name: (*name).to_owned(),
+                })
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    /// The ARN of this machine's execution called `name`.
+    pub fn execution_arn(&self, name: &str) -> String {
+        format!("{}:execution:{}:{name}", self.prefix, self.name)
+    }
+}
+
+/// An execution ARN: `arn:<partition>:states:<region>:<account>:execution:<machine>:<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutionArn {
+    /// The whole ARN.
+    pub arn: String,
+    /// The execution's name.
+    pub name: String,
+}
+
+impl ExecutionArn {
+    /// Parses and checks the ARN's shape.
+    pub fn parse(arn: &str) -> Result<Self, CliError> {
+        let parts: Vec<&str> = arn.split(':').collect();
+        match parts.as_slice() {
+            [
+                "arn",
+                partition,
+                "states",
+                region,
+                account,
+                "execution",
+                machine,
+                name,
+            ] if [partition, region, account, machine, name]
+                .iter()
+                .all(|p| !p.is_empty()) =>
+            {
+                Ok(Self {
+                    arn: arn.to_owned(),
+                    name: (*name).to_owned(),
+                })
+            }
+            _ => Err(CliError::invalid(
+                "EXECUTION_ARN",
+                arn,
+                "an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>)",
+            )),
+        }
+    }
+}
+
+/// The parts of a snapshot ARN the CLI needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotArn {
+    /// The whole ARN.
+    pub arn: String,
+    /// Instance or cluster snapshot.
+    pub kind: SourceKind,
+    /// The snapshot identifier (`rds:orders-2026-11-24-03-10` for automated ones).
+    pub snapshot_id: String,
+}
+
+impl SnapshotArn {
+    /// Parses `arn:<partition>:rds:<region>:<account>:snapshot|cluster-snapshot:<id>`.
+    pub fn parse(arn: &str) -> Result<Self, CliError> {
+        let bad = |why: &str| {
+            CliError::invalid(
+                "--snapshot-arn",
+                arn,
+                format!(
+                    "an RDS snapshot ARN ({why}; expected arn:aws:rds:<region>:<account>:snapshot:<id> or ...:cluster-snapshot:<id>)"
+                ),
+            )
+        };
+        let parts: Vec<&str> = arn.splitn(7, ':').collect();
+        let ["arn", partition, service, region, account, resource, id] = parts.as_slice() else {
+            return Err(bad("not an ARN"));
+        };
+        if *service != "rds" {
+            return Err(bad("the service is not rds"));
+        }
+        if partition.is_empty() || region.is_empty() || account.is_empty() || id.is_empty() {
+            return Err(bad("a part is empty"));
+        }
+        let kind = match *resource {
+            "snapshot" => SourceKind::DbSnapshot,
+            "cluster-snapshot" => SourceKind::ClusterSnapshot,
+            _ => {
+                return Err(bad(
+                    "the resource type is neither snapshot nor cluster-snapshot",
+                ));
+            }
+        };
+        Ok(Self {
+            arn: arn.to_owned(),
+            kind,
+            snapshot_id: (*id).to_owned(),
+        })
+    }
+}
+
+/// The execution name of a manual start: a readable slug of the snapshot id plus 8 hex
+/// digits of a SHA-256 over the ARN and the sorted ExportOnly list. Same snapshot and list,
+/// same name, so a second `start` finds the first execution; only `[a-z0-9-]`, at most
+/// 68 characters (room for `-rerun-<n>` within the 80 Step Functions allows).
+pub fn start_execution_name(snapshot: &SnapshotArn, export_only: &[String]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(snapshot.arn.as_bytes());
+    if !export_only.is_empty() {
+        let mut sorted: Vec<&str> = export_only.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        hasher.update(b"\nexport-only:");
+        hasher.update(sorted.join(",").as_bytes());
+    }
+    let hash: String = hasher
+        .finalize()
+        .iter()
+        .take(HASH_HEX_LEN / 2)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut slug = String::new();
+    for c in snapshot.snapshot_id.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.truncate(START_NAME_MAX_LEN - HASH_HEX_LEN - 1);
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        format!("snapshot-{hash}")
+    } else {
+        format!("{slug}-{hash}")
+    }
+}
+
+/// The name of the `n`th re-run of `original`: `<original>-rerun-<n>`, where a name that
+/// is itself a re-run keeps its root (`x-rerun-1` → `x-rerun-2`), cut so it fits in 80.
+pub fn rerun_name(original: &str, n: u32) -> String {
+    let root = rerun_root(original);
+    let suffix = format!("{RERUN_MARK}{n}");
+    let keep = EXECUTION_NAME_MAX_LEN.saturating_sub(suffix.len());
+    let cut: String = root.chars().take(keep).collect();
+    format!("{cut}{suffix}")
+}
+
+/// `x` for `x-rerun-3`, the name itself otherwise.
+fn rerun_root(name: &str) -> &str {
+    match name.rfind(RERUN_MARK) {
+        Some(at)
+            if !name[at + RERUN_MARK.len()..].is_empty()
+                && name[at + RERUN_MARK.len()..]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit()) =>
+        {
+            &name[..at]
+        }
+        _ => name,
+    }
+}
+
+/// Parses an age such as `90s`, `30m`, `12h`, `7d` or `2w` into seconds.
+pub fn parse_age(flag: &'static str, text: &str) -> Result<i64, CliError> {
+    let bad = || CliError::invalid(flag, text, "an age such as 30m, 12h, 7d or 2w");
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (digits, unit) = text.split_at(split);
+    let count: i64 = digits.parse().map_err(|_| bad())?;
+    let unit_seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return Err(bad()),
+    };
+    count.checked_mul(unit_seconds).ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SNAP: &str = "arn:aws:rds:eu-west-1:111122223333:snapshot:rds:orders-2026-11-24-03-10";
+
+    #[test]
+    fn state_machine_arns_are_checked() {
+        let arn = StateMachineArn::parse("arn:aws:states:eu-west-1:1:stateMachine:pipe").unwrap();
+        assert_eq!(arn.name, "pipe");
+        assert_eq!(
+            arn.execution_arn("x"),
+            "arn:aws:states:eu-west-1:1:execution:pipe:x"
+        );
+        for bad in [
+            "pipe",
+            "arn:aws:states:eu-west-1:1:execution:pipe:x",
+            "arn:aws:lambda:eu-west-1:1:stateMachine:pipe",
+            "arn:aws:states::1:stateMachine:pipe",
+        ] {
+            let err = StateMachineArn::parse(bad).unwrap_err().to_string();
+            assert!(err.starts_with("--state-machine-arn: "), "{err}");
+        }
+    }
+
+    #[test]
+    fn execution_and_snapshot_arns_are_checked() {
+        assert_eq!(
+            ExecutionArn::parse("arn:aws:states:r:1:execution:m:n")
+                .unwrap()
+                .name,
+            "n"
+        );
+        assert!(ExecutionArn::parse("arn:aws:states:r:1:stateMachine:m").is_err());
+        let snap = SnapshotArn::parse(SNAP).unwrap();
+        assert_eq!(snap.kind, SourceKind::DbSnapshot);
+        assert_eq!(snap.snapshot_id, "rds:orders-2026-11-24-03-10");
+        let cluster = SnapshotArn::parse("arn:aws:rds:r:1:cluster-snapshot:c1").unwrap();
+        assert_eq!(cluster.kind, SourceKind::ClusterSnapshot);
+        let err = SnapshotArn::parse("arn:aws:rds:r:1:db:orders")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("neither snapshot nor cluster-snapshot"),
+            "{err}"
+        );
+        assert!(SnapshotArn::parse("arn:aws:s3:::bucket").is_err());
+    }
+
+    #[test]
+    fn start_names_are_deterministic_and_valid() {
+        let snap = SnapshotArn::parse(SNAP).unwrap();
+        let name = start_execution_name(&snap, &[]);
+        assert_eq!(name, start_execution_name(&snap, &[]));
+        assert!(name.starts_with("rds-orders-2026-11-24-03-10-"), "{name}");
+        let only = vec!["db.s.b".to_owned(), "db.s.a".to_owned()];
+        let reordered = vec!["db.s.a".to_owned(), "db.s.b".to_owned()];
+        assert_ne!(name, start_execution_name(&snap, &only));
+        assert_eq!(
+            start_execution_name(&snap, &only),
+            start_execution_name(&snap, &reordered)
+        );
+        let long = SnapshotArn::parse(&format!("{SNAP}{}", "x".repeat(200))).unwrap();
+        let long_name = start_execution_name(&long, &[]);
+        assert!(long_name.len() <= START_NAME_MAX_LEN, "{long_name}");
+        for n in [&name, &long_name] {
+            assert!(
+                n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            );
+        }
+    }
+
+    #[test]
+    fn rerun_names_keep_their_root_and_fit() {
+        assert_eq!(rerun_name("abc", 1), "abc-rerun-1");
+        assert_eq!(rerun_name("abc-rerun-1", 2), "abc-rerun-2");
+        assert_eq!(rerun_name("abc-rerun-x", 1), "abc-rerun-x-rerun-1");
+        let long = "a".repeat(80);
+        let name = rerun_name(&long, 12);
+        assert_eq!(name.len(), EXECUTION_NAME_MAX_LEN);
+        assert!(name.ends_with("-rerun-12"));
+    }
+
+    #[test]
+    fn ages_parse() {
+        assert_eq!(parse_age("--since", "7d").unwrap(), 7 * 86_400);
+        assert_eq!(parse_age("--since", "30m").unwrap(), 1_800);
+        assert_eq!(parse_age("--since", "2w").unwrap(), 14 * 86_400);
+        for bad in ["7", "d", "7y", "-1d", ""] {
+            assert!(parse_age("--since", bad).is_err(), "{bad}");
+        }
+    }
+}

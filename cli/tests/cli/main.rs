@@ -1,0 +1,14 @@
+//! The CLI's integration tests, one binary: the real `snapshot-export` binary against a
+//! moto server for the calls moto implements (Step Functions executions, EventBridge),
+//! and the command functions with aws-smithy-mocks clients where moto has no such call
+//! (RedriveExecution, export progress).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+mod mocked_redrive;
+mod mocked_status;
+mod moto_events;
+mod moto_executions;
+mod moto_start;
+mod render_validate;

@@ -1,0 +1,86 @@
+# Both accounts of the pipeline in one configuration, one aliased provider per account.
+# The prod module goes first: the analytics module needs its key and role ARNs, while the
+# prod module only needs the analytics names, which are derived here from `name` (the
+# check below fails the plan if the analytics module names its roles differently).
+# Teams that keep one state per account apply the same two module blocks from two root
+# configurations, in this order (docs/cross-account-setup.md).
+
+provider "aws" {
+  alias  = "prod"
+  region = var.region
+
+  assume_role {
+    role_arn = var.prod_deploy_role_arn
+  }
+
+  allowed_account_ids = [var.prod_account_id]
+}
+
+provider "aws" {
+  alias  = "analytics"
+  region = var.region
+
+  assume_role {
+    role_arn = var.analytics_deploy_role_arn
+  }
+
+  allowed_account_ids = [var.analytics_account_id]
+}
+
+data "aws_partition" "current" {
+  provider = aws.analytics
+}
+
+locals {
+  partition = data.aws_partition.current.partition
+  # The analytics module names each function's role '<name>-<binary>' and the crawler's
+  # '<name>-crawler'; the bus is '<name>'.
+  prod_callers        = ["normalize", "start-export", "check-export", "rewrite-acl"]
+  analytics_role_arns = [for f in local.prod_callers : "arn:${local.partition}:iam::${var.analytics_account_id}:role/${var.name}-${f}"]
+  crawler_role_arn    = "arn:${local.partition}:iam::${var.analytics_account_id}:role/${var.name}-crawler"
+  event_bus_arn       = "arn:${local.partition}:events:${var.region}:${var.analytics_account_id}:event-bus/${var.name}"
+}
+
+module "prod" {
+  source = "../../modules/prod-account"
+
+  providers = {
+    aws = aws.prod
+  }
+
+  name                       = var.name
+  analytics_account_id       = var.analytics_account_id
+  analytics_bucket_name      = var.bucket_name
+  export_prefix              = var.export_prefix
+  analytics_event_bus_arn    = local.event_bus_arn
+  analytics_lambda_role_arns = local.analytics_role_arns
+  analytics_reader_role_arns = concat([local.crawler_role_arn], var.analyst_role_arns)
+  external_id                = var.external_id
+  db_identifiers             = var.db_identifiers
+}
+
+module "analytics" {
+  source = "../../modules/analytics-account"
+
+  providers = {
+    aws = aws.analytics
+  }
+
+  name                        = var.name
+  prod_account_id             = var.prod_account_id
+  prod_kms_key_arn            = module.prod.kms_key_arn
+  prod_export_role_arn        = module.prod.export_role_arn
+  prod_cross_account_role_arn = module.prod.cross_account_role_arn
+  prod_role_external_id       = var.external_id
+  bucket_name                 = var.bucket_name
+  export_prefix               = var.export_prefix
+  db_identifiers              = var.db_identifiers
+  lambda_package_dir          = coalesce(var.lambda_package_dir, "${path.root}/../../../target/lambda")
+}
+
+check "derived_names_match" {
+  assert {
+    condition     = toset(module.analytics.prod_caller_role_arns) == toset(local.analytics_role_arns) && module.analytics.crawler_role_arn == local.crawler_role_arn && module.analytics.event_bus_arn == local.event_bus_arn
+    error_message = "The analytics module's role or bus ARNs differ from the ones given to the prod module: update the locals of this example."
+  }
+}

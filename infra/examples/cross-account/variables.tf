@@ -1,0 +1,66 @@
+# Inputs of the example: the two accounts, the roles Terraform assumes in each, and names.
+
+variable "region" {
+  description = "Region of the databases, the bucket and the pipeline (the export bucket must be in the snapshot's Region)."
+  type        = string
+}
+
+variable "prod_account_id" {
+  description = "AWS account id of the prod account."
+  type        = string
+}
+
+variable "analytics_account_id" {
+  description = "AWS account id of the analytics account."
+  type        = string
+}
+
+variable "prod_deploy_role_arn" {
+  description = "Role Terraform assumes to apply the prod-account module."
+  type        = string
+}
+
+variable "analytics_deploy_role_arn" {
+  description = "Role Terraform assumes to apply the analytics-account module."
+  type        = string
+}
+
+variable "name" {
+  description = "Name prefix shared by both modules."
+  type        = string
+  default     = "snapshot-export"
+}
+
+variable "bucket_name" {
+  description = "Name of the export bucket to create in the analytics account."
+  type        = string
+}
+
+variable "export_prefix" {
+  description = "Key prefix of every export."
+  type        = string
+  default     = "rds-exports"
+}
+
+variable "external_id" {
+  description = "sts:ExternalId guarding the prod cross-account role (any value agreed by both accounts; not a secret)."
+  type        = string
+}
+
+variable "analyst_role_arns" {
+  description = "Analytics roles that query the exports (Athena, notebooks); they get kms:Decrypt on the export key through S3."
+  type        = list(string)
+  default     = []
+}
+
+variable "db_identifiers" {
+  description = "DB instances or clusters to export; empty exports every snapshot."
+  type        = list(string)
+  default     = []
+}
+
+variable "lambda_package_dir" {
+  description = "Directory of the packaged functions (<dir>/<binary>/bootstrap.zip); null uses the repository's target/lambda."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,156 @@
+# One Lambda function per binary of the lambdas crate, each with its own role allowed
+# only the calls its handler makes, on named resources.
+
+resource "aws_cloudwatch_log_group" "lambda" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${var.name}-${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.this.arn
+  tags              = var.tags
+}
+
+resource "aws_iam_role" "lambda" {
+  for_each = local.functions
+
+  name               = "${var.name}-${each.key}"
+  description        = "Execution role of the ${var.name}-${each.key} function."
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "lambda_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "lambda" {
+  for_each = local.functions
+
+  name   = "handler"
+  role   = aws_iam_role.lambda[each.key].id
+  policy = data.aws_iam_policy_document.lambda[each.key].json
+}
+
+data "aws_iam_policy_document" "lambda" {
+  for_each = local.functions
+
+  # Its own log group only (the group is created here, so no logs:CreateLogGroup).
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.lambda[each.key].arn}:log-stream:*"]
+  }
+
+  # X-Ray has no resource-level permissions.
+  dynamic "statement" {
+    for_each = var.tracing_enabled ? [1] : []
+
+    content {
+      sid       = "XRay"
+      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+      resources = ["*"]
+    }
+  }
+
+  # Every call on prod resources goes through the prod cross-account role.
+  dynamic "statement" {
+    for_each = each.value.assume_prod ? [1] : []
+
+    content {
+      sid       = "AssumeProdRole"
+      actions   = ["sts:AssumeRole"]
+      resources = [var.prod_cross_account_role_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.glue) > 0 ? [1] : []
+
+    content {
+      sid       = "Crawler"
+      actions   = each.value.glue
+      resources = [aws_glue_crawler.this.arn]
+    }
+  }
+
+  # RewriteAcl asks with its own (bucket-owner) credentials whether ACLs are enforced off.
+  dynamic "statement" {
+    for_each = each.value.ownership ? [1] : []
+
+    content {
+      sid       = "BucketOwnership"
+      actions   = ["s3:GetBucketOwnershipControls"]
+      resources = [aws_s3_bucket.this.arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.put_events ? [1] : []
+
+    content {
+      sid       = "Notify"
+      actions   = ["events:PutEvents"]
+      resources = [local.notification_bus]
+
+      condition {
+        test     = "StringEquals"
+        variable = "events:source"
+        values   = [var.notification_event_source]
+      }
+    }
+  }
+}
+
+resource "aws_lambda_function" "this" {
+  for_each = local.functions
+
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions only; a DLQ applies to asynchronous invocations, failures are retried and caught by the state machine.
+  #checkov:skip=CKV_AWS_117:The handlers only call AWS APIs; a VPC would add NAT or endpoints and no protection.
+  #checkov:skip=CKV_AWS_272:Artifacts come from the repository's CI build (cargo lambda); code signing needs a Signer profile the operator may add later.
+  #checkov:skip=CKV_AWS_173:Environment variables hold only names and ARNs, no secrets; Lambda encrypts them at rest with its service key.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency is the lambda_reserved_concurrency input; unset by default because new accounts cannot reserve below the unreserved minimum, and executions already bound concurrency.
+  function_name = "${var.name}-${each.key}"
+  description   = each.value.description
+  role          = aws_iam_role.lambda[each.key].arn
+
+  filename         = "${var.lambda_package_dir}/${each.key}/bootstrap.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/${each.key}/bootstrap.zip")
+  handler          = "bootstrap"
+  runtime          = "provided.al2023"
+  architectures    = [var.lambda_architecture]
+  memory_size      = var.lambda_memory_size
+  timeout          = each.value.timeout
+
+  reserved_concurrent_executions = var.lambda_reserved_concurrency
+
+  environment {
+    # Optional variables left null are not set (the handler then uses its default).
+    variables = { for k, v in each.value.env : k => v if v != null }
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.lambda[each.key].name
+  }
+
+  tracing_config {
+    mode = var.tracing_enabled ? "Active" : "PassThrough"
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.lambda]
+}

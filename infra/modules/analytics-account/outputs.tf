@@ -1,0 +1,76 @@
+# Outputs of the analytics-account module: what operators and the prod-account module need.
+
+output "state_machine_arn" {
+  description = "ARN of the pipeline's state machine (start manual exports with it)."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "state_machine_name" {
+  description = "Name of the pipeline's state machine."
+  value       = aws_sfn_state_machine.this.name
+}
+
+output "bucket_name" {
+  description = "Name of the export bucket."
+  value       = aws_s3_bucket.this.id
+}
+
+output "bucket_arn" {
+  description = "ARN of the export bucket."
+  value       = aws_s3_bucket.this.arn
+}
+
+output "export_prefix" {
+  description = "Key prefix of every export."
+  value       = var.export_prefix
+}
+
+output "event_bus_arn" {
+  description = "ARN of the pipeline's event bus (the prod-account module's analytics_event_bus_arn)."
+  value       = aws_cloudwatch_event_bus.this.arn
+}
+
+output "event_bus_name" {
+  description = "Name of the pipeline's event bus."
+  value       = aws_cloudwatch_event_bus.this.name
+}
+
+output "crawler_name" {
+  description = "Name of the Glue crawler."
+  value       = aws_glue_crawler.this.name
+}
+
+output "crawler_role_arn" {
+  description = "ARN of the crawler's role (a reader of the prod export key)."
+  value       = aws_iam_role.crawler.arn
+}
+
+output "glue_database_name" {
+  description = "Glue database holding the exported tables."
+  value       = aws_glue_catalog_database.this.name
+}
+
+output "lambda_function_arns" {
+  description = "ARN of each function, by binary name."
+  value       = { for k, f in aws_lambda_function.this : k => f.arn }
+}
+
+output "lambda_role_arns" {
+  description = "Execution role ARN of each function, by binary name."
+  value       = { for k, r in aws_iam_role.lambda : k => r.arn }
+}
+
+output "prod_caller_role_arns" {
+  description = "Execution roles that assume the prod role (the prod-account module's analytics_lambda_role_arns)."
+  value       = [for k, r in aws_iam_role.lambda : r.arn if local.functions[k].assume_prod]
+}
+
+output "kms_key_arn" {
+  description = "ARN of the module's key (logs, alarm topic, crawler logs, bucket default encryption)."
+  value       = aws_kms_key.this.arn
+}
+
+output "alarm_topic_arn" {
+  description = "ARN of the alarm topic, null when alarm_sns_topic is false."
+  value       = one(aws_sns_topic.this[*].arn)
+}

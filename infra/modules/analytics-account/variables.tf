@@ -1,0 +1,221 @@
+# Inputs of the analytics-account module. The prod values come from the prod-account
+# module's outputs (apply it first).
+
+variable "name" {
+  description = "Name prefix of every resource (bus, state machine, functions, roles, crawler). Use the same value as the prod-account module: the prod trust policy names the Lambda roles '<name>-<function>'."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$", var.name))
+    error_message = "name must be 1-40 characters of letters, digits, '-' and '_' (names add suffixes up to 64)."
+  }
+}
+
+variable "prod_account_id" {
+  description = "AWS account id of the prod account (databases, snapshots, export key)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.prod_account_id))
+    error_message = "prod_account_id must be 12 digits."
+  }
+}
+
+variable "prod_kms_key_arn" {
+  description = "ARN of the export key in prod (prod-account output kms_key_arn): EXPORT_KMS_KEY_ARN, and the crawler decrypts with it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.prod_kms_key_arn))
+    error_message = "prod_kms_key_arn must be a KMS key ARN (not an alias: IAM policies match the key ARN)."
+  }
+}
+
+variable "prod_export_role_arn" {
+  description = "ARN of the prod role RDS writes the export with (prod-account output export_role_arn)."
+  type        = string
+}
+
+variable "prod_cross_account_role_arn" {
+  description = "ARN of the prod role the Lambdas assume (prod-account output cross_account_role_arn)."
+  type        = string
+}
+
+variable "prod_role_external_id" {
+  description = "sts:ExternalId presented when assuming the prod role (same value as the prod-account module's external_id)."
+  type        = string
+}
+
+variable "bucket_name" {
+  description = "Name of the export bucket to create."
+  type        = string
+}
+
+variable "export_prefix" {
+  description = "Key prefix of every export (no leading or trailing '/'). Prod's permissions and the crawler are limited to it."
+  type        = string
+  default     = "rds-exports"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$", var.export_prefix))
+    error_message = "export_prefix must be non-empty, without leading, trailing or doubled '/'."
+  }
+}
+
+variable "object_ownership" {
+  description = "S3 Object Ownership of the bucket. BucketOwnerEnforced (ACLs off): the analytics account owns what prod writes and the RewriteAcl step finds nothing to do. ObjectWriter: prod owns the files until RewriteAcl grants bucket-owner-full-control."
+  type        = string
+  default     = "BucketOwnerEnforced"
+
+  validation {
+    condition     = contains(["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"], var.object_ownership)
+    error_message = "object_ownership must be BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter."
+  }
+}
+
+variable "bucket_versioning" {
+  description = "Keep previous versions of overwritten or deleted objects (expired after noncurrent_version_expiration_days)."
+  type        = bool
+  default     = true
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days after which noncurrent object versions are removed."
+  type        = number
+  default     = 30
+}
+
+variable "export_expiration_days" {
+  description = "Days after which exported files expire; null keeps them."
+  type        = number
+  default     = null
+}
+
+variable "bucket_kms_key_arn" {
+  description = "KMS key for the bucket's default encryption of objects written without one; null uses the module's analytics key. Export files are always encrypted with the prod export key by RDS."
+  type        = string
+  default     = null
+}
+
+variable "access_log_bucket" {
+  description = "Bucket receiving the export bucket's server access logs; null turns access logging off."
+  type        = string
+  default     = null
+}
+
+variable "access_log_prefix" {
+  description = "Key prefix of the access logs in access_log_bucket."
+  type        = string
+  default     = "s3-access/"
+}
+
+variable "lambda_package_dir" {
+  description = "Directory of the packaged functions: <dir>/<binary>/bootstrap.zip (cargo lambda build --output-format zip writes target/lambda)."
+  type        = string
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set of the functions; must match the packaged binaries."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be arm64 or x86_64."
+  }
+}
+
+variable "lambda_memory_size" {
+  description = "Memory (MB) of each function; rewrite-acl's PutObjectAcl fan-out is the only heavy one."
+  type        = number
+  default     = 256
+}
+
+variable "lambda_reserved_concurrency" {
+  description = "Reserved concurrency per function; null leaves them unreserved (accounts with the default quota cannot reserve much). Executions already bound the concurrency."
+  type        = number
+  default     = null
+}
+
+variable "db_identifiers" {
+  description = "Normalize's DB_IDENTIFIERS: export only snapshots of these DB instances or clusters; empty exports every snapshot that reaches the bus."
+  type        = list(string)
+  default     = []
+}
+
+variable "snapshot_types" {
+  description = "Normalize's SNAPSHOT_TYPES (manual, automated, copy); empty accepts all."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for t in var.snapshot_types : contains(["manual", "automated", "copy"], t)])
+    error_message = "snapshot_types entries must be manual, automated or copy."
+  }
+}
+
+variable "export_only" {
+  description = "Normalize's EXPORT_ONLY: databases, schemas or tables to export (RDS ExportOnly); empty exports everything."
+  type        = list(string)
+  default     = []
+}
+
+variable "notification_event_bus_arn" {
+  description = "Event bus the notify function sends outcome events to; null uses the pipeline's own bus."
+  type        = string
+  default     = null
+}
+
+variable "notification_event_source" {
+  description = "Source of the outcome events (notify's EVENT_SOURCE)."
+  type        = string
+  default     = "snapshot-export"
+}
+
+variable "definition_path" {
+  description = "Path of the committed ASL definition with $${<binary>_function_arn} placeholders; null uses the repository's state-machine/definition.asl.json."
+  type        = string
+  default     = null
+}
+
+variable "tracing_enabled" {
+  description = "X-Ray tracing of the state machine and the functions."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_days" {
+  description = "Retention of the state machine's and functions' log groups."
+  type        = number
+  default     = 365
+}
+
+variable "glue_database_name" {
+  description = "Glue database the crawler writes tables to; null uses '<name>' with '-' replaced by '_'."
+  type        = string
+  default     = null
+}
+
+variable "alarm_sns_topic" {
+  description = "Create an SNS topic (encrypted with the module's key) for the failed-executions alarm."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_actions" {
+  description = "Further alarm actions (e.g. an existing SNS topic ARN) of the failed-executions alarm."
+  type        = list(string)
+  default     = []
+}
+
+variable "kms_key_deletion_window_in_days" {
+  description = "Waiting period before the module's key (logs, SNS, bucket default) is deleted after a destroy."
+  type        = number
+  default     = 30
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,181 @@
+# The two roles of the prod account: the one RDS assumes to write the export, and the one
+# the analytics Lambdas assume to start and follow exports and fix object ACLs.
+
+################################################################################
+# Export role: assumed by RDS (export.rds.amazonaws.com) to write the Parquet files
+################################################################################
+
+resource "aws_iam_role" "export" {
+  name               = "${var.name}-export"
+  description        = "RDS snapshot export writes s3://${var.analytics_bucket_name}/${var.export_prefix}/ with this role."
+  assume_role_policy = data.aws_iam_policy_document.export_trust.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "export_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["export.rds.amazonaws.com"]
+    }
+
+    # Only exports started in this account may use the role (confused deputy).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "export" {
+  name   = "export"
+  role   = aws_iam_role.export.id
+  policy = data.aws_iam_policy_document.export.json
+}
+
+data "aws_iam_policy_document" "export" {
+  # The bucket-level actions RDS checks before it writes.
+  statement {
+    sid       = "ExportBucket"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [local.bucket_arn]
+  }
+
+  # The object actions the RDS export documentation requires, on the prefix only.
+  statement {
+    sid       = "ExportObjects"
+    actions   = ["s3:PutObject*", "s3:GetObject*", "s3:DeleteObject*"]
+    resources = [local.prefix_objects_arn]
+  }
+
+  statement {
+    sid = "ExportKey"
+    actions = [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncryptFrom",
+      "kms:ReEncryptTo",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:DescribeKey",
+    ]
+    resources = [aws_kms_key.this.arn]
+  }
+
+  dynamic "statement" {
+    for_each = length(var.source_kms_key_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "SourceDatabaseKeys"
+      actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"]
+      resources = var.source_kms_key_arns
+    }
+  }
+}
+
+################################################################################
+# Cross-account role: assumed by the analytics Lambdas
+################################################################################
+
+resource "aws_iam_role" "cross_account" {
+  name               = "${var.name}-cross-account"
+  description        = "Assumed by the ${var.name} Lambdas in ${var.analytics_account_id} to start and follow snapshot exports."
+  assume_role_policy = data.aws_iam_policy_document.cross_account_trust.json
+  # Handlers assume it per export; an hour covers every call of one Lambda invocation.
+  max_session_duration = 3600
+  tags                 = var.tags
+}
+
+data "aws_iam_policy_document" "cross_account_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${var.analytics_account_id}:root"]
+    }
+
+    # Only the pipeline's Lambda roles, not every principal of the analytics account.
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = var.analytics_lambda_role_arns
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "sts:ExternalId"
+      values   = [var.external_id]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "cross_account" {
+  name   = "snapshot-export"
+  role   = aws_iam_role.cross_account.id
+  policy = data.aws_iam_policy_document.cross_account.json
+}
+
+data "aws_iam_policy_document" "cross_account" {
+  # Normalize looks the snapshot up; StartExport / CheckExport start and follow exports.
+  statement {
+    sid = "SnapshotExports"
+    actions = [
+      "rds:DescribeDBSnapshots",
+      "rds:DescribeDBClusterSnapshots",
+      "rds:StartExportTask",
+      "rds:DescribeExportTasks",
+    ]
+    resources = [
+      "arn:${local.partition}:rds:${local.region}:${local.account_id}:snapshot:*",
+      "arn:${local.partition}:rds:${local.region}:${local.account_id}:cluster-snapshot:*",
+    ]
+  }
+
+  statement {
+    sid       = "PassExportRoleToRds"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.export.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["rds.amazonaws.com"]
+    }
+  }
+
+  # StartExportTask's caller must be able to let RDS create a grant on the export key.
+  statement {
+    sid       = "ExportKeyGrant"
+    actions   = ["kms:DescribeKey", "kms:CreateGrant"]
+    resources = [aws_kms_key.this.arn]
+  }
+
+  # RewriteAcl lists the export's objects and, as their owner, rewrites their ACL.
+  statement {
+    sid       = "ListExportPrefix"
+    actions   = ["s3:ListBucket"]
+    resources = [local.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.export_prefix}/*"]
+    }
+  }
+
+  statement {
+    sid       = "RewriteExportAcls"
+    actions   = ["s3:PutObjectAcl"]
+    resources = [local.prefix_objects_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:x-amz-acl"
+      values   = ["bucket-owner-full-control"]
+    }
+  }
+}

@@ -1,0 +1,103 @@
+# Inputs of the prod-account module: what it needs to know about the analytics account.
+# Analytics principals are given as ARNs and only matched by aws:PrincipalArn, so this
+# module can be applied before the analytics account's roles exist.
+
+variable "name" {
+  description = "Name prefix of every resource (roles, key alias, rule). Use the same value as the analytics-account module."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$", var.name))
+    error_message = "name must be 1-40 characters of letters, digits, '-' and '_' (role names add suffixes up to 64)."
+  }
+}
+
+variable "analytics_account_id" {
+  description = "AWS account id of the analytics account (bucket, event bus, Lambdas, crawler)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.analytics_account_id))
+    error_message = "analytics_account_id must be 12 digits."
+  }
+}
+
+variable "analytics_bucket_name" {
+  description = "Name of the export bucket in the analytics account (created by the analytics-account module)."
+  type        = string
+}
+
+variable "export_prefix" {
+  description = "Key prefix under which every export is written (no leading or trailing '/'). Every S3 permission is limited to it."
+  type        = string
+  default     = "rds-exports"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$", var.export_prefix))
+    error_message = "export_prefix must be non-empty, without leading, trailing or doubled '/'."
+  }
+}
+
+variable "analytics_event_bus_arn" {
+  description = "ARN of the pipeline's event bus in the analytics account; snapshot-created events are forwarded to it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/.+$", var.analytics_event_bus_arn))
+    error_message = "analytics_event_bus_arn must be an EventBridge event bus ARN."
+  }
+}
+
+variable "analytics_lambda_role_arns" {
+  description = "Execution roles of the analytics Lambdas that call prod (normalize, start-export, check-export, rewrite-acl); they may assume the cross-account role."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.analytics_lambda_role_arns) > 0 && alltrue([for a in var.analytics_lambda_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", a))])
+    error_message = "analytics_lambda_role_arns must be a non-empty list of IAM role ARNs."
+  }
+}
+
+variable "analytics_reader_role_arns" {
+  description = "Analytics roles that read the exported data and so need kms:Decrypt on the export key through S3: the Glue crawler role and the analysts' roles."
+  type        = list(string)
+
+  validation {
+    condition     = alltrue([for a in var.analytics_reader_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", a))])
+    error_message = "analytics_reader_role_arns must be IAM role ARNs."
+  }
+}
+
+variable "external_id" {
+  description = "sts:ExternalId the analytics Lambdas must present to assume the cross-account role (same value as the analytics-account module's prod_role_external_id)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@:/-]{2,1224}$", var.external_id))
+    error_message = "external_id must be 2-1224 characters of letters, digits and +=,.@:/-."
+  }
+}
+
+variable "db_identifiers" {
+  description = "Coarse pre-filter of the forwarding rule: only snapshots whose identifier starts with '<db>' or 'rds:<db>-' (the automated snapshot naming) are forwarded. Empty forwards every snapshot; the exact DB filter is the analytics Normalize function's DB_IDENTIFIERS."
+  type        = list(string)
+  default     = []
+}
+
+variable "source_kms_key_arns" {
+  description = "CMKs that encrypt the source DB instances or clusters. The export role gets kms:Decrypt, kms:DescribeKey and kms:CreateGrant on them; their key policies must allow it too."
+  type        = list(string)
+  default     = []
+}
+
+variable "kms_key_deletion_window_in_days" {
+  description = "Waiting period before the export key is deleted after a destroy."
+  type        = number
+  default     = 30
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,11 @@
+# Terraform and provider versions the prod-account module is written for.
+terraform {
+  required_version = ">= 1.5.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.40"
+    }
+  }
+}

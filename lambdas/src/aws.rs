@@ -1,0 +1,149 @@
+//! AWS clients, built once per cold start, and the prod-account role.
+//!
+//! Without `PROD_ROLE_ARN` every call uses the function's own credentials (single-account
+//! set-ups). With it, calls on prod resources (RDS snapshots and exports, listing and
+//! rewriting the objects prod wrote) go through `sts:AssumeRole` with a session name that
+//! carries the export id, so CloudTrail in prod ties every call to one export. The clients
+//! of one session are kept while the function is warm; their identity cache refreshes the
+//! assumed credentials before they expire.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use tokio::sync::Mutex;
+
+use crate::config::ProdRole;
+
+/// Longest session name STS accepts.
+const SESSION_NAME_MAX_LEN: usize = 64;
+/// Session clients kept while warm; a warm function rarely sees more than a few exports.
+const SESSION_CACHE_MAX: usize = 32;
+
+/// Clients for calls on prod resources.
+#[derive(Debug, Clone)]
+pub struct ProdClients {
+    /// RDS (DescribeDBSnapshots, StartExportTask, DescribeExportTasks).
+    pub rds: aws_sdk_rds::Client,
+    /// S3 (ListObjectsV2, PutObjectAcl on the objects prod wrote).
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl ProdClients {
+    fn new(sdk: &SdkConfig) -> Self {
+        Self {
+            rds: aws_sdk_rds::Client::new(sdk),
+            s3: s3_client(sdk),
+        }
+    }
+}
+
+/// An S3 client; path-style addressing when an endpoint URL is set (local emulators
+/// answer on `localhost:<port>`, where virtual-host style cannot resolve).
+pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(sdk.endpoint_url().is_some())
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// The function's AWS clients.
+#[derive(Debug)]
+pub struct Aws {
+    sdk: SdkConfig,
+    prod_role: Option<ProdRole>,
+    own_prod: ProdClients,
+    sessions: Mutex<HashMap<String, Arc<ProdClients>>>,
+    /// S3 with the function's own credentials (GetBucketOwnershipControls).
+    pub s3: aws_sdk_s3::Client,
+    /// Glue (StartCrawler, GetCrawler).
+    pub glue: aws_sdk_glue::Client,
+    /// EventBridge (PutEvents).
+    pub events: aws_sdk_eventbridge::Client,
+}
+
+impl Aws {
+    /// Loads the SDK configuration from the environment (honours `AWS_ENDPOINT_URL`,
+    /// `AWS_REGION` and the standard credential chain).
+    pub async fn load(prod_role: Option<ProdRole>) -> Self {
+        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        Self::from_sdk_config(sdk, prod_role)
+    }
+
+    /// Clients over a given SDK configuration.
+    pub fn from_sdk_config(sdk: SdkConfig, prod_role: Option<ProdRole>) -> Self {
+        Self {
+            own_prod: ProdClients::new(&sdk),
+            s3: s3_client(&sdk),
+            glue: aws_sdk_glue::Client::new(&sdk),
+            events: aws_sdk_eventbridge::Client::new(&sdk),
+            sessions: Mutex::new(HashMap::new()),
+            prod_role,
+            sdk,
+        }
+    }
+
+    /// Clients for prod resources of export `export_id`: own credentials without a prod
+    /// role, else the assumed role with a session named after the export.
+    pub async fn prod(&self, export_id: &str) -> Arc<ProdClients> {
+        let Some(role) = &self.prod_role else {
+            return Arc::new(self.own_prod.clone());
+        };
+        let name = session_name(export_id);
+        let mut sessions = self.sessions.lock().await;
+        if let Some(clients) = sessions.get(&name) {
+            return Arc::clone(clients);
+        }
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
+            .session_name(&name)
+            .configure(&self.sdk);
+        if let Some(external_id) = &role.external_id {
+            builder = builder.external_id(external_id);
+        }
+        let provider = builder.build().await;
+        let sdk = self
+            .sdk
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        let clients = Arc::new(ProdClients::new(&sdk));
+        if sessions.len() >= SESSION_CACHE_MAX {
+            sessions.clear();
+        }
+        sessions.insert(name, Arc::clone(&clients));
+        clients
+    }
+}
+
+/// `snapshot-export-<export id>`, cut to STS's 64 characters of `[\w+=,.@-]`.
+pub fn session_name(export_id: &str) -> String {
+    let mut name: String = format!("snapshot-export-{export_id}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    name.truncate(SESSION_NAME_MAX_LEN);
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_names_are_valid_and_bounded() {
+        assert_eq!(
+            session_name("orders-1a2b3c4d"),
+            "snapshot-export-orders-1a2b3c4d"
+        );
+        let long = session_name(&"a".repeat(100));
+        assert_eq!(long.len(), 64);
+        assert_eq!(session_name("a/b c:é"), "snapshot-export-a-b-c--");
+    }
+}

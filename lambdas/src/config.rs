@@ -1,0 +1,367 @@
+//! Each function's configuration, parsed from its environment once per cold start.
+//!
+//! A missing or malformed variable is an `InvalidConfig` error naming the variable, reported
+//! as the function's init error, so a bad deployment fails at once and says what to fix.
+//! Empty values count as unset.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use state_machine::contract::SnapshotType;
+
+use crate::error::TaskError;
+use crate::functions::FUNCTIONS;
+
+/// Default Source of the notification events.
+pub const DEFAULT_EVENT_SOURCE: &str = "snapshot-export";
+/// Default number of PutObjectAcl requests in flight.
+pub const DEFAULT_ACL_CONCURRENCY: usize = 64;
+/// Default seconds kept free before the Lambda deadline.
+pub const DEFAULT_ACL_DEADLINE_MARGIN_SECONDS: u64 = 30;
+
+/// A snapshot of the environment variables a function reads.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    vars: BTreeMap<String, String>,
+}
+
+impl Env {
+    /// The variables of `binary` (per [`FUNCTIONS`]) from the process environment.
+    pub fn from_process(binary: &str) -> Self {
+        let names = FUNCTIONS
+            .iter()
+            .filter(|f| f.binary == binary)
+            .flat_map(|f| f.required_env.iter().chain(f.optional_env.iter()));
+        Self::from_pairs(names.filter_map(|n| std::env::var(n).ok().map(|v| (*n, v))))
+    }
+
+    /// An environment made of the given pairs (tests, benchmarks).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Self {
+        Self {
+            vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        }
+    }
+
+    /// The trimmed value of `name`, `None` when unset or empty.
+    pub fn optional(&self, name: &str) -> Option<String> {
+        self.vars
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The trimmed value of `name`, or `InvalidConfig` naming it.
+    pub fn required(&self, name: &str) -> Result<String, TaskError> {
+        self.optional(name).ok_or_else(|| {
+            TaskError::InvalidConfig(format!("environment variable {name} must be set"))
+        })
+    }
+
+    fn list(&self, name: &str) -> Option<Vec<String>> {
+        self.optional(name).map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+    }
+
+    fn number<T: std::str::FromStr>(
+        &self,
+        name: &str,
+        default: T,
+        valid: impl Fn(&T) -> bool,
+        what: &str,
+    ) -> Result<T, TaskError> {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse::<T>()
+                .ok()
+                .filter(|v| valid(v))
+                .ok_or_else(|| invalid(name, &raw, what)),
+        }
+    }
+}
+
+fn invalid(name: &str, value: &str, expected: &str) -> TaskError {
+    TaskError::InvalidConfig(format!(
+        "environment variable {name}={value:?} is invalid: expected {expected}"
+    ))
+}
+
+fn arn(env: &Env, name: &str, required: bool) -> Result<Option<String>, TaskError> {
+    let value = if required {
+        Some(env.required(name)?)
+    } else {
+        env.optional(name)
+    };
+    match value {
+        Some(v) if !v.starts_with("arn:") || v.split(':').count() < 6 => {
+            Err(invalid(name, &v, "an ARN (arn:<partition>:<service>:...)"))
+        }
+        other => Ok(other),
+    }
+}
+
+/// The prod-account role to assume for calls on prod resources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProdRole {
+    /// `PROD_ROLE_ARN`.
+    pub role_arn: String,
+    /// `PROD_ROLE_EXTERNAL_ID`.
+    pub external_id: Option<String>,
+}
+
+fn prod_role(env: &Env) -> Result<Option<ProdRole>, TaskError> {
+    let role = arn(env, "PROD_ROLE_ARN", false)?;
+    let external_id = env.optional("PROD_ROLE_EXTERNAL_ID");
+    match role {
+        Some(role_arn) => Ok(Some(ProdRole {
+            role_arn,
+            external_id,
+        })),
+        None if external_id.is_some() => Err(TaskError::InvalidConfig(
+            "PROD_ROLE_EXTERNAL_ID is set but PROD_ROLE_ARN is not: set both or neither".into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// `EXPORT_BUCKET`: a plausible S3 bucket name.
+fn bucket(env: &Env) -> Result<String, TaskError> {
+    let b = env.required("EXPORT_BUCKET")?;
+    let ok = (3..=63).contains(&b.len())
+        && b.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && b.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && b.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(b)
+    } else {
+        Err(invalid(
+            "EXPORT_BUCKET",
+            &b,
+            "an S3 bucket name (3-63 of a-z 0-9 . -)",
+        ))
+    }
+}
+
+/// `EXPORT_PREFIX` trimmed of slashes; empty when unset.
+fn prefix(env: &Env) -> Result<String, TaskError> {
+    let raw = env.optional("EXPORT_PREFIX").unwrap_or_default();
+    let p = raw.trim_matches('/').to_owned();
+    if p.split('/')
+        .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+        && !p.is_empty()
+    {
+        return Err(invalid(
+            "EXPORT_PREFIX",
+            &raw,
+            "a key prefix without empty, '.' or '..' segments",
+        ));
+    }
+    if p.chars().any(char::is_control) {
+        return Err(invalid(
+            "EXPORT_PREFIX",
+            &raw,
+            "a key prefix without control characters",
+        ));
+    }
+    Ok(p)
+}
+
+/// Checks an ExportOnly entry: `database[.schema[.table]]` of A-Z a-z 0-9 `$` `_` (RDS
+/// supports partial export of such names only).
+pub fn valid_export_only_entry(entry: &str) -> bool {
+    let parts: Vec<&str> = entry.split('.').collect();
+    (1..=3).contains(&parts.len())
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '$' || c == '_')
+        })
+}
+
+/// Normalize's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NormalizeConfig {
+    /// `DB_IDENTIFIERS`: export only snapshots of these instances/clusters (events only).
+    pub db_identifiers: Option<Vec<String>>,
+    /// `SNAPSHOT_TYPES`: export only these kinds of snapshots (events only).
+    pub snapshot_types: Option<Vec<SnapshotType>>,
+    /// `EXPORT_ONLY`: default ExportOnly list.
+    pub export_only: Vec<String>,
+    /// Prod role, when cross-account.
+    pub prod_role: Option<ProdRole>,
+}
+
+impl NormalizeConfig {
+    /// Parses the environment.
+    pub fn from_env(env: &Env) -> Result<Self, TaskError> {
+        let snapshot_types = match env.list("SNAPSHOT_TYPES") {
+            None => None,
+            Some(items) => Some(
+                items
+                    .iter()
+                    .map(|t| match t.to_ascii_lowercase().as_str() {
+                        "manual" => Ok(SnapshotType::Manual),
+                        "automated" => Ok(SnapshotType::Automated),
+                        "copy" => Ok(SnapshotType::Copy),
+                        _ => Err(invalid(
+                            "SNAPSHOT_TYPES",
+                            t,
+                            "a comma list of manual, automated, copy",
+                        )),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        let export_only = env.list("EXPORT_ONLY").unwrap_or_default();
+        if let Some(bad) = export_only.iter().find(|e| !valid_export_only_entry(e)) {
+            return Err(invalid(
+                "EXPORT_ONLY",
+                bad,
+                "a comma list of database[.schema[.table]] names of A-Z a-z 0-9 $ _",
+            ));
+        }
+        Ok(Self {
+            db_identifiers: env.list("DB_IDENTIFIERS").filter(|l| !l.is_empty()),
+            snapshot_types,
+            export_only,
+            prod_role: prod_role(env)?,
+        })
+    }
+}
+
+/// StartExport's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartExportConfig {
+    /// `EXPORT_BUCKET`.
+    pub bucket: String,
+    /// `EXPORT_PREFIX` without leading or trailing slashes (may be empty).
+    pub prefix: String,
+    /// `EXPORT_KMS_KEY_ARN`.
+    pub kms_key_arn: String,
+    /// `EXPORT_ROLE_ARN`: the role RDS assumes to write to the bucket.
+    pub export_role_arn: String,
+    /// Prod role, when cross-account.
+    pub prod_role: Option<ProdRole>,
+}
+
+impl StartExportConfig {
+    /// Parses the environment.
+    pub fn from_env(env: &Env) -> Result<Self, TaskError> {
+        Ok(Self {
+            bucket: bucket(env)?,
+            prefix: prefix(env)?,
+            kms_key_arn: arn(env, "EXPORT_KMS_KEY_ARN", true)?.unwrap_or_default(),
+            export_role_arn: arn(env, "EXPORT_ROLE_ARN", true)?.unwrap_or_default(),
+            prod_role: prod_role(env)?,
+        })
+    }
+}
+
+/// The S3 prefix of an export's objects: `<prefix>/<export-id>` or `<export-id>`.
+pub fn export_s3_prefix(prefix: &str, export_task_id: &str) -> String {
+    if prefix.is_empty() {
+        export_task_id.to_owned()
+    } else {
+        format!("{prefix}/{export_task_id}")
+    }
+}
+
+/// CheckExport's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckExportConfig {
+    /// Prod role, when cross-account.
+    pub prod_role: Option<ProdRole>,
+}
+
+impl CheckExportConfig {
+    /// Parses the environment.
+    pub fn from_env(env: &Env) -> Result<Self, TaskError> {
+        Ok(Self {
+            prod_role: prod_role(env)?,
+        })
+    }
+}
+
+/// RewriteAcl's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RewriteAclConfig {
+    /// `EXPORT_BUCKET`.
+    pub bucket: String,
+    /// `EXPORT_PREFIX` without leading or trailing slashes (may be empty).
+    pub prefix: String,
+    /// Prod role, when cross-account (it owns the objects it wrote).
+    pub prod_role: Option<ProdRole>,
+    /// `ACL_CONCURRENCY`: PutObjectAcl requests in flight.
+    pub concurrency: usize,
+    /// `ACL_DEADLINE_MARGIN_SECONDS`: stop between pages when less time is left.
+    pub deadline_margin: Duration,
+}
+
+impl RewriteAclConfig {
+    /// Parses the environment.
+    pub fn from_env(env: &Env) -> Result<Self, TaskError> {
+        Ok(Self {
+            bucket: bucket(env)?,
+            prefix: prefix(env)?,
+            prod_role: prod_role(env)?,
+            concurrency: env.number(
+                "ACL_CONCURRENCY",
+                DEFAULT_ACL_CONCURRENCY,
+                |n| (1..=1000).contains(n),
+                "an integer from 1 to 1000",
+            )?,
+            deadline_margin: Duration::from_secs(env.number(
+                "ACL_DEADLINE_MARGIN_SECONDS",
+                DEFAULT_ACL_DEADLINE_MARGIN_SECONDS,
+                |n| *n <= 900,
+                "an integer number of seconds from 0 to 900",
+            )?),
+        })
+    }
+}
+
+/// StartCrawler's and CheckCrawler's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrawlerConfig {
+    /// `CRAWLER_NAME`.
+    pub crawler_name: String,
+}
+
+impl CrawlerConfig {
+    /// Parses the environment.
+    pub fn from_env(env: &Env) -> Result<Self, TaskError> {
+        Ok(Self {
+            crawler_name: env.required("CRAWLER_NAME")?,
+        })
+    }
+}
+
+/// Notify's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyConfig {
+    /// `EVENT_BUS_NAME` (name or ARN); `None` sends nothing.
+    pub event_bus_name: Option<String>,
+    /// `EVENT_SOURCE`.
+    pub event_source: String,
+}
+
+impl NotifyConfig {
+    /// Parses the environment.
+    pub fn from_env(env: &Env) -> Result<Self, TaskError> {
+        Ok(Self {
+            event_bus_name: env.optional("EVENT_BUS_NAME"),
+            event_source: env
+                .optional("EVENT_SOURCE")
+                .unwrap_or_else(|| DEFAULT_EVENT_SOURCE.to_owned()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

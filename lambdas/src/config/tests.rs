@@ -1,0 +1,141 @@
+//! Tests of the environment parsing: defaults, trimming, and errors naming the variable.
+
+use super::*;
+
+fn env(pairs: &[(&'static str, &str)]) -> Env {
+    Env::from_pairs(pairs.iter().map(|(k, v)| (*k, (*v).to_owned())))
+}
+
+fn err_text(r: Result<impl std::fmt::Debug, TaskError>) -> String {
+    match r {
+        Err(e) => {
+            assert_eq!(e.name(), "InvalidConfig");
+            e.to_string()
+        }
+        Ok(v) => panic!("accepted: {v:?}"),
+    }
+}
+
+const START_OK: [(&str, &str); 4] = [
+    ("EXPORT_BUCKET", "analytics-exports"),
+    ("EXPORT_PREFIX", "/rds/"),
+    ("EXPORT_KMS_KEY_ARN", "arn:aws:kms:us-east-1:1:key/k"),
+    ("EXPORT_ROLE_ARN", "arn:aws:iam::1:role/export"),
+];
+
+#[test]
+fn start_export_reads_and_trims() {
+    let c = StartExportConfig::from_env(&env(&START_OK)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.prefix, "rds");
+    assert_eq!(c.bucket, "analytics-exports");
+    assert_eq!(c.prod_role, None);
+    assert_eq!(export_s3_prefix(&c.prefix, "x-1"), "rds/x-1");
+    assert_eq!(export_s3_prefix("", "x-1"), "x-1");
+}
+
+#[test]
+fn each_required_variable_is_named_when_missing() {
+    for missing in ["EXPORT_BUCKET", "EXPORT_KMS_KEY_ARN", "EXPORT_ROLE_ARN"] {
+        let pairs: Vec<_> = START_OK
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != missing)
+            .collect();
+        let text = err_text(StartExportConfig::from_env(&env(&pairs)));
+        assert!(text.contains(missing), "{text}");
+    }
+    assert!(
+        err_text(CrawlerConfig::from_env(&env(&[("CRAWLER_NAME", "  ")]))).contains("CRAWLER_NAME")
+    );
+}
+
+#[test]
+fn malformed_values_are_named() {
+    let cases: [(&str, &str); 6] = [
+        ("EXPORT_BUCKET", "Bad_Bucket"),
+        ("EXPORT_PREFIX", "a//b"),
+        ("EXPORT_KMS_KEY_ARN", "alias/x"),
+        ("EXPORT_ROLE_ARN", "export"),
+        ("PROD_ROLE_ARN", "prod"),
+        ("EXPORT_PREFIX", "a/../b"),
+    ];
+    for (name, value) in cases {
+        let mut pairs: Vec<_> = START_OK
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != name)
+            .collect();
+        pairs.push((name, value));
+        let text = err_text(StartExportConfig::from_env(&env(&pairs)));
+        assert!(text.contains(name), "{text}");
+    }
+}
+
+#[test]
+fn rewrite_acl_numbers() {
+    let base = [("EXPORT_BUCKET", "b-1")];
+    let c = RewriteAclConfig::from_env(&env(&base)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.concurrency, 64);
+    assert_eq!(c.deadline_margin, Duration::from_secs(30));
+    for (k, v) in [
+        ("ACL_CONCURRENCY", "0"),
+        ("ACL_CONCURRENCY", "x"),
+        ("ACL_DEADLINE_MARGIN_SECONDS", "-1"),
+    ] {
+        let text = err_text(RewriteAclConfig::from_env(&env(&[base[0], (k, v)])));
+        assert!(text.contains(k), "{text}");
+    }
+    let c = RewriteAclConfig::from_env(&env(&[base[0], ("ACL_CONCURRENCY", "8")]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.concurrency, 8);
+}
+
+#[test]
+fn normalize_lists() {
+    let c = NormalizeConfig::from_env(&env(&[
+        ("DB_IDENTIFIERS", "orders, billing"),
+        ("SNAPSHOT_TYPES", "Automated,copy"),
+        ("EXPORT_ONLY", "orders.public.items"),
+        ("PROD_ROLE_ARN", "arn:aws:iam::2:role/p"),
+        ("PROD_ROLE_EXTERNAL_ID", "ext"),
+    ]))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        c.db_identifiers,
+        Some(vec!["orders".into(), "billing".into()])
+    );
+    assert_eq!(
+        c.snapshot_types,
+        Some(vec![SnapshotType::Automated, SnapshotType::Copy])
+    );
+    assert_eq!(c.export_only, vec!["orders.public.items".to_owned()]);
+    assert_eq!(c.prod_role.map(|r| r.external_id), Some(Some("ext".into())));
+    assert!(
+        err_text(NormalizeConfig::from_env(&env(&[(
+            "SNAPSHOT_TYPES",
+            "weekly"
+        )])))
+        .contains("SNAPSHOT_TYPES")
+    );
+    assert!(
+        err_text(NormalizeConfig::from_env(&env(&[(
+            "EXPORT_ONLY",
+            "a.b.c.d"
+        )])))
+        .contains("EXPORT_ONLY")
+    );
+    assert!(
+        err_text(NormalizeConfig::from_env(&env(&[(
+            "PROD_ROLE_EXTERNAL_ID",
+            "x"
+        )])))
+        .contains("PROD_ROLE_ARN")
+    );
+}
+
+#[test]
+fn notify_defaults() {
+    let c = NotifyConfig::from_env(&Env::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.event_bus_name, None);
+    assert_eq!(c.event_source, "snapshot-export");
+}

@@ -1,0 +1,262 @@
+//! The one error type of every handler, and its conversion into the Lambda error payload.
+//!
+//! A Lambda error's `errorType` is the name the state machine's Retry and Catch match, so
+//! each variant maps to exactly one name of `state_machine::contract::errors`, and its
+//! message says what went wrong and what to fix (which role, key, bucket or variable).
+
+use lambda_runtime::Diagnostic;
+use state_machine::contract::errors;
+
+/// Everything a task handler can fail with. Each variant is one contract error name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaskError {
+    /// The input is neither a supported RDS snapshot event nor a valid manual input.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// A missing or malformed environment variable (start-up error).
+    #[error("{0}")]
+    InvalidConfig(String),
+    /// An AWS API throttled the call; retried by the state machine.
+    #[error("{operation} was throttled ({code}): {message}")]
+    Throttled {
+        /// The API operation, e.g. `rds:DescribeExportTasks`.
+        operation: String,
+        /// The AWS error code.
+        code: String,
+        /// The AWS error message.
+        message: String,
+    },
+    /// A 5xx, a timeout or a connection failure; retried by the state machine.
+    #[error("{operation} failed transiently: {detail}")]
+    TransientAws {
+        /// The API operation.
+        operation: String,
+        /// What happened.
+        detail: String,
+    },
+    /// Any other AWS error, with its code and message.
+    #[error("{operation} failed with {code}: {message}")]
+    Aws {
+        /// The API operation.
+        operation: String,
+        /// The AWS error code (or `Unknown`).
+        code: String,
+        /// The AWS error message.
+        message: String,
+    },
+    /// Too many exports running in the account.
+    #[error("{0}")]
+    ExportQuotaReached(String),
+    /// The snapshot is not `available` yet.
+    #[error("{0}")]
+    SnapshotNotAvailable(String),
+    /// The snapshot does not exist.
+    #[error("{0}")]
+    SnapshotNotFound(String),
+    /// RDS refused the export for a permission or set-up reason.
+    #[error("{0}")]
+    ExportPermissionDenied(String),
+    /// RDS refused the export request itself.
+    #[error("{0}")]
+    ExportRejected(String),
+    /// The export task id is unknown to RDS.
+    #[error("{0}")]
+    ExportNotFound(String),
+    /// The export took longer than the policy allows.
+    #[error("{0}")]
+    ExportWaitTimedOut(String),
+    /// Every attempt id has been used by failed or canceled exports.
+    #[error("{0}")]
+    ExportAttemptsExhausted(String),
+    /// Listing the prefix or rewriting an ACL was denied.
+    #[error("{0}")]
+    AclAccessDenied(String),
+    /// Some ACLs could not be rewritten after retries; retried by the state machine.
+    #[error("{0}")]
+    AclRewriteIncomplete(String),
+    /// The Glue crawler does not exist.
+    #[error("{0}")]
+    CrawlerNotFound(String),
+    /// The crawl took longer than the policy allows.
+    #[error("{0}")]
+    CrawlWaitTimedOut(String),
+    /// Publishing the notification failed.
+    #[error("{0}")]
+    NotifyFailed(String),
+}
+
+impl TaskError {
+    /// The contract error name (`errorType`) of this error.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::InvalidInput(_) => errors::INVALID_INPUT,
+            Self::InvalidConfig(_) => errors::INVALID_CONFIG,
+            Self::Throttled { .. } => errors::THROTTLED,
+            Self::TransientAws { .. } => errors::TRANSIENT_AWS_ERROR,
+            Self::Aws { .. } => errors::AWS_ERROR,
+            Self::ExportQuotaReached(_) => errors::EXPORT_QUOTA_REACHED,
+            Self::SnapshotNotAvailable(_) => errors::SNAPSHOT_NOT_AVAILABLE,
+            Self::SnapshotNotFound(_) => errors::SNAPSHOT_NOT_FOUND,
+            Self::ExportPermissionDenied(_) => errors::EXPORT_PERMISSION_DENIED,
+            Self::ExportRejected(_) => errors::EXPORT_REJECTED,
+            Self::ExportNotFound(_) => errors::EXPORT_NOT_FOUND,
+            Self::ExportWaitTimedOut(_) => errors::EXPORT_WAIT_TIMED_OUT,
+            Self::ExportAttemptsExhausted(_) => errors::EXPORT_ATTEMPTS_EXHAUSTED,
+            Self::AclAccessDenied(_) => errors::ACL_ACCESS_DENIED,
+            Self::AclRewriteIncomplete(_) => errors::ACL_REWRITE_INCOMPLETE,
+            Self::CrawlerNotFound(_) => errors::CRAWLER_NOT_FOUND,
+            Self::CrawlWaitTimedOut(_) => errors::CRAWL_WAIT_TIMED_OUT,
+            Self::NotifyFailed(_) => errors::NOTIFY_FAILED,
+        }
+    }
+
+    /// True for the errors the state machine retries (transient or capacity).
+    pub fn is_retryable(&self) -> bool {
+        let name = self.name();
+        errors::TRANSIENT.contains(&name) || errors::EXPORT_CAPACITY.contains(&name)
+    }
+}
+
+impl From<TaskError> for Diagnostic {
+    fn from(error: TaskError) -> Self {
+        Diagnostic {
+            error_type: error.name().to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// One value of every variant: the test below fails when a variant is added without
+    /// being listed here, because the `match` in `all_variants_listed` stops compiling.
+    fn one_of_each() -> Vec<TaskError> {
+        let s = || "x".to_owned();
+        vec![
+            TaskError::InvalidInput(s()),
+            TaskError::InvalidConfig(s()),
+            TaskError::Throttled {
+                operation: s(),
+                code: s(),
+                message: s(),
+            },
+            TaskError::TransientAws {
+                operation: s(),
+                detail: s(),
+            },
+            TaskError::Aws {
+                operation: s(),
+                code: s(),
+                message: s(),
+            },
+            TaskError::ExportQuotaReached(s()),
+            TaskError::SnapshotNotAvailable(s()),
+            TaskError::SnapshotNotFound(s()),
+            TaskError::ExportPermissionDenied(s()),
+            TaskError::ExportRejected(s()),
+            TaskError::ExportNotFound(s()),
+            TaskError::ExportWaitTimedOut(s()),
+            TaskError::ExportAttemptsExhausted(s()),
+            TaskError::AclAccessDenied(s()),
+            TaskError::AclRewriteIncomplete(s()),
+            TaskError::CrawlerNotFound(s()),
+            TaskError::CrawlWaitTimedOut(s()),
+            TaskError::NotifyFailed(s()),
+        ]
+    }
+
+    #[test]
+    fn all_variants_listed() {
+        // Exhaustive match: adding a variant breaks this until `one_of_each` covers it.
+        let count = one_of_each()
+            .iter()
+            .map(|e| match e {
+                TaskError::InvalidInput(_)
+                | TaskError::InvalidConfig(_)
+                | TaskError::Throttled { .. }
+                | TaskError::TransientAws { .. }
+                | TaskError::Aws { .. }
+                | TaskError::ExportQuotaReached(_)
+                | TaskError::SnapshotNotAvailable(_)
+                | TaskError::SnapshotNotFound(_)
+                | TaskError::ExportPermissionDenied(_)
+                | TaskError::ExportRejected(_)
+                | TaskError::ExportNotFound(_)
+                | TaskError::ExportWaitTimedOut(_)
+                | TaskError::ExportAttemptsExhausted(_)
+                | TaskError::AclAccessDenied(_)
+                | TaskError::AclRewriteIncomplete(_)
+                | TaskError::CrawlerNotFound(_)
+                | TaskError::CrawlWaitTimedOut(_)
+                | TaskError::NotifyFailed(_) => 1,
+            })
+            .sum::<usize>();
+        assert_eq!(count, 18);
+    }
+
+    #[test]
+    fn names_are_contract_names_each_used_once() {
+        let names: Vec<&str> = one_of_each().iter().map(TaskError::name).collect();
+        let unique: BTreeSet<&str> = names.iter().copied().collect();
+        assert_eq!(
+            unique.len(),
+            names.len(),
+            "two variants share a name: {names:?}"
+        );
+        let all: BTreeSet<&str> = errors::ALL.into_iter().collect();
+        assert!(
+            unique.is_subset(&all),
+            "names outside the contract: {:?}",
+            unique.difference(&all)
+        );
+        // The only contract names no handler returns are the ones the graph's Pass states
+        // build from a terminal status.
+        let unused: BTreeSet<&str> = all.difference(&unique).copied().collect();
+        let built_by_graph: BTreeSet<&str> = [
+            errors::EXPORT_FAILED,
+            errors::EXPORT_CANCELED,
+            errors::CRAWL_FAILED,
+            errors::CRAWL_CANCELLED,
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(unused, built_by_graph);
+    }
+
+    #[test]
+    fn diagnostic_carries_name_and_message() {
+        let d = Diagnostic::from(TaskError::ExportPermissionDenied(
+            "role arn:aws:iam::1:role/x lacks s3:PutObject".into(),
+        ));
+        assert_eq!(d.error_type, "ExportPermissionDenied");
+        assert!(d.error_message.contains("s3:PutObject"));
+        let d = Diagnostic::from(TaskError::Throttled {
+            operation: "rds:DescribeExportTasks".into(),
+            code: "Throttling".into(),
+            message: "Rate exceeded".into(),
+        });
+        assert_eq!(d.error_type, "Throttled");
+        assert_eq!(
+            d.error_message,
+            "rds:DescribeExportTasks was throttled (Throttling): Rate exceeded"
+        );
+    }
+
+    #[test]
+    fn retryable_matches_the_graph_retriers() {
+        for e in one_of_each() {
+            let expected = matches!(
+                e.name(),
+                "Throttled"
+                    | "TransientAwsError"
+                    | "AclRewriteIncomplete"
+                    | "ExportQuotaReached"
+                    | "SnapshotNotAvailable"
+            );
+            assert_eq!(e.is_retryable(), expected, "{}", e.name());
+        }
+    }
+}

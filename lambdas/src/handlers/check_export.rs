@@ -1,0 +1,86 @@
+//! CheckExport: one DescribeExportTasks, the updated [`ExportState`] and the next wait.
+//!
+//! The graph routes on the status (COMPLETE, FAILED, CANCELED, else wait again); this
+//! handler only fails for a lost task (`ExportNotFound`) or an export running longer than
+//! the policy allows (`ExportWaitTimedOut`).
+
+use state_machine::contract::{CheckExportInput, ExportState};
+
+use crate::aws::Aws;
+use crate::config::{CheckExportConfig, Env};
+use crate::error::TaskError;
+use crate::export_id::check_attempt_id;
+use crate::handlers::export_task::{describe, observe};
+use crate::runtime::{Invocation, Task};
+
+/// Observes the export once more.
+pub async fn check_export(
+    rds: &aws_sdk_rds::Client,
+    input: CheckExportInput,
+    now: i64,
+) -> Result<ExportState, TaskError> {
+    let mut state = input.export;
+    let id = state.export_task_id.clone();
+    check_attempt_id(&id)?;
+    let view = describe(rds, &id).await?.ok_or_else(|| {
+        TaskError::ExportNotFound(format!(
+            "export task {id} is unknown to RDS: it was never started in this account and Region, or PROD_ROLE_ARN \
+             points at another account"
+        ))
+    })?;
+    let status = view.parsed_status(None)?;
+    state.checks = state.checks.saturating_add(1);
+    observe(&mut state, &view, status, &input.policy, now);
+    let elapsed = now.saturating_sub(state.started_at);
+    if !status.is_terminal() && u64::try_from(elapsed).unwrap_or(0) > input.policy.max_wait_seconds
+    {
+        return Err(TaskError::ExportWaitTimedOut(format!(
+            "export task {id} is still {} at {}% after {elapsed} s (limit {} s): it is left running; check it in the RDS \
+             console and raise export.max_wait_hours if exports of this size are expected",
+            status.as_str(),
+            state.percent_progress,
+            input.policy.max_wait_seconds
+        )));
+    }
+    tracing::info!(
+        status = status.as_str(),
+        percent = state.percent_progress,
+        checks = state.checks,
+        next_poll_seconds = state.next_poll_seconds,
+        "export observed"
+    );
+    Ok(state)
+}
+
+/// The `check-export` function.
+#[derive(Debug)]
+pub struct CheckExportTask {
+    aws: Aws,
+}
+
+impl Task for CheckExportTask {
+    const BINARY: &'static str = "check-export";
+    type Input = CheckExportInput;
+    type Output = ExportState;
+
+    async fn init(env: &Env) -> Result<Self, TaskError> {
+        let cfg = CheckExportConfig::from_env(env)?;
+        Ok(Self {
+            aws: Aws::load(cfg.prod_role).await,
+        })
+    }
+
+    fn export_id(input: &CheckExportInput) -> Option<String> {
+        Some(input.export.export_task_id.clone())
+    }
+
+    async fn handle(
+        &self,
+        input: CheckExportInput,
+        invocation: Invocation,
+    ) -> Result<ExportState, TaskError> {
+        // The session is named after the base id, so StartExport's cached clients are reused.
+        let clients = self.aws.prod(&input.job.export_task_id).await;
+        check_export(&clients.rds, input, invocation.now).await
+    }
+}

@@ -1,0 +1,179 @@
+//! StartCrawler and CheckCrawler: start the Glue crawl over the export and follow it.
+//!
+//! A crawl that was already running when we asked may predate the export, so the graph
+//! waits and starts again (`ALREADY_RUNNING`). CheckCrawler only trusts a finished crawl
+//! that started after ours was requested (minus a little clock skew).
+
+use aws_sdk_glue::types::{CrawlerState as GlueCrawlerState, LastCrawlStatus};
+use state_machine::contract::{
+    CheckCrawlerInput, CrawlOutcome, CrawlStart, CrawlerState, StartCrawlerInput,
+};
+
+use crate::aws::Aws;
+use crate::config::{CrawlerConfig, Env};
+use crate::error::TaskError;
+use crate::runtime::{Invocation, Task};
+use crate::sdk_error::{classify, code};
+
+/// Seconds of clock skew allowed between our clock and Glue's crawl start time.
+pub const CLOCK_SKEW_SECONDS: i64 = 5;
+
+fn not_found(name: &str) -> TaskError {
+    TaskError::CrawlerNotFound(format!(
+        "Glue crawler {name:?} does not exist in this account and Region: check CRAWLER_NAME and the infra"
+    ))
+}
+
+/// Starts a crawl.
+pub async fn start_crawler(
+    glue: &aws_sdk_glue::Client,
+    cfg: &CrawlerConfig,
+    now: i64,
+) -> Result<CrawlerState, TaskError> {
+    let name = &cfg.crawler_name;
+    let start = match glue.start_crawler().name(name).send().await {
+        Ok(_) => CrawlStart::Started,
+        Err(e) if code(&e) == Some("CrawlerRunningException") => CrawlStart::AlreadyRunning,
+        Err(e) if code(&e) == Some("EntityNotFoundException") => return Err(not_found(name)),
+        Err(e) => return Err(classify("glue:StartCrawler", &e)),
+    };
+    tracing::info!(crawler = %name, start = start.as_str(), "crawler start requested");
+    Ok(CrawlerState {
+        crawler_name: name.clone(),
+        start,
+        started_at: now,
+        outcome: CrawlOutcome::Pending,
+        error_message: String::new(),
+        checks: 0,
+    })
+}
+
+/// Looks at the crawl once.
+pub async fn check_crawler(
+    glue: &aws_sdk_glue::Client,
+    cfg: &CrawlerConfig,
+    input: CheckCrawlerInput,
+    now: i64,
+) -> Result<CrawlerState, TaskError> {
+    let name = &cfg.crawler_name;
+    let mut state = input.crawler;
+    let out = match glue.get_crawler().name(name).send().await {
+        Ok(out) => out,
+        Err(e) if code(&e) == Some("EntityNotFoundException") => return Err(not_found(name)),
+        Err(e) => return Err(classify("glue:GetCrawler", &e)),
+    };
+    let crawler = out.crawler().ok_or_else(|| not_found(name))?;
+    state.checks = state.checks.saturating_add(1);
+    let last = crawler.last_crawl();
+    let ours = last
+        .and_then(|l| l.start_time())
+        .is_some_and(|t| t.secs() >= state.started_at - CLOCK_SKEW_SECONDS);
+    let (outcome, error_message) = match crawler.state() {
+        Some(GlueCrawlerState::Ready) if ours => match last.and_then(|l| l.status()) {
+            Some(LastCrawlStatus::Succeeded) => (CrawlOutcome::Succeeded, String::new()),
+            // moto reports a finished crawl as COMPLETED.
+            Some(s) if s.as_str().eq_ignore_ascii_case("COMPLETED") => {
+                (CrawlOutcome::Succeeded, String::new())
+            }
+            Some(LastCrawlStatus::Failed) => (
+                CrawlOutcome::Failed,
+                non_empty(last.and_then(|l| l.error_message()), || {
+                    format!("crawl of {name} FAILED; Glue gave no ErrorMessage")
+                }),
+            ),
+            Some(LastCrawlStatus::Cancelled) => (
+                CrawlOutcome::Cancelled,
+                non_empty(last.and_then(|l| l.error_message()), || {
+                    format!("crawl of {name} was CANCELLED")
+                }),
+            ),
+            _ => (CrawlOutcome::Running, String::new()),
+        },
+        _ => (CrawlOutcome::Running, String::new()),
+    };
+    state.outcome = outcome;
+    state.error_message = error_message;
+    let elapsed = now.saturating_sub(state.started_at);
+    if outcome == CrawlOutcome::Running
+        && u64::try_from(elapsed).unwrap_or(0) > input.policy.max_wait_seconds
+    {
+        return Err(TaskError::CrawlWaitTimedOut(format!(
+            "crawl of {name} has not finished after {elapsed} s (limit {} s): check the crawler in the Glue console \
+             and raise crawler.max_wait_minutes if crawls of this size are expected",
+            input.policy.max_wait_seconds
+        )));
+    }
+    tracing::info!(crawler = %name, outcome = outcome.as_str(), checks = state.checks, "crawler observed");
+    Ok(state)
+}
+
+fn non_empty(given: Option<&str>, fallback: impl FnOnce() -> String) -> String {
+    match given.map(str::trim) {
+        Some(s) if !s.is_empty() => s.to_owned(),
+        _ => fallback(),
+    }
+}
+
+/// The `start-crawler` function.
+#[derive(Debug)]
+pub struct StartCrawlerTask {
+    cfg: CrawlerConfig,
+    aws: Aws,
+}
+
+impl Task for StartCrawlerTask {
+    const BINARY: &'static str = "start-crawler";
+    type Input = StartCrawlerInput;
+    type Output = CrawlerState;
+
+    async fn init(env: &Env) -> Result<Self, TaskError> {
+        Ok(Self {
+            cfg: CrawlerConfig::from_env(env)?,
+            aws: Aws::load(None).await,
+        })
+    }
+
+    fn export_id(input: &StartCrawlerInput) -> Option<String> {
+        Some(input.job.export_task_id.clone())
+    }
+
+    async fn handle(
+        &self,
+        _input: StartCrawlerInput,
+        invocation: Invocation,
+    ) -> Result<CrawlerState, TaskError> {
+        start_crawler(&self.aws.glue, &self.cfg, invocation.now).await
+    }
+}
+
+/// The `check-crawler` function.
+#[derive(Debug)]
+pub struct CheckCrawlerTask {
+    cfg: CrawlerConfig,
+    aws: Aws,
+}
+
+impl Task for CheckCrawlerTask {
+    const BINARY: &'static str = "check-crawler";
+    type Input = CheckCrawlerInput;
+    type Output = CrawlerState;
+
+    async fn init(env: &Env) -> Result<Self, TaskError> {
+        Ok(Self {
+            cfg: CrawlerConfig::from_env(env)?,
+            aws: Aws::load(None).await,
+        })
+    }
+
+    fn export_id(input: &CheckCrawlerInput) -> Option<String> {
+        Some(input.job.export_task_id.clone())
+    }
+
+    async fn handle(
+        &self,
+        input: CheckCrawlerInput,
+        invocation: Invocation,
+    ) -> Result<CrawlerState, TaskError> {
+        check_crawler(&self.aws.glue, &self.cfg, input, invocation.now).await
+    }
+}

@@ -1,0 +1,269 @@
+//! What StartExport and CheckExport read from an RDS export task, and how it becomes
+//! the contract's [`ExportState`].
+//!
+//! `StartExportTask` and `DescribeExportTasks` answer with different SDK types holding the
+//! same fields; [`TaskView`] is the one shape both handlers work on.
+
+use serde_json::Value;
+use state_machine::contract::{
+    ExportState, ExportStatus, MAX_PROGRESS_SAMPLES, PollPolicy, ProgressSample,
+};
+
+use crate::error::TaskError;
+use crate::sdk_error::{classify, code_is};
+
+/// The fields of an export task the pipeline uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct TaskView {
+    pub(crate) id: String,
+    pub(crate) source_arn: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) percent: Option<i32>,
+    pub(crate) total_gb: Option<i32>,
+    pub(crate) failure_cause: Option<String>,
+    pub(crate) warning_message: Option<String>,
+    pub(crate) s3_bucket: Option<String>,
+    pub(crate) s3_prefix: Option<String>,
+}
+
+impl TaskView {
+    pub(crate) fn from_task(t: &aws_sdk_rds::types::ExportTask) -> Self {
+        Self {
+            id: t.export_task_identifier().unwrap_or_default().to_owned(),
+            source_arn: t.source_arn().map(str::to_owned),
+            status: t.status().map(str::to_owned),
+            percent: t.percent_progress(),
+            total_gb: t.total_extracted_data_in_gb(),
+            failure_cause: t.failure_cause().map(str::to_owned),
+            warning_message: t.warning_message().map(str::to_owned),
+            s3_bucket: t.s3_bucket().map(str::to_owned),
+            s3_prefix: t.s3_prefix().map(str::to_owned),
+        }
+    }
+
+    pub(crate) fn from_start(
+        t: &aws_sdk_rds::operation::start_export_task::StartExportTaskOutput,
+    ) -> Self {
+        Self {
+            id: t.export_task_identifier().unwrap_or_default().to_owned(),
+            source_arn: t.source_arn().map(str::to_owned),
+            status: t.status().map(str::to_owned),
+            percent: t.percent_progress(),
+            total_gb: t.total_extracted_data_in_gb(),
+            failure_cause: t.failure_cause().map(str::to_owned),
+            warning_message: t.warning_message().map(str::to_owned),
+            s3_bucket: t.s3_bucket().map(str::to_owned),
+            s3_prefix: t.s3_prefix().map(str::to_owned),
+        }
+    }
+
+    /// The status, or `AwsError` when RDS sent one we do not know.
+    pub(crate) fn parsed_status(
+        &self,
+        default: Option<ExportStatus>,
+    ) -> Result<ExportStatus, TaskError> {
+        match self.status.as_deref() {
+            Some(s) => ExportStatus::parse(s).ok_or_else(|| TaskError::Aws {
+                operation: "rds:DescribeExportTasks".into(),
+                code: "UnknownExportStatus".into(),
+                message: format!(
+                    "export task {} has status {s:?}, which this version does not know",
+                    self.id
+                ),
+            }),
+            None => default.ok_or_else(|| TaskError::Aws {
+                operation: "rds:DescribeExportTasks".into(),
+                code: "MissingExportStatus".into(),
+                message: format!("export task {} has no status", self.id),
+            }),
+        }
+    }
+
+    pub(crate) fn percent_u8(&self) -> u8 {
+        u8::try_from(self.percent.unwrap_or(0).clamp(0, 100)).unwrap_or(0)
+    }
+}
+
+/// DescribeExportTasks for one id; `None` when RDS does not know it.
+pub(crate) async fn describe(
+    rds: &aws_sdk_rds::Client,
+    id: &str,
+) -> Result<Option<TaskView>, TaskError> {
+    match rds
+        .describe_export_tasks()
+        .export_task_identifier(id)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .export_tasks()
+            .iter()
+            .find(|t| t.export_task_identifier() == Some(id))
+            .map(TaskView::from_task)),
+        Err(e) if code_is(crate::sdk_error::code(&e), "ExportTaskNotFound") => Ok(None),
+        Err(e) => Err(classify("rds:DescribeExportTasks", &e)),
+    }
+}
+
+/// The messages of RDS's WarningMessage (a JSON document); the raw text when it is not JSON
+/// or has no message in it.
+pub(crate) fn parse_warnings(raw: Option<&str>) -> Vec<String> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Ok(value) = serde_json::from_str::<Value>(raw) {
+        collect_messages(&value, &mut out);
+    }
+    if out.is_empty() {
+        vec![raw.to_owned()]
+    } else {
+        out
+    }
+}
+
+fn collect_messages(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_owned()),
+        Value::Array(items) => items.iter().for_each(|v| collect_messages(v, out)),
+        Value::Object(map) => {
+            let message = map
+                .iter()
+                .find(|(k, v)| k.to_ascii_lowercase().contains("message") && v.is_string())
+                .and_then(|(_, v)| v.as_str());
+            match message {
+                Some(m) if !m.trim().is_empty() => out.push(m.trim().to_owned()),
+                _ => map.values().for_each(|v| collect_messages(v, out)),
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The FailureCause to keep: RDS's, or a non-empty fallback once the task is FAILED or
+/// CANCELED (the graph's failure path reads it), empty before.
+pub(crate) fn failure_cause(view: &TaskView, status: ExportStatus) -> String {
+    let given = view
+        .failure_cause
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default();
+    match status {
+        ExportStatus::Failed | ExportStatus::Canceled if given.is_empty() => format!(
+            "export task {} ended {}; RDS gave no FailureCause",
+            view.id,
+            status.as_str()
+        ),
+        ExportStatus::Failed | ExportStatus::Canceled => given.to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// Updates `state` with what `view` shows at `now`: status, progress (bounded), counts, and
+/// the next wait from the polling policy.
+pub(crate) fn observe(
+    state: &mut ExportState,
+    view: &TaskView,
+    status: ExportStatus,
+    policy: &PollPolicy,
+    now: i64,
+) {
+    state.status = status;
+    state.percent_progress = view.percent_u8();
+    state.total_extracted_gb = view.total_gb.map(i64::from);
+    state.failure_cause = failure_cause(view, status);
+    state.warnings = parse_warnings(view.warning_message.as_deref());
+    state.progress.push(ProgressSample {
+        at: now,
+        percent: state.percent_progress,
+    });
+    if state.progress.len() > MAX_PROGRESS_SAMPLES {
+        let excess = state.progress.len() - MAX_PROGRESS_SAMPLES;
+        state.progress.drain(..excess);
+    }
+    state.next_poll_seconds =
+        crate::polling::next_poll_seconds(policy, status, &state.progress, state.started_at, now);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_from_json_or_raw() {
+        assert_eq!(parse_warnings(None), Vec::<String>::new());
+        assert_eq!(parse_warnings(Some("  ")), Vec::<String>::new());
+        assert_eq!(
+            parse_warnings(Some(
+                r#"{"warnings":[{"message":"table a skipped"},{"message":"table b skipped"}]}"#
+            )),
+            vec!["table a skipped".to_owned(), "table b skipped".to_owned()]
+        );
+        assert_eq!(
+            parse_warnings(Some(r#"["x", "y"]"#)),
+            vec!["x".to_owned(), "y".to_owned()]
+        );
+        assert_eq!(
+            parse_warnings(Some("plain text warning")),
+            vec!["plain text warning".to_owned()]
+        );
+        assert_eq!(parse_warnings(Some("{}")), vec!["{}".to_owned()]);
+    }
+
+    #[test]
+    fn failure_cause_never_empty_when_terminal_failure() {
+        let v = TaskView {
+            id: "e-1".into(),
+            ..TaskView::default()
+        };
+        assert_eq!(
+            failure_cause(&v, ExportStatus::Failed),
+            "export task e-1 ended FAILED; RDS gave no FailureCause"
+        );
+        assert!(failure_cause(&v, ExportStatus::Canceled).contains("CANCELED"));
+        assert_eq!(failure_cause(&v, ExportStatus::InProgress), "");
+        let v = TaskView {
+            failure_cause: Some("S3 access denied".into()),
+            ..v
+        };
+        assert_eq!(failure_cause(&v, ExportStatus::Failed), "S3 access denied");
+        assert_eq!(failure_cause(&v, ExportStatus::Complete), "");
+    }
+
+    #[test]
+    fn progress_is_bounded() {
+        let policy = PollPolicy {
+            min_poll_seconds: 30,
+            max_poll_seconds: 1800,
+            max_wait_seconds: 86_400,
+        };
+        let mut s = ExportState {
+            export_task_id: "e".into(),
+            attempt: 1,
+            adopted: false,
+            status: ExportStatus::Starting,
+            percent_progress: 0,
+            total_extracted_gb: None,
+            failure_cause: String::new(),
+            warnings: vec![],
+            s3_bucket: "b".into(),
+            s3_prefix: "e".into(),
+            started_at: 0,
+            checks: 0,
+            next_poll_seconds: 30,
+            progress: vec![],
+        };
+        let v = TaskView {
+            id: "e".into(),
+            percent: Some(150),
+            ..TaskView::default()
+        };
+        for i in 0..40 {
+            observe(&mut s, &v, ExportStatus::InProgress, &policy, i);
+        }
+        assert_eq!(s.progress.len(), MAX_PROGRESS_SAMPLES);
+        assert_eq!(s.progress.last().map(|p| p.at), Some(39));
+        assert_eq!(s.percent_progress, 100);
+        assert!((30..=1800).contains(&s.next_poll_seconds));
+    }
+}

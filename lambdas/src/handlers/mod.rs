@@ -1,0 +1,14 @@
+//! The task handlers, one module per state-machine task (crawler start and check share
+//! one). Each exposes a plain async function over injected clients, configuration, input
+//! and clock (what the tests call), and a [`crate::runtime::Task`] the binary runs.
+
+pub mod check_export;
+pub mod crawler;
+pub(crate) mod export_task;
+pub mod normalize;
+pub mod notify;
+pub mod rewrite_acl;
+pub mod start_export;
+
+#[cfg(test)]
+mod tests;

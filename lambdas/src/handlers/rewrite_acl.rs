@@ -1,0 +1,213 @@
+//! RewriteAcl: makes the analytics account (the bucket owner) owner-in-control of every
+//! object the prod export wrote, or skips when the bucket enforces owner ownership.
+//!
+//! The scope is recomputed from the function's own configuration (`EXPORT_BUCKET`,
+//! `EXPORT_PREFIX`) and the export id, and must equal what the input says: the input can
+//! never widen what is touched. Long rewrites stop between pages before the Lambda
+//! deadline and the graph calls again with the last key done.
+
+use std::time::Instant;
+
+use aws_sdk_s3::types::ObjectOwnership;
+use state_machine::contract::{AclState, ExportStatus, RewriteAclInput};
+
+use crate::acl::rewrite_prefix;
+use crate::aws::Aws;
+use crate::config::{Env, RewriteAclConfig, export_s3_prefix};
+use crate::error::TaskError;
+use crate::export_id::check_attempt_id;
+use crate::runtime::{Invocation, Task};
+use crate::sdk_error::{classify, code, message};
+
+/// The ownership string when the bucket has no ownership controls (ACLs apply).
+pub const OWNERSHIP_NONE: &str = "None";
+
+/// The bucket's object ownership, read with the function's own (bucket-owner) credentials.
+pub async fn bucket_ownership(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<String, TaskError> {
+    match s3
+        .get_bucket_ownership_controls()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .ownership_controls()
+            .and_then(|c| c.rules().first())
+            .map(|r| r.object_ownership().as_str().to_owned())
+            .unwrap_or_else(|| OWNERSHIP_NONE.to_owned())),
+        Err(e) if code(&e) == Some("OwnershipControlsNotFoundError") => {
+            Ok(OWNERSHIP_NONE.to_owned())
+        }
+        Err(e) if code(&e) == Some("AccessDenied") => Err(TaskError::AclAccessDenied(format!(
+            "s3:GetBucketOwnershipControls on {bucket} was denied for the function's own role ({}): grant it \
+             s3:GetBucketOwnershipControls on the bucket",
+            message(&e)
+        ))),
+        Err(e) => Err(classify("s3:GetBucketOwnershipControls", &e)),
+    }
+}
+
+/// The prefix RewriteAcl may touch, checked against the input (`<prefix>/<export-id>/`).
+pub fn checked_prefix(
+    cfg: &RewriteAclConfig,
+    input: &RewriteAclInput,
+) -> Result<String, TaskError> {
+    let export = &input.export;
+    if export.s3_bucket != cfg.bucket {
+        return Err(TaskError::InvalidInput(format!(
+            "export.s3_bucket {:?} is not EXPORT_BUCKET {:?}: refusing to touch another bucket",
+            export.s3_bucket, cfg.bucket
+        )));
+    }
+    check_attempt_id(&export.export_task_id)?;
+    let expected = export_s3_prefix(&cfg.prefix, &export.export_task_id);
+    if export.s3_prefix != expected {
+        return Err(TaskError::InvalidInput(format!(
+            "export.s3_prefix {:?} is not {expected:?} (EXPORT_PREFIX + export id): refusing to widen the scope",
+            export.s3_prefix
+        )));
+    }
+    if export.status != ExportStatus::Complete {
+        return Err(TaskError::InvalidInput(format!(
+            "export {} is {}, not COMPLETE: its objects are not all written yet",
+            export.export_task_id,
+            export.status.as_str()
+        )));
+    }
+    Ok(format!("{expected}/"))
+}
+
+/// One RewriteAcl call. `own_s3` reads the bucket's ownership; `prod_s3` (the objects'
+/// writer) lists and rewrites; `deadline` is the Lambda deadline.
+pub async fn rewrite_acl(
+    own_s3: &aws_sdk_s3::Client,
+    prod_s3: &aws_sdk_s3::Client,
+    cfg: &RewriteAclConfig,
+    input: &RewriteAclInput,
+    deadline: Option<Instant>,
+) -> Result<AclState, TaskError> {
+    let prefix = checked_prefix(cfg, input)?;
+    let previous = input.acl.clone();
+    if let Some(prev) = previous.as_ref().filter(|p| p.done) {
+        return Ok(prev.clone());
+    }
+    let ownership = match &previous {
+        Some(prev) => prev.ownership.clone(),
+        None => bucket_ownership(own_s3, &cfg.bucket).await?,
+    };
+    let invocations = previous
+        .as_ref()
+        .map_or(0, |p| p.invocations)
+        .saturating_add(1);
+    if ownership == ObjectOwnership::BucketOwnerEnforced.as_str() {
+        tracing::info!(bucket = %cfg.bucket, "bucket enforces owner ownership: no ACL to rewrite");
+        return Ok(skipped(ownership, invocations, previous.as_ref()));
+    }
+    let stop_at = deadline.and_then(|d| d.checked_sub(cfg.deadline_margin));
+    let start_after = previous.as_ref().and_then(|p| p.continuation_token.clone());
+    let run = rewrite_prefix(
+        prod_s3,
+        &cfg.bucket,
+        &prefix,
+        start_after,
+        cfg.concurrency,
+        stop_at,
+    )
+    .await
+    .map_err(|e| match e {
+        TaskError::AclAccessDenied(m) => {
+            TaskError::AclAccessDenied(format!("{m} (credentials: {})", principal(cfg)))
+        }
+        other => other,
+    })?;
+    if run.acl_not_supported {
+        tracing::info!(bucket = %cfg.bucket, "bucket rejects ACLs (AccessControlListNotSupported): skipping");
+        return Ok(skipped(ownership, invocations, previous.as_ref()));
+    }
+    let (before_ok, before_failed) = previous
+        .as_ref()
+        .map_or((0, 0), |p| (p.rewritten, p.failed));
+    let state = AclState {
+        ownership,
+        skipped: false,
+        rewritten: before_ok + run.rewritten,
+        failed: before_failed + run.failed,
+        invocations,
+        continuation_token: if run.done { None } else { run.last_key.clone() },
+        done: run.done,
+    };
+    tracing::info!(
+        rewritten = run.rewritten,
+        failed = run.failed,
+        pages = run.pages,
+        done = run.done,
+        total = state.rewritten,
+        "ACL rewrite pass finished"
+    );
+    if run.failed > 0 {
+        return Err(TaskError::AclRewriteIncomplete(format!(
+            "{} of the objects under s3://{}/{prefix} still failed after retries (this pass rewrote {}); the rewrite is \
+             idempotent and is retried from the last completed page",
+            run.failed, cfg.bucket, run.rewritten
+        )));
+    }
+    Ok(state)
+}
+
+fn skipped(ownership: String, invocations: u32, previous: Option<&AclState>) -> AclState {
+    AclState {
+        ownership,
+        skipped: true,
+        rewritten: previous.map_or(0, |p| p.rewritten),
+        failed: 0,
+        invocations,
+        continuation_token: None,
+        done: true,
+    }
+}
+
+fn principal(cfg: &RewriteAclConfig) -> String {
+    match &cfg.prod_role {
+        Some(role) => format!("prod role {}", role.role_arn),
+        None => "the function's own role".to_owned(),
+    }
+}
+
+/// The `rewrite-acl` function.
+#[derive(Debug)]
+pub struct RewriteAclTask {
+    cfg: RewriteAclConfig,
+    aws: Aws,
+}
+
+impl Task for RewriteAclTask {
+    const BINARY: &'static str = "rewrite-acl";
+    type Input = RewriteAclInput;
+    type Output = AclState;
+
+    async fn init(env: &Env) -> Result<Self, TaskError> {
+        let cfg = RewriteAclConfig::from_env(env)?;
+        let aws = Aws::load(cfg.prod_role.clone()).await;
+        Ok(Self { cfg, aws })
+    }
+
+    fn export_id(input: &RewriteAclInput) -> Option<String> {
+        Some(input.export.export_task_id.clone())
+    }
+
+    async fn handle(
+        &self,
+        input: RewriteAclInput,
+        invocation: Invocation,
+    ) -> Result<AclState, TaskError> {
+        let prod = self.aws.prod(&input.job.export_task_id).await;
+        rewrite_acl(
+            &self.aws.s3,
+            &prod.s3,
+            &self.cfg,
+            &input,
+            invocation.deadline,
+        )
+        .await
+    }
+}

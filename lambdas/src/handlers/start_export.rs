@@ -1,0 +1,227 @@
+//! StartExport: starts the snapshot export, or adopts the one already running or done.
+//!
+//! Attempt 1 uses the job's base id, attempt N `<base>-r<N>`. An attempt that exists and is
+//! STARTING, IN_PROGRESS, CANCELING or COMPLETE is adopted (a duplicated event, a re-run);
+//! one that ended FAILED or CANCELED is skipped, so a re-run after a failure starts the
+//! next attempt. Nothing is ever started twice under one id.
+
+use state_machine::contract::{
+    ExportState, ExportStatus, JobAction, MAX_EXPORT_ATTEMPTS, StartExportInput,
+};
+
+use crate::aws::Aws;
+use crate::config::{Env, StartExportConfig, export_s3_prefix};
+use crate::error::TaskError;
+use crate::export_id::{attempt_id, check_base_id};
+use crate::handlers::export_task::{TaskView, describe, observe};
+use crate::runtime::{Invocation, Task};
+use crate::sdk_error::{classify, code, code_is, is_throttling_code};
+
+/// What the walk over attempts found for one id.
+enum Found {
+    Adopt(TaskView, ExportStatus),
+    Started(TaskView),
+    Spent,
+}
+
+/// Starts (or adopts) the export of `input.job` and returns its first [`ExportState`].
+pub async fn start_export(
+    rds: &aws_sdk_rds::Client,
+    cfg: &StartExportConfig,
+    input: &StartExportInput,
+    now: i64,
+) -> Result<ExportState, TaskError> {
+    let job = &input.job;
+    if job.action != JobAction::Export {
+        return Err(TaskError::InvalidInput(format!(
+            "job.action is {:?}: only export jobs reach StartExport",
+            job.action.as_str()
+        )));
+    }
+    check_base_id(&job.export_task_id)?;
+    for attempt in 1..=MAX_EXPORT_ATTEMPTS {
+        let id = attempt_id(&job.export_task_id, attempt);
+        let (view, status, adopted) = match try_attempt(rds, cfg, input, &id).await? {
+            Found::Spent => {
+                tracing::info!(export_task_id = %id, attempt, "attempt ended FAILED or CANCELED; trying the next id");
+                continue;
+            }
+            Found::Adopt(view, status) => (view, status, true),
+            Found::Started(view) => {
+                let status = view.parsed_status(Some(ExportStatus::Starting))?;
+                (view, status, false)
+            }
+        };
+        if let Some(source) = view.source_arn.as_deref()
+            && source != job.snapshot_arn
+        {
+            return Err(TaskError::ExportRejected(format!(
+                "export task {id} already exists for {source}, not {}: refusing to adopt it",
+                job.snapshot_arn
+            )));
+        }
+        tracing::info!(export_task_id = %id, attempt, adopted, status = status.as_str(), "export task ready");
+        let mut state = ExportState {
+            export_task_id: id.clone(),
+            attempt,
+            adopted,
+            status,
+            percent_progress: 0,
+            total_extracted_gb: None,
+            failure_cause: String::new(),
+            warnings: Vec::new(),
+            // Where the task really writes (an adopted task may predate a config change;
+            // RewriteAcl then refuses the mismatch instead of touching the wrong place).
+            s3_bucket: view.s3_bucket.clone().unwrap_or_else(|| cfg.bucket.clone()),
+            s3_prefix: match view.s3_prefix.as_deref() {
+                Some(p) => export_s3_prefix(p.trim_matches('/'), &id),
+                None => export_s3_prefix(&cfg.prefix, &id),
+            },
+            started_at: now,
+            checks: 0,
+            next_poll_seconds: input.policy.min_poll_seconds,
+            progress: Vec::new(),
+        };
+        observe(&mut state, &view, status, &input.policy, now);
+        return Ok(state);
+    }
+    Err(TaskError::ExportAttemptsExhausted(format!(
+        "all {MAX_EXPORT_ATTEMPTS} export attempts of {} ({}..-r{MAX_EXPORT_ATTEMPTS}) ended FAILED or CANCELED: \
+         fix the cause of the failures, then export with a different ExportOnly list or investigate manually",
+        job.snapshot_arn, job.export_task_id
+    )))
+}
+
+async fn try_attempt(
+    rds: &aws_sdk_rds::Client,
+    cfg: &StartExportConfig,
+    input: &StartExportInput,
+    id: &str,
+) -> Result<Found, TaskError> {
+    if let Some(view) = describe(rds, id).await? {
+        return classify_existing(view);
+    }
+    let job = &input.job;
+    let request = rds
+        .start_export_task()
+        .export_task_identifier(id)
+        .source_arn(&job.snapshot_arn)
+        .s3_bucket_name(&cfg.bucket)
+        .set_s3_prefix(Some(cfg.prefix.clone()).filter(|p| !p.is_empty()))
+        .iam_role_arn(&cfg.export_role_arn)
+        .kms_key_id(&cfg.kms_key_arn)
+        .set_export_only(Some(job.export_only.clone()).filter(|l| !l.is_empty()));
+    match request.send().await {
+        Ok(out) => Ok(Found::Started(TaskView::from_start(&out))),
+        Err(e) if code_is(code(&e), "ExportTaskAlreadyExists") => {
+            // A duplicate execution won the race between our describe and our start.
+            match describe(rds, id).await? {
+                Some(view) => classify_existing(view),
+                None => Err(TaskError::TransientAws {
+                    operation: "rds:StartExportTask".into(),
+                    detail: format!(
+                        "export task {id} was reported as existing but cannot be described yet"
+                    ),
+                }),
+            }
+        }
+        Err(e) => Err(start_error(cfg, job.snapshot_arn.as_str(), &e)),
+    }
+}
+
+fn classify_existing(view: TaskView) -> Result<Found, TaskError> {
+    let status = view.parsed_status(None)?;
+    Ok(match status {
+        ExportStatus::Failed | ExportStatus::Canceled => Found::Spent,
+        _ => Found::Adopt(view, status),
+    })
+}
+
+/// StartExportTask's errors with a message saying what to fix.
+fn start_error(
+    cfg: &StartExportConfig,
+    arn: &str,
+    err: &aws_smithy_runtime_api::client::result::SdkError<
+        aws_sdk_rds::operation::start_export_task::StartExportTaskError,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> TaskError {
+    let c = code(err);
+    let msg = crate::sdk_error::message(err);
+    let role = &cfg.export_role_arn;
+    let bucket = &cfg.bucket;
+    let key = &cfg.kms_key_arn;
+    let is = |name: &str| code_is(c, name);
+    if is("DBSnapshotNotFound") || is("DBClusterSnapshotNotFound") || is("DBClusterNotFound") {
+        TaskError::SnapshotNotFound(format!("snapshot {arn} does not exist: {msg}"))
+    } else if is("IamRoleMissingPermissions") {
+        TaskError::ExportPermissionDenied(format!(
+            "export role {role} lacks permissions ({msg}): it needs s3:PutObject*, s3:ListBucket, s3:GetObject*, \
+             s3:DeleteObject*, s3:GetBucketLocation on bucket {bucket} and use of KMS key {key}"
+        ))
+    } else if is("IamRoleNotFound") {
+        TaskError::ExportPermissionDenied(format!(
+            "export role {role} does not exist or does not trust export.rds.amazonaws.com ({msg}): check EXPORT_ROLE_ARN and the role's trust policy"
+        ))
+    } else if is("KmsKeyNotAccessible") {
+        TaskError::ExportPermissionDenied(format!(
+            "KMS key {key} is not accessible ({msg}): the caller needs kms:CreateGrant and kms:DescribeKey on it and \
+             the key policy must let the export role {role} use it"
+        ))
+    } else if is("InvalidS3Bucket") {
+        TaskError::ExportPermissionDenied(format!(
+            "bucket {bucket} cannot be written by the export ({msg}): it must exist in the snapshot's Region and its \
+             bucket policy must grant the export role {role} s3:PutObject*, s3:ListBucket, s3:GetBucketLocation"
+        ))
+    } else if is("InvalidExportOnly") {
+        TaskError::ExportRejected(format!(
+            "RDS rejected the ExportOnly list ({msg}): fix EXPORT_ONLY or the input's export_only"
+        ))
+    } else if is("InvalidExportSourceState") {
+        TaskError::SnapshotNotAvailable(format!(
+            "snapshot {arn} is not available for export yet ({msg})"
+        ))
+    } else if c.is_some_and(|c| {
+        !is_throttling_code(c)
+            && (c.contains("Quota") || c.contains("LimitExceeded") || c.contains("LimitReached"))
+    }) {
+        TaskError::ExportQuotaReached(format!(
+            "the account's running-export quota is reached ({}: {msg}); the state machine retries later",
+            c.unwrap_or_default()
+        ))
+    } else {
+        classify("rds:StartExportTask", err)
+    }
+}
+
+/// The `start-export` function.
+#[derive(Debug)]
+pub struct StartExportTask {
+    cfg: StartExportConfig,
+    aws: Aws,
+}
+
+impl Task for StartExportTask {
+    const BINARY: &'static str = "start-export";
+    type Input = StartExportInput;
+    type Output = ExportState;
+
+    async fn init(env: &Env) -> Result<Self, TaskError> {
+        let cfg = StartExportConfig::from_env(env)?;
+        let aws = Aws::load(cfg.prod_role.clone()).await;
+        Ok(Self { cfg, aws })
+    }
+
+    fn export_id(input: &StartExportInput) -> Option<String> {
+        Some(input.job.export_task_id.clone())
+    }
+
+    async fn handle(
+        &self,
+        input: StartExportInput,
+        invocation: Invocation,
+    ) -> Result<ExportState, TaskError> {
+        let clients = self.aws.prod(&input.job.export_task_id).await;
+        start_export(&clients.rds, &self.cfg, &input, invocation.now).await
+    }
+}

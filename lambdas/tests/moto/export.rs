@@ -1,0 +1,178 @@
+//! Normalize, StartExport and CheckExport against moto's RDS.
+
+use lambdas::aws::Aws;
+use lambdas::config::{NormalizeConfig, StartExportConfig};
+use lambdas::handlers::check_export::check_export;
+use lambdas::handlers::normalize::normalize;
+use lambdas::handlers::start_export::start_export;
+use state_machine::contract::{
+    CheckExportInput, ExportStatus, JobAction, PollPolicy, StartExportInput,
+};
+
+use crate::server::Moto;
+
+/// Creates a DB instance and a manual snapshot of it; returns the snapshot ARN.
+pub async fn create_snapshot(rds: &aws_sdk_rds::Client, db: &str, snapshot: &str) -> String {
+    rds.create_db_instance()
+        .db_instance_identifier(db)
+        .db_instance_class("db.t3.micro")
+        .engine("postgres")
+        .master_username("admin")
+        .master_user_password("password123")
+        .allocated_storage(20)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create db: {e:?}"));
+    let out = rds
+        .create_db_snapshot()
+        .db_instance_identifier(db)
+        .db_snapshot_identifier(snapshot)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create snapshot: {e:?}"));
+    out.db_snapshot()
+        .and_then(|s| s.db_snapshot_arn())
+        .unwrap_or_else(|| panic!("no snapshot ARN"))
+        .to_owned()
+}
+
+fn policy() -> PollPolicy {
+    PollPolicy {
+        min_poll_seconds: 30,
+        max_poll_seconds: 1800,
+        max_wait_seconds: 86_400,
+    }
+}
+
+fn start_cfg() -> StartExportConfig {
+    StartExportConfig {
+        bucket: "exports-bucket".into(),
+        prefix: "rds".into(),
+        kms_key_arn: "arn:aws:kms:us-east-1:123456789012:key/0000".into(),
+        export_role_arn: "arn:aws:iam::123456789012:role/export".into(),
+        prod_role: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn normalize_start_adopt_and_check() {
+    let moto = Moto::start();
+    let aws = Aws::from_sdk_config(moto.sdk_config().await, None);
+    let prod = aws.prod("x").await;
+    let arn = create_snapshot(&prod.rds, "orders", "orders-manual-1").await;
+
+    let job = normalize(
+        &prod.rds,
+        &NormalizeConfig::default(),
+        &serde_json::json!({ "snapshot_arn": arn }),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(job.action, JobAction::Export);
+    assert_eq!(job.db_identifier.as_deref(), Some("orders"));
+
+    let input = StartExportInput {
+        job: job.clone(),
+        policy: policy(),
+    };
+    let first = start_export(&prod.rds, &start_cfg(), &input, 1_000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first.export_task_id, job.export_task_id);
+    assert!(!first.adopted);
+    assert_eq!(first.s3_prefix, format!("rds/{}", job.export_task_id));
+    assert_eq!(first.s3_bucket, "exports-bucket");
+
+    // A duplicate event: same id, adopted, nothing started twice.
+    let again = start_export(&prod.rds, &start_cfg(), &input, 2_000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(again.adopted);
+    assert_eq!(again.export_task_id, first.export_task_id);
+
+    let checked = check_export(
+        &prod.rds,
+        CheckExportInput {
+            job,
+            export: first,
+            policy: policy(),
+        },
+        1_060,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        checked.status,
+        ExportStatus::Complete,
+        "moto completes exports at once"
+    );
+    assert_eq!(checked.checks, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn real_error_codes_map_to_contract_names() {
+    let moto = Moto::start();
+    let aws = Aws::from_sdk_config(moto.sdk_config().await, None);
+    let prod = aws.prod("x").await;
+    let missing = "arn:aws:rds:us-east-1:123456789012:snapshot:does-not-exist";
+    let e = normalize(
+        &prod.rds,
+        &NormalizeConfig::default(),
+        &serde_json::json!({ "snapshot_arn": missing }),
+    )
+    .await
+    .err()
+    .unwrap_or_else(|| panic!("found a missing snapshot"));
+    assert_eq!(e.name(), "SnapshotNotFound", "{e}");
+
+    let arn = create_snapshot(&prod.rds, "billing", "billing-1").await;
+    let job = normalize(
+        &prod.rds,
+        &NormalizeConfig::default(),
+        &serde_json::json!({ "snapshot_arn": arn }),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut gone = job.clone();
+    gone.snapshot_arn = missing.into();
+    let e = start_export(
+        &prod.rds,
+        &start_cfg(),
+        &StartExportInput {
+            job: gone,
+            policy: policy(),
+        },
+        0,
+    )
+    .await
+    .err()
+    .unwrap_or_else(|| panic!("exported a missing snapshot"));
+    assert_eq!(e.name(), "SnapshotNotFound", "{e}");
+
+    let state = start_export(
+        &prod.rds,
+        &start_cfg(),
+        &StartExportInput {
+            job: job.clone(),
+            policy: policy(),
+        },
+        0,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut unknown = state;
+    unknown.export_task_id = "never-started-1".into();
+    let e = check_export(
+        &prod.rds,
+        CheckExportInput {
+            job,
+            export: unknown,
+            policy: policy(),
+        },
+        0,
+    )
+    .await
+    .err()
+    .unwrap_or_else(|| panic!("found an unknown export"));
+    assert_eq!(e.name(), "ExportNotFound", "{e}");
+}

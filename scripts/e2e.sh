@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# End-to-end tests: the generated state machine run by aws-local-stepfunctions, its tasks
+# being the real Lambda binaries, against moto (see tests/README.md).
+#
+#   scripts/e2e.sh                          the harness's own checks, then every scenario
+#   scripts/e2e.sh [--definition F] S.json  one (or more) scenario files, anywhere on disk
+#
+# Builds nothing: run scripts/setup.sh first (it builds the binaries with `cargo test`).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+node="$root/node_modules/.bin/node"
+python="$root/.venv/bin/python"
+
+missing=()
+for bin in normalize start-export check-export rewrite-acl start-crawler check-crawler notify; do
+  [ -x "$root/target/debug/$bin" ] || missing+=("$bin")
+done
+if [ ! -x "$node" ] || [ ! -x "$python" ] || [ ${#missing[@]} -gt 0 ]; then
+  echo "e2e: not set up (missing: ${missing[*]:-} $([ -x "$node" ] || echo node_modules/.bin/node) $([ -x "$python" ] || echo .venv)). Run scripts/setup.sh first." >&2
+  exit 1
+fi
+# A binary older than the sources is a stale build: say so (the run goes on with it).
+stale=$(find "$root/lambdas/src" "$root/state-machine/src" -name '*.rs' -newer "$root/target/debug/normalize" -print -quit 2>/dev/null || true)
+if [ -n "$stale" ]; then
+  echo "e2e: warning: $stale is newer than target/debug/normalize; run scripts/setup.sh to rebuild" >&2
+fi
+
+start=$(date +%s)
+set +e
+status=0
+if [ $# -gt 0 ]; then
+  # Relative scenario paths are taken from the caller's directory.
+  "$node" "$root/tests/e2e/run.mjs" "$@" || status=$?
+else
+  cd "$root"
+  echo "== harness checks (python: moto patches and control API)"
+  PYTHONDONTWRITEBYTECODE=1 "$python" -m unittest discover -s tests/harness 2>&1 | tail -n 3
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  echo "== harness checks (node) and scenarios"
+  "$node" --test --test-reporter=tap --test-concurrency=1 \
+    tests/e2e/harness.test.mjs tests/e2e/e2e.test.mjs || status=1
+fi
+echo "e2e wall time: $(( $(date +%s) - start )) s"
+exit $status

@@ -1,0 +1,146 @@
+"""The launcher's control API: a small JSON-over-HTTP server next to moto.
+
+Routes (all JSON):
+- `POST /setup` {setup section} → builds both accounts, resets the counters, returns the
+  names and ARNs (`vars`) the runner hands to the Lambdas and to the scenario's inputs.
+- `POST /controls` {timeline, objects, start_failures, acl_denied, list_page_size,
+  crawl_ticks, status_case} → changes what moto does from now on.
+- `GET /counters` → what the Lambdas asked for (see patches.Counters).
+- `GET /facts` → the emulator's own state, read from the backends: export tasks, objects in
+  the bucket with their writer account, crawls, Glue tables.
+- `POST /reset` → moto reset plus fresh controls and counters.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.request import Request, urlopen
+
+from moto.glue.models import glue_backends
+from moto.rds.models import rds_backends
+from moto.s3.models import s3_backends
+
+import accounts
+import patches
+
+
+class Harness:
+    """State shared by the control routes: the moto endpoint and the last set-up's vars."""
+
+    def __init__(self, moto_endpoint: str) -> None:
+        self.moto_endpoint = moto_endpoint
+        self.vars: dict[str, Any] = {}
+
+    def setup(self, section: dict[str, Any]) -> dict[str, Any]:
+        self.vars = accounts.build(self.moto_endpoint, section)
+        controls = section.get("controls", {})
+        if controls:
+            patches.CONTROLS.update(controls)
+        patches.reset_counters()
+        return self.vars
+
+    def reset(self) -> None:
+        urlopen(Request(f"{self.moto_endpoint}/moto-api/reset", method="POST"), timeout=10).read()
+        patches.reset()
+        self.vars = {}
+
+    def facts(self) -> dict[str, Any]:
+        with patches.LOCK:
+            prod = rds_backends[accounts.PROD_ACCOUNT][accounts.REGION]
+            tasks = [
+                {
+                    "export_task_id": t.export_task_identifier,
+                    "status": str(t.status).upper(),
+                    "source_arn": t.source_arn,
+                    "s3_bucket": t.s3_bucket,
+                    "s3_prefix": t.s3_prefix,
+                    "percent_progress": getattr(t, "percent_progress", None),
+                    "failure_cause": getattr(t, "failure_cause", None),
+                    "objects_written": patches.OBJECTS_WRITTEN.get(t.export_task_identifier, []),
+                }
+                for t in prod.export_tasks.values()
+            ]
+            objects = []
+            bucket_name = self.vars.get("bucket")
+            if bucket_name:
+                s3 = s3_backends[accounts.ANALYTICS_ACCOUNT]["aws"]
+                bucket = s3.buckets.get(bucket_name)
+                if bucket is not None:
+                    objects = [
+                        {"key": k.name, "writer": k.account_id}
+                        for k in bucket.keys.values()
+                        if hasattr(k, "account_id")
+                    ]
+            glue = glue_backends[accounts.ANALYTICS_ACCOUNT][accounts.REGION]
+            crawler = glue.crawlers.get(self.vars.get("crawler_name", ""))
+            crawls = []
+            if crawler is not None:
+                # Reading `_status` avoids ticking the crawl (the `status` property may move it).
+                crawls = [{"status": c._status, "start_time": str(c.start_time)} for c in crawler.crawls]
+            database = self.vars.get("glue_database", "")
+            tables = sorted(glue.databases[database].tables.keys()) if database in glue.databases else []
+            return {
+                "export_tasks": tasks,
+                "objects": objects,
+                "crawls": crawls,
+                "glue_tables": tables,
+                "vars": self.vars,
+            }
+
+
+def make_handler(harness: Harness) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # quiet: the runner prints what matters
+            return
+
+        def _reply(self, status: int, body: Any) -> None:
+            data = json.dumps(body, default=str).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _body(self) -> Any:
+            length = int(self.headers.get("Content-Length") or 0)
+            return json.loads(self.rfile.read(length) or b"{}")
+
+        def _route(self, method: str) -> None:
+            try:
+                if method == "POST" and self.path == "/setup":
+                    self._reply(200, harness.setup(self._body()))
+                elif method == "POST" and self.path == "/controls":
+                    with patches.LOCK:
+                        patches.CONTROLS.update(self._body())
+                    self._reply(200, {"ok": True})
+                elif method == "GET" and self.path == "/counters":
+                    self._reply(200, patches.COUNTERS.as_json())
+                elif method == "GET" and self.path == "/facts":
+                    self._reply(200, harness.facts())
+                elif method == "POST" and self.path == "/reset":
+                    harness.reset()
+                    self._reply(200, {"ok": True})
+                elif method == "GET" and self.path == "/health":
+                    self._reply(200, {"ok": True})
+                else:
+                    self._reply(404, {"error": f"no route {method} {self.path}"})
+            except Exception as err:  # noqa: BLE001 - reported to the runner with its trace
+                self._reply(500, {"error": f"{type(err).__name__}: {err}", "trace": traceback.format_exc()})
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            self._route("GET")
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._route("POST")
+
+    return Handler
+
+
+def serve(harness: Harness) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(harness))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
