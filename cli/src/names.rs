@@ -1,17 +1,12 @@
 //! ARNs, execution names and ages: parsing what the operator typed, and the deterministic
 //! execution name of a manual start.
 
-use sha2::{Digest, Sha256};
-use state_machine::contract::SourceKind;
+use state_machine::contract::{SourceKind, export_id};
 
 use crate::error::CliError;
 
 /// Longest execution name Step Functions accepts.
 pub const EXECUTION_NAME_MAX_LEN: usize = 80;
-/// Longest name `start` derives, leaving room for `-rerun-<n>`.
-const START_NAME_MAX_LEN: usize = 68;
-/// Hex digits of the hash in a derived name.
-const HASH_HEX_LEN: usize = 8;
 /// Suffix of re-run executions.
 const RERUN_MARK: &str = "-rerun-";
 
@@ -122,77 +117,31 @@ pub struct SnapshotArn {
 impl SnapshotArn {
     /// Parses `arn:<partition>:rds:<region>:<account>:snapshot|cluster-snapshot:<id>`.
     pub fn parse(arn: &str) -> Result<Self, CliError> {
-        let bad = |why: &str| {
+        let parsed = export_id::parse_snapshot_arn(arn).map_err(|e| {
             CliError::invalid(
                 "--snapshot-arn",
                 arn,
                 format!(
-                    "an RDS snapshot ARN ({why}; expected arn:aws:rds:<region>:<account>:snapshot:<id> or ...:cluster-snapshot:<id>)"
+                    "an RDS snapshot ARN ({}; expected arn:aws:rds:<region>:<account>:snapshot:<id> or ...:cluster-snapshot:<id>)",
+                    e.why
                 ),
             )
-        };
-        let parts: Vec<&str> = arn.splitn(7, ':').collect();
-        let ["arn", partition, service, region, account, resource, id] = parts.as_slice() else {
-            return Err(bad("not an ARN"));
-        };
-        if *service != "rds" {
-            return Err(bad("the service is not rds"));
-        }
-        if partition.is_empty() || region.is_empty() || account.is_empty() || id.is_empty() {
-            return Err(bad("a part is empty"));
-        }
-        let kind = match *resource {
-            "snapshot" => SourceKind::DbSnapshot,
-            "cluster-snapshot" => SourceKind::ClusterSnapshot,
-            _ => {
-                return Err(bad(
-                    "the resource type is neither snapshot nor cluster-snapshot",
-                ));
-            }
-        };
+        })?;
         Ok(Self {
             arn: arn.to_owned(),
-            kind,
-            snapshot_id: (*id).to_owned(),
+            kind: parsed.kind,
+            snapshot_id: parsed.snapshot_id,
         })
     }
 }
 
-/// The execution name of a manual start: a readable slug of the snapshot id plus 8 hex
-/// digits of a SHA-256 over the ARN and the sorted ExportOnly list. Same snapshot and list,
-/// same name, so a second `start` finds the first execution; only `[a-z0-9-]`, at most
-/// 68 characters (room for `-rerun-<n>` within the 80 Step Functions allows).
+/// The execution name of a manual start: the export task id the run will use (the
+/// contract's deterministic id), so an operator finds the execution of an export by its
+/// id and a second `start` of the same snapshot and ExportOnly list finds the first
+/// execution. Only `[a-z0-9-]` and at most 56 characters: room for `-rerun-<n>` within the
+/// 80 Step Functions allows.
 pub fn start_execution_name(snapshot: &SnapshotArn, export_only: &[String]) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(snapshot.arn.as_bytes());
-    if !export_only.is_empty() {
-        let mut sorted: Vec<&str> = export_only.iter().map(String::as_str).collect();
-        sorted.sort_unstable();
-        sorted.dedup();
-        hasher.update(b"\nexport-only:");
-        hasher.update(sorted.join(",").as_bytes());
-    }
-    let hash: String = hasher
-        .finalize()
-        .iter()
-        .take(HASH_HEX_LEN / 2)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let mut slug = String::new();
-    for c in snapshot.snapshot_id.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    slug.truncate(START_NAME_MAX_LEN - HASH_HEX_LEN - 1);
-    let slug = slug.trim_end_matches('-');
-    if slug.is_empty() {
-        format!("snapshot-{hash}")
-    } else {
-        format!("{slug}-{hash}")
-    }
+    export_id::export_task_id(&snapshot.arn, &snapshot.snapshot_id, export_only)
 }
 
 /// The name of the `n`th re-run of `original`: `<original>-rerun-<n>`, where a name that
@@ -301,7 +250,10 @@ mod tests {
         );
         let long = SnapshotArn::parse(&format!("{SNAP}{}", "x".repeat(200))).unwrap();
         let long_name = start_execution_name(&long, &[]);
-        assert!(long_name.len() <= START_NAME_MAX_LEN, "{long_name}");
+        assert!(
+            long_name.len() <= state_machine::contract::EXPORT_TASK_ID_BASE_MAX_LEN,
+            "{long_name}"
+        );
         for n in [&name, &long_name] {
             assert!(
                 n.bytes()

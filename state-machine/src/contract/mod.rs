@@ -16,6 +16,7 @@
 //! always present at the point where it reads them.
 
 pub mod errors;
+pub mod export_id;
 
 use serde::{Deserialize, Serialize};
 
