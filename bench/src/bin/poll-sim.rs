@@ -132,16 +132,7 @@ fn main() {
             .iter()
             .map(|e| simulate(e, max_wait, p.as_ref()))
             .collect();
-        let polls: Vec<f64> = runs.iter().map(|r| f64::from(r.polls)).collect();
-        let lag: Vec<f64> = runs.iter().map(|r| r.lag).collect();
-        println!(
-            "| {name} | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} |",
-            mean(&polls),
-            percentile(&polls, 95.0),
-            percentile(&lag, 50.0),
-            percentile(&lag, 95.0),
-            max(&lag)
-        );
+        println!("| {name} | {} |", poll_and_lag_cells(&runs));
     }
 
     println!("\n## Adaptive policy by extraction length (whole mix)\n");
@@ -161,16 +152,10 @@ fn main() {
             .filter(|e| e.extraction >= lo && e.extraction < hi)
             .map(|e| simulate(e, max_wait, policies[0].1.as_ref()))
             .collect();
-        let polls: Vec<f64> = runs.iter().map(|r| f64::from(r.polls)).collect();
-        let lag: Vec<f64> = runs.iter().map(|r| r.lag).collect();
         println!(
-            "| {label} | {} | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} |",
+            "| {label} | {} | {} |",
             runs.len(),
-            mean(&polls),
-            percentile(&polls, 95.0),
-            percentile(&lag, 50.0),
-            percentile(&lag, 95.0),
-            max(&lag)
+            poll_and_lag_cells(&runs)
         );
     }
 
@@ -189,16 +174,10 @@ fn main() {
             .filter(|e| e.shape == shape && e.fails_at.is_none() && e.extraction >= shortest)
             .map(|e| simulate(e, max_wait, policies[0].1.as_ref()))
             .collect();
-        let polls: Vec<f64> = runs.iter().map(|r| f64::from(r.polls)).collect();
-        let lag: Vec<f64> = runs.iter().map(|r| r.lag).collect();
         println!(
-            "| {label} | {} | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} |",
+            "| {label} | {} | {} |",
             runs.len(),
-            mean(&polls),
-            percentile(&polls, 95.0),
-            percentile(&lag, 50.0),
-            percentile(&lag, 95.0),
-            max(&lag)
+            poll_and_lag_cells(&runs)
         );
     }
 
@@ -257,4 +236,18 @@ fn main() {
         "an export stuck at 99 % for the whole 24 h max_wait, polled at the floor ({always_floor} s): {polls} polls, about {} history events (limit 25,000)",
         polls * EVENTS_PER_POLL as u64
     );
+}
+
+/// The table cells every per-group row shares: polls mean and p95, lag p50, p95 and max.
+fn poll_and_lag_cells(runs: &[PollRun]) -> String {
+    let polls: Vec<f64> = runs.iter().map(|r| f64::from(r.polls)).collect();
+    let lag: Vec<f64> = runs.iter().map(|r| r.lag).collect();
+    format!(
+        "{:.1} | {:.0} | {:.0} | {:.0} | {:.0}",
+        mean(&polls),
+        percentile(&polls, 95.0),
+        percentile(&lag, 50.0),
+        percentile(&lag, 95.0),
+        max(&lag)
+    )
 }
