@@ -16,16 +16,22 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Build once; each render below then only runs the binary.
-cargo build --quiet -p state-machine --bin render || { echo "validate-asl: build failed" >&2; exit 1; }
-render="$root/target/debug/render"
+# The CLI from the `cargo test` build of scripts/setup.sh (building it here with other
+# features would compile the SDK a second time).
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
+cli="$target_dir/debug/snapshot-export"
+if [ ! -x "$cli" ]; then
+  echo "validate-asl: $cli is missing: run scripts/setup.sh first" >&2
+  exit 1
+fi
 
 failures=0
 check() { # check NAME [CONFIG]
   local name=$1 config=${2:-} out="$tmp/$1.asl.json" log="$tmp/$1.log"
-  local args=(--out "$out")
+  local args=(render --out "$out")
   [ -n "$config" ] && args+=(--config "$config")
-  if ! "$render" "${args[@]}" >"$log" 2>&1; then
+  if ! "$cli" "${args[@]}" >"$log" 2>&1; then
     echo "FAIL $name: render failed: $(tr '\n' ' ' <"$log")"
     failures=$((failures + 1))
     return

@@ -13,7 +13,7 @@
 //! * 5 % of exports FAIL at a time uniform over their whole life.
 
 use crate::rng::Rng;
-use state_machine::contract::{ExportStatus, MAX_PROGRESS_SAMPLES, ProgressSample};
+use contract::{ExportStatus, MAX_PROGRESS_SAMPLES, ProgressSample};
 
 /// The progress shape of an extraction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -44,7 +44,8 @@ pub struct GlobalOptions {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Write the pipeline's ASL definition (or its Mermaid diagram) for a configuration.
+    /// Write the pipeline's ASL definition (or its Mermaid diagram) for a configuration, or
+    /// the function table; the one way to regenerate the committed files.
     Render(RenderArgs),
     /// Check a pipeline configuration or an ASL definition file; errors are named.
     Validate(ValidateArgs),
@@ -72,6 +73,9 @@ pub enum RenderFormat {
     Json,
     /// A Mermaid flowchart for the docs.
     Mermaid,
+    /// The function table (`contract::functions`) as the `functions.json` the Terraform,
+    /// the scripts and the e2e harness read; `--config` does not change it.
+    Functions,
 }
 
 /// `render`.

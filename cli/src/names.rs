@@ -1,7 +1,7 @@
 //! ARNs, execution names and ages: parsing what the operator typed, and the deterministic
 //! execution name of a manual start.
 
-use state_machine::contract::{SourceKind, export_id};
+use contract::{SourceKind, export_id};
 
 use crate::error::CliError;
 
@@ -251,7 +251,7 @@ mod tests {
         let long = SnapshotArn::parse(&format!("{SNAP}{}", "x".repeat(200))).unwrap();
         let long_name = start_execution_name(&long, &[]);
         assert!(
-            long_name.len() <= state_machine::contract::EXPORT_TASK_ID_BASE_MAX_LEN,
+            long_name.len() <= contract::EXPORT_TASK_ID_BASE_MAX_LEN,
             "{long_name}"
         );
         for n in [&name, &long_name] {

@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use state_machine::contract::SnapshotType;
+use contract::SnapshotType;
+use contract::functions::Function;
 
 use crate::error::TaskError;
-use crate::functions::FUNCTIONS;
 
 /// Default Source of the notification events.
 pub const DEFAULT_EVENT_SOURCE: &str = "snapshot-export";
@@ -26,13 +26,13 @@ pub struct Env {
 }
 
 impl Env {
-    /// The variables of `binary` (per [`FUNCTIONS`]) from the process environment.
-    pub fn from_process(binary: &str) -> Self {
-        let names = FUNCTIONS
-            .iter()
-            .filter(|f| f.binary == binary)
-            .flat_map(|f| f.required_env.iter().chain(f.optional_env.iter()));
-        Self::from_pairs(names.filter_map(|n| std::env::var(n).ok().map(|v| (*n, v))))
+    /// The variables `function` reads (per the function table) from the process environment.
+    pub fn from_process(function: &Function) -> Self {
+        Self::from_pairs(
+            function
+                .env()
+                .filter_map(|n| std::env::var(n).ok().map(|v| (n, v))),
+        )
     }
 
     /// An environment made of the given pairs (tests, benchmarks).

@@ -1,11 +1,11 @@
 //! The one error type of every handler, and its conversion into the Lambda error payload.
 //!
 //! A Lambda error's `errorType` is the name the state machine's Retry and Catch match, so
-//! each variant maps to exactly one name of `state_machine::contract::errors`, and its
+//! each variant maps to exactly one name of `contract::errors`, and its
 //! message says what went wrong and what to fix (which role, key, bucket or variable).
 
+use contract::errors;
 use lambda_runtime::Diagnostic;
-use state_machine::contract::errors;
 
 /// Everything a task handler can fail with. Each variant is one contract error name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

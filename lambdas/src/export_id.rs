@@ -2,18 +2,16 @@
 //! id taken from the input into a named error.
 //!
 //! The derivation itself (snapshot ARN → deterministic id) lives in
-//! `state_machine::contract::export_id`, shared with the operator CLI.
+//! `contract::export_id`, shared with the operator CLI.
 
-pub use state_machine::contract::export_id::{
-    SnapshotArn, attempt_id, export_task_id, is_valid_export_task_id,
-};
-use state_machine::contract::{EXPORT_TASK_ID_BASE_MAX_LEN, EXPORT_TASK_ID_MAX_LEN};
+pub use contract::export_id::{SnapshotArn, attempt_id, export_task_id, is_valid_export_task_id};
+use contract::{EXPORT_TASK_ID_BASE_MAX_LEN, EXPORT_TASK_ID_MAX_LEN};
 
 use crate::error::TaskError;
 
 /// Parses the input's snapshot ARN; a bad one is `InvalidInput` naming `snapshot_arn`.
 pub fn parse_snapshot_arn(arn: &str) -> Result<SnapshotArn, TaskError> {
-    state_machine::contract::export_id::parse_snapshot_arn(arn)
+    contract::export_id::parse_snapshot_arn(arn)
         .map_err(|e| TaskError::InvalidInput(format!("snapshot_arn {e}")))
 }
 

@@ -21,7 +21,7 @@
 //!   the execution under the 25,000-event history limit), `max_poll_seconds`, and never
 //!   past the wait deadline (CheckExport then reports `ExportWaitTimedOut` on time).
 
-use state_machine::contract::{ExportStatus, PollPolicy, ProgressSample};
+use contract::{ExportStatus, PollPolicy, ProgressSample};
 
 /// First look after StartExport: RDS spends at least about 5 minutes in STARTING.
 pub const FIRST_POLL_SECONDS: u32 = 300;

@@ -1,6 +1,6 @@
 //! The shared `main` of every binary: logging, configuration, clients, the Lambda loop.
 //!
-//! Each binary is one call to [`run`] with its [`Task`]. Configuration errors are
+//! Each binary is one call to [`run`] with its [`Handler`]. Configuration errors are
 //! reported to the Runtime API's `/init/error` with `errorType` `InvalidConfig`, so a bad
 //! deployment fails every invocation with a message naming the variable to fix.
 
@@ -12,13 +12,15 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
+use contract::functions::Function;
+
 use crate::config::Env;
 use crate::error::TaskError;
 
-/// One Lambda task: its configuration, its input and output, its handler.
-pub trait Task: Sized + Send + Sync + 'static {
-    /// The binary name (a [`crate::functions::FUNCTIONS`] entry).
-    const BINARY: &'static str;
+/// One Lambda function's handler: its configuration, its input and output, its code.
+pub trait Handler: Sized + Send + Sync + 'static {
+    /// Its entry in the function table.
+    const FUNCTION: &'static Function;
     /// The payload the state machine passes.
     type Input: DeserializeOwned + Send;
     /// The result the state machine keeps.
@@ -90,10 +92,10 @@ pub fn init_logging() {
     };
 }
 
-/// Runs task `T` under the Lambda Runtime API until the process is stopped.
-pub async fn run<T: Task>() -> Result<(), lambda_runtime::Error> {
+/// Runs the handler `T` under the Lambda Runtime API until the process is stopped.
+pub async fn run<T: Handler>() -> Result<(), lambda_runtime::Error> {
     init_logging();
-    let env = Env::from_process(T::BINARY);
+    let env = Env::from_process(T::FUNCTION);
     let task = match Box::pin(T::init(&env)).await {
         Ok(task) => task,
         Err(e) => {
@@ -110,7 +112,7 @@ pub async fn run<T: Task>() -> Result<(), lambda_runtime::Error> {
         };
         let span = tracing::info_span!(
             "task",
-            function = T::BINARY,
+            function = T::FUNCTION.binary,
             export_id = tracing::field::Empty,
             request_id = %event.context.request_id
         );

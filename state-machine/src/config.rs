@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{CrawlPolicy, PollPolicy};
 use crate::error::AslError;
+use contract::{CrawlPolicy, PollPolicy};
 
 /// Longest Standard workflow execution: one year.
 const MAX_EXECUTION_HOURS: u32 = 365 * 24;

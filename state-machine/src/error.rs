@@ -184,6 +184,9 @@ pub enum AslError {
         /// The serializer's error.
         source: serde_json::Error,
     },
+    /// The pipeline calls a Task state that no function of the function table lists.
+    #[error("no function of contract::functions::FUNCTIONS lists the Task state {0:?}")]
+    NoFunction(String),
     /// A configuration file cannot be read.
     #[error("cannot read configuration {path}: {source}")]
     ConfigRead {

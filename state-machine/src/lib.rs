@@ -4,12 +4,10 @@
 //! - `pipeline`: the one function that builds the export graph from a [`PipelineConfig`].
 //! - `config`: that configuration, read from TOML.
 //! - `mermaid`: a flowchart of any machine, for the docs and the CLI.
-//! - `contract`: the task payloads shared with the Lambda handlers.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod asl;
 pub mod config;
-pub mod contract;
 pub mod error;
 pub mod mermaid;
 pub mod pipeline;

@@ -13,78 +13,45 @@ use crate::asl::{
     Retrier, StateMachine, Succeed, Task, Transition, Wait, WaitFor,
 };
 use crate::config::PipelineConfig;
-use crate::contract::{CrawlOutcome, CrawlStart, ExportStatus, JobAction, Outcome, errors};
-use crate::error::AslError;
+use contract::functions;
+use contract::{CrawlOutcome, CrawlStart, ExportStatus, JobAction, Outcome, errors};
 
-/// Turns the raw event or manual input into `$.job`.
-pub const NORMALIZE: &str = "Normalize";
+use crate::error::AslError;
+pub use contract::functions::states::{
+    CHECK_CRAWLER, CHECK_EXPORT, NORMALIZE, NOTIFY_FAILURE, NOTIFY_SUCCESS, REWRITE_ACL,
+    START_CRAWLER, START_EXPORT,
+};
+
 /// Ends here when Normalize says `ignore`, else goes on to StartExport.
 pub const SHOULD_EXPORT: &str = "ShouldExport";
 /// Success without an export (filtered out or unrelated event).
 pub const IGNORED: &str = "Ignored";
-/// Starts (or adopts) the RDS export task.
-pub const START_EXPORT: &str = "StartExport";
 /// Waits `$.export.next_poll_seconds` between polls.
 pub const WAIT_FOR_EXPORT: &str = "WaitForExport";
-/// Polls the export task.
-pub const CHECK_EXPORT: &str = "CheckExport";
 /// Branches on `$.export.status`.
 pub const EXPORT_STATUS: &str = "ExportStatus";
 /// Builds `$.error` for a FAILED export.
 pub const EXPORT_FAILED: &str = "ExportFailed";
 /// Builds `$.error` for a CANCELED export.
 pub const EXPORT_CANCELED: &str = "ExportCanceled";
-/// Rewrites object ACLs, one page of objects per call.
-pub const REWRITE_ACL: &str = "RewriteAcl";
 /// Loops RewriteAcl until `$.acl.done`.
 pub const ACL_DONE: &str = "AclDone";
-/// Starts the Glue crawler.
-pub const START_CRAWLER: &str = "StartCrawler";
 /// Branches on `$.crawler.start`.
 pub const CRAWLER_STARTED: &str = "CrawlerStarted";
 /// Waits for another crawl to finish before starting ours.
 pub const WAIT_FOR_RUNNING_CRAWL: &str = "WaitForRunningCrawl";
 /// Waits between crawl polls.
 pub const WAIT_FOR_CRAWLER: &str = "WaitForCrawler";
-/// Polls our crawl.
-pub const CHECK_CRAWLER: &str = "CheckCrawler";
 /// Branches on `$.crawler.outcome`.
 pub const CRAWL_STATUS: &str = "CrawlStatus";
 /// Builds `$.error` for a FAILED crawl.
 pub const CRAWL_FAILED: &str = "CrawlFailed";
 /// Builds `$.error` for a CANCELLED crawl.
 pub const CRAWL_CANCELLED: &str = "CrawlCancelled";
-/// Sends the success notification.
-pub const NOTIFY_SUCCESS: &str = "NotifySuccess";
 /// The successful end.
 pub const SUCCEEDED: &str = "Succeeded";
-/// Sends the failure notification.
-pub const NOTIFY_FAILURE: &str = "NotifyFailure";
 /// The failed end, named after the caught error.
 pub const FAILED: &str = "Failed";
-
-/// The Lambda binaries the graph calls (the `lambdas` crate's `[[bin]]` names; this crate
-/// does not depend on `lambdas`, so a cross-crate test compares this list with its function table).
-pub const FUNCTION_BINARIES: [&str; 7] = [
-    "normalize",
-    "start-export",
-    "check-export",
-    "rewrite-acl",
-    "start-crawler",
-    "check-crawler",
-    "notify",
-];
-
-/// TimeoutSeconds of every task but RewriteAcl.
-pub const TASK_TIMEOUT_SECONDS: u64 = 120;
-/// TimeoutSeconds of RewriteAcl (a 15-minute Lambda plus a minute of slack).
-pub const REWRITE_ACL_TIMEOUT_SECONDS: u64 = 960;
-
-/// The Terraform `templatefile` placeholder of a binary's ARN:
-/// `start-export` → `${start_export_function_arn}`.
-pub fn function_placeholder(binary: &str) -> String {
-    format!("${{{}_function_arn}}", binary.replace('-', "_"))
-}
 
 /// Builds the export graph for `config`.
 pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
@@ -117,7 +84,7 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
     // event with it, so the state document never carries the event around.
     m.state(
         NORMALIZE,
-        lambda("normalize", SHOULD_EXPORT, on_failure)?.result_selector(json!({"job.$": "$"})),
+        lambda(NORMALIZE, SHOULD_EXPORT, on_failure)?.result_selector(json!({"job.$": "$"})),
     );
     m.state(
         SHOULD_EXPORT,
@@ -130,7 +97,7 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
     m.state(IGNORED, Succeed::default());
 
     // Export: start, then poll with Wait states so hours of export cost no Lambda time.
-    let mut start_export = lambda("start-export", WAIT_FOR_EXPORT, on_failure)?
+    let mut start_export = lambda(START_EXPORT, WAIT_FOR_EXPORT, on_failure)?
         .parameters(json!({"job.$": "$.job", "policy": poll_policy}))
         .result_path(result_path("$.export")?);
     start_export.retry.push(
@@ -151,7 +118,7 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
     );
     m.state(
         CHECK_EXPORT,
-        lambda("check-export", EXPORT_STATUS, on_failure)?
+        lambda(CHECK_EXPORT, EXPORT_STATUS, on_failure)?
             .parameters(json!({"job.$": "$.job", "export.$": "$.export", "policy": poll_policy}))
             .result_path(result_path("$.export")?),
     );
@@ -192,9 +159,7 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
     if acl {
         m.state(
             REWRITE_ACL,
-            lambda("rewrite-acl", ACL_DONE, on_failure)?
-                .result_path(result_path("$.acl")?)
-                .timeout_seconds(REWRITE_ACL_TIMEOUT_SECONDS),
+            lambda(REWRITE_ACL, ACL_DONE, on_failure)?.result_path(result_path("$.acl")?),
         );
         m.state(
             ACL_DONE,
@@ -209,7 +174,7 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
     // Crawler: start (waiting out someone else's crawl), then optionally poll ours.
     m.state(
         START_CRAWLER,
-        lambda("start-crawler", CRAWLER_STARTED, on_failure)?
+        lambda(START_CRAWLER, CRAWLER_STARTED, on_failure)?
             .parameters(json!({"job.$": "$.job"}))
             .result_path(result_path("$.crawler")?),
     );
@@ -241,7 +206,7 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
         );
         m.state(
             CHECK_CRAWLER,
-            lambda("check-crawler", CRAWL_STATUS, on_failure)?
+            lambda(CHECK_CRAWLER, CRAWL_STATUS, on_failure)?
                 .parameters(
                     json!({"job.$": "$.job", "crawler.$": "$.crawler", "policy": crawl_policy}),
                 )
@@ -282,11 +247,17 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
 
     // Ends. A failed notification is recorded but never changes the outcome.
     if notify {
-        m.state(NOTIFY_SUCCESS, notify_task(Outcome::Succeeded, SUCCEEDED)?);
+        m.state(
+            NOTIFY_SUCCESS,
+            notify_task(NOTIFY_SUCCESS, Outcome::Succeeded, SUCCEEDED)?,
+        );
     }
     m.state(SUCCEEDED, Succeed::default());
     if notify {
-        m.state(NOTIFY_FAILURE, notify_task(Outcome::Failed, FAILED)?);
+        m.state(
+            NOTIFY_FAILURE,
+            notify_task(NOTIFY_FAILURE, Outcome::Failed, FAILED)?,
+        );
     }
     m.state(
         FAILED,
@@ -295,16 +266,20 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
     m.build()
 }
 
-/// A Lambda task with the standard timeout, retries and catch-all to `on_failure`.
-fn lambda(binary: &str, next: &str, on_failure: &str) -> Result<Task, AslError> {
-    Ok(
-        Task::new(function_placeholder(binary), Transition::next(next))
-            .timeout_seconds(TASK_TIMEOUT_SECONDS)
-            .retry(standard_retries())
-            .catch(vec![
-                Catcher::all(on_failure).result_path(result_path("$.error")?),
-            ]),
+/// The Task state `state` calling its function (per the function table), with the
+/// function's timeout, the standard retries and a catch-all to `on_failure`.
+fn lambda(state: &str, next: &str, on_failure: &str) -> Result<Task, AslError> {
+    let function =
+        functions::for_state(state).ok_or_else(|| AslError::NoFunction(state.to_owned()))?;
+    Ok(Task::new(
+        format!("${{{}}}", function.placeholder()),
+        Transition::next(next),
     )
+    .timeout_seconds(function.task_timeout_seconds().into())
+    .retry(standard_retries())
+    .catch(vec![
+        Catcher::all(on_failure).result_path(result_path("$.error")?),
+    ]))
 }
 
 /// (1) the Lambda service errors as CDK's LambdaInvoke retries them, (2) our transient
@@ -333,8 +308,8 @@ fn failure(error: &str, cause_path: &str, next: &str) -> Result<Pass, AslError> 
 }
 
 /// A Notify task; its own failure is kept at `$.notification_error` and goes on to `end`.
-fn notify_task(outcome: Outcome, end: &str) -> Result<Task, AslError> {
-    let mut task = lambda("notify", end, end)?
+fn notify_task(state: &str, outcome: Outcome, end: &str) -> Result<Task, AslError> {
+    let mut task = lambda(state, end, end)?
         .parameters(json!({
             "outcome": outcome.as_str(),
             "execution_id.$": "$$.Execution.Id",

@@ -2,7 +2,7 @@
 //!
 //! A scenario that expects `error: "ExportFailed"` or `states_entered: ["RewriteAcl"]` is
 //! only meaningful if the contract has that error and the generated graph that state:
-//! checked here against `state_machine::contract::errors::ALL` and the pipeline rendered
+//! checked here against `contract::errors::ALL` and the pipeline rendered
 //! with the default configuration (the committed definition).
 
 // A test that cannot read its own fixtures should stop right there, saying which.
@@ -11,8 +11,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use contract::errors;
 use serde_json::Value;
-use state_machine::contract::errors;
 use state_machine::{PipelineConfig, pipeline};
 
 fn scenario_files() -> Vec<PathBuf> {

@@ -1,29 +1,19 @@
-//! The generator and the Lambda crate agree on which functions exist.
+//! The function table (`contract::functions`), the graph and the Lambda crate agree on which
+//! functions exist.
 //!
-//! `state-machine` cannot depend on `lambdas` (the generator must stay free of the AWS SDK),
-//! so it keeps its own list of the seven binaries. This test binds that list, the
-//! `[[bin]]` targets of lambdas/Cargo.toml and `lambdas::functions::FUNCTIONS` together, and
-//! checks that the rendered default definition names exactly one placeholder per function.
+//! Every `[[bin]]` of lambdas/Cargo.toml is a function of the table and the other way
+//! round; every Task state of the rendered default definition calls, by its ARN
+//! placeholder, the function the table lists for that state; and every function is called.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use lambdas::functions::{FUNCTIONS, FunctionSpec};
+use contract::functions::{FUNCTIONS, for_state};
 use state_machine::config::PipelineConfig;
-use state_machine::pipeline::{FUNCTION_BINARIES, pipeline};
+use state_machine::pipeline::pipeline;
 
-fn crate_functions() -> BTreeSet<String> {
+fn table_binaries() -> BTreeSet<String> {
     FUNCTIONS.iter().map(|f| f.binary.to_owned()).collect()
-}
-
-#[test]
-fn generator_binaries_are_the_lambda_functions() {
-    let generator: BTreeSet<String> = FUNCTION_BINARIES.iter().map(|b| (*b).to_owned()).collect();
-    assert_eq!(
-        generator,
-        crate_functions(),
-        "state_machine::pipeline::FUNCTION_BINARIES and lambdas::functions::FUNCTIONS differ"
-    );
 }
 
 #[test]
@@ -40,27 +30,35 @@ fn every_function_is_a_bin_target_of_the_lambdas_crate() {
         .collect();
     assert_eq!(
         bins,
-        crate_functions(),
-        "the [[bin]]s of lambdas/Cargo.toml and FUNCTIONS differ"
+        table_binaries(),
+        "the [[bin]]s of lambdas/Cargo.toml and contract::functions::FUNCTIONS differ"
     );
 }
 
 #[test]
-fn the_rendered_definition_has_one_placeholder_per_function() {
+fn every_task_state_calls_the_function_the_table_lists_for_it() {
     let json = pipeline(&PipelineConfig::default())
         .unwrap_or_else(|e| panic!("default pipeline does not build: {e}"))
         .to_json()
         .unwrap_or_else(|e| panic!("render: {e}"));
-    let mut found = BTreeSet::new();
-    let mut rest = json.as_str();
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let end = after
-            .find('}')
-            .unwrap_or_else(|| panic!("unclosed ${{ in the definition"));
-        found.insert(after[..end].to_owned());
-        rest = &after[end..];
+    let definition: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("rendered JSON: {e}"));
+    let states = definition["States"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no States"));
+    let mut called = BTreeSet::new();
+    for (name, state) in states {
+        if state["Type"] != "Task" {
+            continue;
+        }
+        let function = for_state(name)
+            .unwrap_or_else(|| panic!("Task state {name} is in no function's `states`"));
+        assert_eq!(
+            state["Resource"],
+            format!("${{{}}}", function.placeholder()),
+            "{name}"
+        );
+        called.insert(function.binary.to_owned());
     }
-    let expected: BTreeSet<String> = FUNCTIONS.iter().map(FunctionSpec::placeholder).collect();
-    assert_eq!(found, expected);
+    assert_eq!(called, table_binaries(), "a function no state calls");
 }

@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use contract::functions::{FUNCTIONS, Function as FunctionSpec};
 use hcl::{Body, Expression, ObjectKey};
-use lambdas::functions::{FUNCTIONS, FunctionSpec};
 
 /// A failed check; Debug prints the message as is, so `cargo test` shows it line by line.
 struct Failure(String);

@@ -5,13 +5,13 @@
 //! `cargo run -p snapshot-export-bench --bin poll-sim [-- --seed 42 --exports 10000]`
 //! (pure arithmetic: the dev profile is fine).
 
+use contract::{ExportStatus, PollPolicy, ProgressSample};
 use lambdas::polling::{Tuning, next_poll_seconds, next_poll_seconds_tuned, poll_bounds};
 use snapshot_export_bench::export_model::{
     Export, PollRun, Shape, draw_with, generate_mix, simulate,
 };
 use snapshot_export_bench::rng::Rng;
 use snapshot_export_bench::stats::{max, mean, percentile};
-use state_machine::contract::{ExportStatus, PollPolicy, ProgressSample};
 
 /// Transitions per poll loop: WaitForExport, CheckExport, ExportStatus.
 const TRANSITIONS_PER_POLL: f64 = 3.0;

@@ -1,4 +1,4 @@
-//! Lambda start-up: for every function of `lambdas::functions::FUNCTIONS`, the time from
+//! Lambda start-up: for every function of `contract::functions::FUNCTIONS`, the time from
 //! spawning its binary to its first `GET /2018-06-01/runtime/invocation/next` on a local
 //! Runtime API (logging, configuration, SDK clients: the whole init), and the size of its
 //! `bootstrap` and of the zip Lambda would receive.
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lambdas::functions::FUNCTIONS;
+use contract::functions::FUNCTIONS;
 use snapshot_export_bench::stats::{max, percentile};
 
 fn arg(args: &[String], name: &str) -> Option<String> {

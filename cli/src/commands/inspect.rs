@@ -5,9 +5,9 @@
 //! over plain data (and tested as such).
 
 use aws_sdk_sfn::types::{ExecutionListItem, ExecutionStatus, HistoryEvent};
+use contract::{ManualInput, PipelineState};
 use serde::Serialize;
 use serde_json::Value;
-use state_machine::contract::{ManualInput, PipelineState};
 use state_machine::pipeline::{FAILED, NOTIFY_FAILURE};
 
 use crate::aws::format_time;
@@ -32,7 +32,7 @@ pub struct ExecutionInfo {
     pub export_task_id: Option<String>,
     /// The state where the execution failed.
     pub failed_state: Option<String>,
-    /// The error name (one of `state_machine::contract::errors`, or a States.* error).
+    /// The error name (one of `contract::errors`, or a States.* error).
     pub error: Option<String>,
     /// The error's cause.
     pub cause: Option<String>,

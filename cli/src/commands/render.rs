@@ -1,5 +1,7 @@
-//! `render`: the pipeline's ASL definition (or Mermaid diagram) for a configuration, the
-//! same text `state-machine`'s render bin writes to `definition.asl.json`.
+//! `render`: the pipeline's ASL definition (or Mermaid diagram) for a configuration, or the
+//! function table as JSON. The committed `state-machine/definition.asl.json` and
+//! `infra/modules/analytics-account/functions.json` are this command's output, and tests
+//! fail when either is stale.
 
 use std::path::Path;
 
@@ -22,10 +24,10 @@ pub(crate) fn load_config(path: Option<&Path>) -> Result<PipelineConfig, CliErro
 /// The rendered text.
 pub fn render_text(args: &RenderArgs) -> Result<String, CliError> {
     let config = load_config(args.config.as_deref())?;
-    let machine = pipeline(&config)?;
     Ok(match args.format {
-        RenderFormat::Json => machine.to_json()?,
-        RenderFormat::Mermaid => machine.to_mermaid(),
+        RenderFormat::Json => pipeline(&config)?.to_json()?,
+        RenderFormat::Mermaid => pipeline(&config)?.to_mermaid(),
+        RenderFormat::Functions => contract::functions::table_json(),
     })
 }
 

@@ -8,9 +8,9 @@
 //! `"source": "aws.rds"`.
 
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use contract::SourceKind;
 use serde::Serialize;
 use serde_json::json;
-use state_machine::contract::SourceKind;
 
 use crate::args::SendTestEventArgs;
 use crate::aws::{Clients, now_epoch};

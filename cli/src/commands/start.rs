@@ -1,8 +1,8 @@
 //! `start`: StartExecution with the manual input and a name derived from the snapshot, so
 //! starting the same snapshot twice reports the first execution instead of a second one.
 
+use contract::ManualInput;
 use serde::Serialize;
-use state_machine::contract::ManualInput;
 
 use crate::args::StartArgs;
 use crate::aws::{Clients, format_time};

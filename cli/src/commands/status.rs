@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use aws_sdk_rds::types::{ExportTask, Filter};
 use aws_sdk_sfn::types::ExecutionStatus;
+use contract::{ExportStatus, MAX_EXPORT_ATTEMPTS};
 use serde::Serialize;
-use state_machine::contract::{ExportStatus, MAX_EXPORT_ATTEMPTS};
 
 use crate::args::StatusArgs;
 use crate::aws::{Clients, format_time, now_epoch};

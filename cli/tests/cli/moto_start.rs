@@ -43,8 +43,7 @@ async fn start_is_idempotent_per_snapshot() {
         .send()
         .await
         .unwrap();
-    let input: state_machine::contract::ManualInput =
-        serde_json::from_str(described.input().unwrap()).unwrap();
+    let input: contract::ManualInput = serde_json::from_str(described.input().unwrap()).unwrap();
     assert_eq!(input.snapshot_arn, snapshot);
     assert!(input.export_only.is_empty());
     let listed = sfn

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region};
-use state_machine::pipeline::{FUNCTION_BINARIES, function_placeholder};
+use contract::functions::FUNCTIONS;
 
 /// moto's default account.
 pub const ACCOUNT: &str = "123456789012";
@@ -106,10 +106,13 @@ impl Moto {
     pub async fn create_pipeline(&self) -> String {
         let mut definition =
             std::fs::read_to_string(workspace().join("state-machine/definition.asl.json")).unwrap();
-        for binary in FUNCTION_BINARIES {
+        for function in FUNCTIONS {
             definition = definition.replace(
-                &function_placeholder(binary),
-                &format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{binary}"),
+                &format!("${{{}}}", function.placeholder()),
+                &format!(
+                    "arn:aws:lambda:{REGION}:{ACCOUNT}:function:{}",
+                    function.binary
+                ),
             );
         }
         assert!(

@@ -1,8 +1,8 @@
 //! The `check-crawler` Lambda function: see `lambdas::handlers::crawler` and docs/lambdas.md.
 
-use lambdas::handlers::crawler::CheckCrawlerTask;
+use lambdas::handlers::crawler::CheckCrawlerHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<CheckCrawlerTask>().await
+    lambdas::runtime::run::<CheckCrawlerHandler>().await
 }

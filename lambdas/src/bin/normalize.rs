@@ -1,8 +1,8 @@
 //! The `normalize` Lambda function: see `lambdas::handlers::normalize` and docs/lambdas.md.
 
-use lambdas::handlers::normalize::NormalizeTask;
+use lambdas::handlers::normalize::NormalizeHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<NormalizeTask>().await
+    lambdas::runtime::run::<NormalizeHandler>().await
 }

@@ -1,8 +1,8 @@
 //! The `notify` Lambda function: see `lambdas::handlers::notify` and docs/lambdas.md.
 
-use lambdas::handlers::notify::NotifyTask;
+use lambdas::handlers::notify::NotifyHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<NotifyTask>().await
+    lambdas::runtime::run::<NotifyHandler>().await
 }

@@ -1,8 +1,8 @@
 //! The `start-crawler` Lambda function: see `lambdas::handlers::crawler` and docs/lambdas.md.
 
-use lambdas::handlers::crawler::StartCrawlerTask;
+use lambdas::handlers::crawler::StartCrawlerHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<StartCrawlerTask>().await
+    lambdas::runtime::run::<StartCrawlerHandler>().await
 }

@@ -1,8 +1,8 @@
 //! The `start-export` Lambda function: see `lambdas::handlers::start_export` and docs/lambdas.md.
 
-use lambdas::handlers::start_export::StartExportTask;
+use lambdas::handlers::start_export::StartExportHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<StartExportTask>().await
+    lambdas::runtime::run::<StartExportHandler>().await
 }

@@ -4,14 +4,16 @@
 //! handler only fails for a lost task (`ExportNotFound`) or an export running longer than
 //! the policy allows (`ExportWaitTimedOut`).
 
-use state_machine::contract::{CheckExportInput, ExportState};
+use contract::{CheckExportInput, ExportState};
 
 use crate::aws::Aws;
 use crate::config::{CheckExportConfig, Env};
 use crate::error::TaskError;
 use crate::export_id::check_attempt_id;
 use crate::handlers::export_task::{describe, observe};
-use crate::runtime::{Invocation, Task};
+use contract::functions::{self, Function};
+
+use crate::runtime::{Handler, Invocation};
 
 /// Observes the export once more.
 pub async fn check_export(
@@ -54,12 +56,12 @@ pub async fn check_export(
 
 /// The `check-export` function.
 #[derive(Debug)]
-pub struct CheckExportTask {
+pub struct CheckExportHandler {
     aws: Aws,
 }
 
-impl Task for CheckExportTask {
-    const BINARY: &'static str = "check-export";
+impl Handler for CheckExportHandler {
+    const FUNCTION: &'static Function = &functions::CHECK_EXPORT;
     type Input = CheckExportInput;
     type Output = ExportState;
 

@@ -5,14 +5,14 @@
 //! that started after ours was requested (minus a little clock skew).
 
 use aws_sdk_glue::types::{CrawlerState as GlueCrawlerState, LastCrawlStatus};
-use state_machine::contract::{
-    CheckCrawlerInput, CrawlOutcome, CrawlStart, CrawlerState, StartCrawlerInput,
-};
+use contract::{CheckCrawlerInput, CrawlOutcome, CrawlStart, CrawlerState, StartCrawlerInput};
 
 use crate::aws::Aws;
 use crate::config::{CrawlerConfig, Env};
 use crate::error::TaskError;
-use crate::runtime::{Invocation, Task};
+use contract::functions::{self, Function};
+
+use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::{classify, code};
 
 /// Seconds of clock skew allowed between our clock and Glue's crawl start time.
@@ -116,13 +116,13 @@ fn non_empty(given: Option<&str>, fallback: impl FnOnce() -> String) -> String {
 
 /// The `start-crawler` function.
 #[derive(Debug)]
-pub struct StartCrawlerTask {
+pub struct StartCrawlerHandler {
     cfg: CrawlerConfig,
     aws: Aws,
 }
 
-impl Task for StartCrawlerTask {
-    const BINARY: &'static str = "start-crawler";
+impl Handler for StartCrawlerHandler {
+    const FUNCTION: &'static Function = &functions::START_CRAWLER;
     type Input = StartCrawlerInput;
     type Output = CrawlerState;
 
@@ -148,13 +148,13 @@ impl Task for StartCrawlerTask {
 
 /// The `check-crawler` function.
 #[derive(Debug)]
-pub struct CheckCrawlerTask {
+pub struct CheckCrawlerHandler {
     cfg: CrawlerConfig,
     aws: Aws,
 }
 
-impl Task for CheckCrawlerTask {
-    const BINARY: &'static str = "check-crawler";
+impl Handler for CheckCrawlerHandler {
+    const FUNCTION: &'static Function = &functions::CHECK_CRAWLER;
     type Input = CheckCrawlerInput;
     type Output = CrawlerState;
 

@@ -4,10 +4,8 @@
 //! `StartExportTask` and `DescribeExportTasks` answer with different SDK types holding the
 //! same fields; [`TaskView`] is the one shape both handlers work on.
 
+use contract::{ExportState, ExportStatus, MAX_PROGRESS_SAMPLES, PollPolicy, ProgressSample};
 use serde_json::Value;
-use state_machine::contract::{
-    ExportState, ExportStatus, MAX_PROGRESS_SAMPLES, PollPolicy, ProgressSample,
-};
 
 use crate::error::TaskError;
 use crate::sdk_error::{classify, code_is};

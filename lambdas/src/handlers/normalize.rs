@@ -5,14 +5,16 @@
 //! prod role when configured) to learn its DB identifier, and to fail early with
 //! `SnapshotNotFound` instead of at StartExport.
 
+use contract::{Job, JobAction, ManualInput, SnapshotType, SourceKind, Trigger};
 use serde_json::Value;
-use state_machine::contract::{Job, JobAction, ManualInput, SnapshotType, SourceKind, Trigger};
 
 use crate::aws::Aws;
 use crate::config::{Env, NormalizeConfig, valid_export_only_entry};
 use crate::error::TaskError;
 use crate::export_id::{export_task_id, parse_snapshot_arn};
-use crate::runtime::{Invocation, Task};
+use contract::functions::{self, Function};
+
+use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::{classify, code_is};
 
 const INSTANCE_DETAIL_TYPE: &str = "RDS DB Snapshot Event";
@@ -334,13 +336,13 @@ pub async fn normalize(
 
 /// The `normalize` function.
 #[derive(Debug)]
-pub struct NormalizeTask {
+pub struct NormalizeHandler {
     cfg: NormalizeConfig,
     aws: Aws,
 }
 
-impl Task for NormalizeTask {
-    const BINARY: &'static str = "normalize";
+impl Handler for NormalizeHandler {
+    const FUNCTION: &'static Function = &functions::NORMALIZE;
     type Input = Value;
     type Output = Job;
 

@@ -6,15 +6,15 @@
 
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
+use contract::{DETAIL_TYPE_FAILED, DETAIL_TYPE_SUCCEEDED, NotifyInput, NotifyOutput, Outcome};
 use serde_json::{Value, json};
-use state_machine::contract::{
-    DETAIL_TYPE_FAILED, DETAIL_TYPE_SUCCEEDED, NotifyInput, NotifyOutput, Outcome,
-};
 
 use crate::aws::Aws;
 use crate::config::{Env, NotifyConfig};
 use crate::error::TaskError;
-use crate::runtime::{Invocation, Task};
+use contract::functions::{self, Function};
+
+use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::classify;
 
 /// The event's detail-type for an outcome.
@@ -104,13 +104,13 @@ pub async fn notify(
 
 /// The `notify` function.
 #[derive(Debug)]
-pub struct NotifyTask {
+pub struct NotifyHandler {
     cfg: NotifyConfig,
     aws: Aws,
 }
 
-impl Task for NotifyTask {
-    const BINARY: &'static str = "notify";
+impl Handler for NotifyHandler {
+    const FUNCTION: &'static Function = &functions::NOTIFY;
     type Input = NotifyInput;
     type Output = NotifyOutput;
 

@@ -9,14 +9,16 @@
 use std::time::Instant;
 
 use aws_sdk_s3::types::ObjectOwnership;
-use state_machine::contract::{AclState, ExportStatus, RewriteAclInput};
+use contract::{AclState, ExportStatus, RewriteAclInput};
 
 use crate::acl::rewrite_prefix;
 use crate::aws::Aws;
 use crate::config::{Env, RewriteAclConfig, export_s3_prefix};
 use crate::error::TaskError;
 use crate::export_id::check_attempt_id;
-use crate::runtime::{Invocation, Task};
+use contract::functions::{self, Function};
+
+use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::{classify, code, message};
 
 /// The ownership string when the bucket has no ownership controls (ACLs apply).
@@ -175,13 +177,13 @@ fn principal(cfg: &RewriteAclConfig) -> String {
 
 /// The `rewrite-acl` function.
 #[derive(Debug)]
-pub struct RewriteAclTask {
+pub struct RewriteAclHandler {
     cfg: RewriteAclConfig,
     aws: Aws,
 }
 
-impl Task for RewriteAclTask {
-    const BINARY: &'static str = "rewrite-acl";
+impl Handler for RewriteAclHandler {
+    const FUNCTION: &'static Function = &functions::REWRITE_ACL;
     type Input = RewriteAclInput;
     type Output = AclState;
 

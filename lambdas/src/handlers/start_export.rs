@@ -5,16 +5,16 @@
 //! one that ended FAILED or CANCELED is skipped, so a re-run after a failure starts the
 //! next attempt. Nothing is ever started twice under one id.
 
-use state_machine::contract::{
-    ExportState, ExportStatus, JobAction, MAX_EXPORT_ATTEMPTS, StartExportInput,
-};
+use contract::{ExportState, ExportStatus, JobAction, MAX_EXPORT_ATTEMPTS, StartExportInput};
 
 use crate::aws::Aws;
 use crate::config::{Env, StartExportConfig, export_s3_prefix};
 use crate::error::TaskError;
 use crate::export_id::{attempt_id, check_base_id};
 use crate::handlers::export_task::{TaskView, describe, observe};
-use crate::runtime::{Invocation, Task};
+use contract::functions::{self, Function};
+
+use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::{classify, code, code_is, is_throttling_code};
 
 /// What the walk over attempts found for one id.
@@ -196,13 +196,13 @@ fn start_error(
 
 /// The `start-export` function.
 #[derive(Debug)]
-pub struct StartExportTask {
+pub struct StartExportHandler {
     cfg: StartExportConfig,
     aws: Aws,
 }
 
-impl Task for StartExportTask {
-    const BINARY: &'static str = "start-export";
+impl Handler for StartExportHandler {
+    const FUNCTION: &'static Function = &functions::START_EXPORT;
     type Input = StartExportInput;
     type Output = ExportState;
 

@@ -1,12 +1,12 @@
 //! StartCrawler and CheckCrawler against moto's Glue (crawls finish after 1 s here).
 
+use contract::{
+    CheckCrawlerInput, CrawlOutcome, CrawlPolicy, CrawlStart, Job, JobAction, SourceKind, Trigger,
+};
 use lambdas::aws::Aws;
 use lambdas::config::CrawlerConfig;
 use lambdas::handlers::crawler::{check_crawler, start_crawler};
 use lambdas::runtime::unix_now;
-use state_machine::contract::{
-    CheckCrawlerInput, CrawlOutcome, CrawlPolicy, CrawlStart, Job, JobAction, SourceKind, Trigger,
-};
 
 use crate::server::Moto;
 

@@ -1,13 +1,11 @@
 //! Normalize, StartExport and CheckExport against moto's RDS.
 
+use contract::{CheckExportInput, ExportStatus, JobAction, PollPolicy, StartExportInput};
 use lambdas::aws::Aws;
 use lambdas::config::{NormalizeConfig, StartExportConfig};
 use lambdas::handlers::check_export::check_export;
 use lambdas::handlers::normalize::normalize;
 use lambdas::handlers::start_export::start_export;
-use state_machine::contract::{
-    CheckExportInput, ExportStatus, JobAction, PollPolicy, StartExportInput,
-};
 
 use crate::server::Moto;
 

@@ -6,7 +6,7 @@ use state_machine::{PipelineConfig, StateMachine, pipeline};
 use crate::{crate_dir, machine, variants};
 
 const REGENERATE: &str =
-    "cargo run -p state-machine --bin render -- --out state-machine/definition.asl.json";
+    "cargo run -p snapshot-export-cli -- render --out state-machine/definition.asl.json";
 
 #[test]
 fn committed_definition_is_the_generated_one() {
@@ -116,7 +116,7 @@ fn docs_diagram_is_the_rendered_one() {
     assert!(
         docs_block("mermaid") == rendered,
         "docs/state-machine.md's mermaid block is stale; paste the output of\n    \
-         cargo run -p state-machine --bin render -- --format mermaid"
+         cargo run -p snapshot-export-cli -- render --format mermaid"
     );
 }
 

@@ -1,9 +1,9 @@
 //! The policies every rendered variant must follow, checked on the JSON itself: task
 //! retries and catches, timeouts, placeholders, and the contract's strings.
 
+use contract::errors;
+use contract::functions::FUNCTIONS;
 use serde_json::{Value, json};
-use state_machine::contract::errors;
-use state_machine::pipeline::{FUNCTION_BINARIES, function_placeholder};
 
 use crate::{machine, variants};
 
@@ -99,10 +99,10 @@ fn retried_and_caught_names_are_contract_errors() {
 }
 
 #[test]
-fn the_only_placeholders_are_the_seven_function_arns() {
-    let allowed: Vec<String> = FUNCTION_BINARIES
+fn the_only_placeholders_are_the_function_arns() {
+    let allowed: Vec<String> = FUNCTIONS
         .iter()
-        .map(|b| function_placeholder(b))
+        .map(|f| format!("${{{}}}", f.placeholder()))
         .collect();
     assert_eq!(allowed[1], "${start_export_function_arn}");
     for (variant, config, json) in rendered() {
@@ -221,7 +221,7 @@ fn failure_paths_end_in_fail_with_error_and_cause_paths() {
 
 #[test]
 fn contract_strings_are_what_the_handlers_serialize() {
-    use state_machine::contract::{CrawlOutcome, CrawlStart, ExportStatus, JobAction, Outcome};
+    use contract::{CrawlOutcome, CrawlStart, ExportStatus, JobAction, Outcome};
     let pairs: Vec<(Value, &str)> = vec![
         (json!(JobAction::Ignore), JobAction::Ignore.as_str()),
         (json!(JobAction::Export), JobAction::Export.as_str()),

@@ -5,9 +5,7 @@ use aws_sdk_glue::operation::start_crawler::{StartCrawlerError, StartCrawlerOutp
 use aws_sdk_glue::types::{Crawler, CrawlerState as GlueState, LastCrawlInfo, LastCrawlStatus};
 use aws_smithy_mocks::{Rule, mock};
 use aws_smithy_types::DateTime;
-use state_machine::contract::{
-    CheckCrawlerInput, CrawlOutcome, CrawlPolicy, CrawlStart, CrawlerState,
-};
+use contract::{CheckCrawlerInput, CrawlOutcome, CrawlPolicy, CrawlStart, CrawlerState};
 
 use super::{failed, job, meta, mocked, ok};
 use crate::config::CrawlerConfig;

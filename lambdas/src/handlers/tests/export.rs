@@ -7,9 +7,7 @@ use aws_sdk_rds::operation::describe_export_tasks::{
 use aws_sdk_rds::operation::start_export_task::{StartExportTaskError, StartExportTaskOutput};
 use aws_sdk_rds::types::ExportTask;
 use aws_smithy_mocks::{Rule, mock};
-use state_machine::contract::{
-    CheckExportInput, ExportStatus, JobAction, MAX_EXPORT_ATTEMPTS, StartExportInput,
-};
+use contract::{CheckExportInput, ExportStatus, JobAction, MAX_EXPORT_ATTEMPTS, StartExportInput};
 
 use super::{ARN, BASE_ID, export_state, failed, job, meta, mocked, ok, policy};
 use crate::config::StartExportConfig;

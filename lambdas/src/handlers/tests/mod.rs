@@ -8,7 +8,7 @@ mod notify;
 mod rewrite_acl;
 
 use aws_smithy_types::error::ErrorMetadata;
-use state_machine::contract::{
+use contract::{
     ExportState, ExportStatus, Job, JobAction, PollPolicy, SnapshotType, SourceKind, Trigger,
 };
 

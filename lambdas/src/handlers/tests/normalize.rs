@@ -8,8 +8,8 @@ use aws_sdk_rds::operation::describe_db_snapshots::{
 };
 use aws_sdk_rds::types::{DbClusterSnapshot, DbSnapshot};
 use aws_smithy_mocks::mock;
+use contract::{JobAction, SnapshotType, SourceKind, Trigger};
 use serde_json::{Value, json};
-use state_machine::contract::{JobAction, SnapshotType, SourceKind, Trigger};
 
 use super::{ARN, failed, meta, mocked, ok};
 use crate::config::NormalizeConfig;

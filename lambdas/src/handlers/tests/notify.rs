@@ -3,10 +3,8 @@
 use aws_sdk_eventbridge::operation::put_events::{PutEventsError, PutEventsOutput};
 use aws_sdk_eventbridge::types::PutEventsResultEntry;
 use aws_smithy_mocks::{Rule, mock};
+use contract::{AclState, CaughtError, ExportStatus, NotifyInput, Outcome, PipelineState};
 use serde_json::Value;
-use state_machine::contract::{
-    AclState, CaughtError, ExportStatus, NotifyInput, Outcome, PipelineState,
-};
 
 use super::{BASE_ID, export_state, failed, job, meta, mocked, ok};
 use crate::config::NotifyConfig;

@@ -12,7 +12,7 @@ use aws_sdk_s3::types::{
     Object, ObjectCannedAcl, ObjectOwnership, OwnershipControls, OwnershipControlsRule,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use state_machine::contract::{AclState, ExportStatus, RewriteAclInput};
+use contract::{AclState, ExportStatus, RewriteAclInput};
 
 use super::{BASE_ID, export_state, failed, job, meta, mocked, ok};
 use crate::config::RewriteAclConfig;

@@ -2,7 +2,7 @@
 //! hostile snapshot names.
 
 use super::*;
-use crate::contract::{EXPORT_TASK_ID_MAX_LEN, MAX_EXPORT_ATTEMPTS};
+use crate::{EXPORT_TASK_ID_MAX_LEN, MAX_EXPORT_ATTEMPTS};
 use proptest::prelude::*;
 
 const ARN: &str = "arn:aws:rds:eu-west-1:111122223333:snapshot:rds:orders-2026-11-24-03-10";

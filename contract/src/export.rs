@@ -1,0 +1,141 @@
+//! StartExport's and CheckExport's payloads: the RDS export task's status as the pipeline
+//! tracks it at `$.export`, and the polling policy the graph hands both.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Job;
+
+/// Most recent progress samples kept in [`ExportState::progress`] (bounds the payload).
+pub const MAX_PROGRESS_SAMPLES: usize = 16;
+
+/// Export task status, always upper case here (moto answers in lower case: compare
+/// case-insensitively when parsing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExportStatus {
+    /// Restoring and scaling the database; no progress yet.
+    Starting,
+    /// Extracting; `PercentProgress` moves.
+    InProgress,
+    /// Done; objects are in S3.
+    Complete,
+    /// Failed; `FailureCause` says why.
+    Failed,
+    /// Being canceled.
+    Canceling,
+    /// Canceled.
+    Canceled,
+}
+
+impl ExportStatus {
+    /// The exact string the graph's Choice compares `$.export.status` with.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Starting => "STARTING",
+            Self::InProgress => "IN_PROGRESS",
+            Self::Complete => "COMPLETE",
+            Self::Failed => "FAILED",
+            Self::Canceling => "CANCELING",
+            Self::Canceled => "CANCELED",
+        }
+    }
+
+    /// Parses an RDS status in any case (`complete`, `COMPLETE`); `None` when unknown.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Starting,
+            Self::InProgress,
+            Self::Complete,
+            Self::Failed,
+            Self::Canceling,
+            Self::Canceled,
+        ]
+        .into_iter()
+        .find(|status| status.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// True for COMPLETE, FAILED and CANCELED: nothing will change any more.
+    pub const fn is_terminal(self) -> bool {
+        matches!(self, Self::Complete | Self::Failed | Self::Canceled)
+    }
+}
+
+/// One observation of an export's progress, for the polling policy's rate estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressSample {
+    /// When it was observed, seconds since the Unix epoch.
+    pub at: i64,
+    /// PercentProgress observed (0-100).
+    pub percent: u8,
+}
+
+/// Polling bounds, written into the graph from `PipelineConfig` and handed to StartExport and
+/// CheckExport as the literal `policy` parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollPolicy {
+    /// Shortest wait between two polls, seconds.
+    pub min_poll_seconds: u32,
+    /// Longest wait between two polls, seconds.
+    pub max_poll_seconds: u32,
+    /// Total time an export may take, from StartExport, before `ExportWaitTimedOut`.
+    pub max_wait_seconds: u64,
+}
+
+/// StartExport's input (Parameters `{"job.$": "$.job", "policy": {...}}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartExportInput {
+    /// The job Normalize produced.
+    pub job: Job,
+    /// Polling bounds for the first wait.
+    pub policy: PollPolicy,
+}
+
+/// StartExport's and CheckExport's output, kept at `$.export`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportState {
+    /// The export task id of the current attempt (the base id, or base + `-r<N>`).
+    pub export_task_id: String,
+    /// Attempt number, 1 for the base id.
+    pub attempt: u32,
+    /// True when StartExport found the task already running or done and adopted it.
+    pub adopted: bool,
+    /// Current status.
+    pub status: ExportStatus,
+    /// PercentProgress (0-100).
+    pub percent_progress: u8,
+    /// TotalExtractedDataInGB, when RDS reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_extracted_gb: Option<i64>,
+    /// FailureCause; always a non-empty string once the status is FAILED or CANCELED (the
+    /// graph reads it there), empty before.
+    #[serde(default)]
+    pub failure_cause: String,
+    /// Warnings parsed from WarningMessage (tables skipped and why).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Bucket the export writes to.
+    pub s3_bucket: String,
+    /// Where this export's objects land: `<prefix>/<export-id>` (no trailing slash), or
+    /// `<export-id>` when no prefix is configured.
+    pub s3_prefix: String,
+    /// When this pipeline first started or adopted the export, seconds since the epoch.
+    pub started_at: i64,
+    /// DescribeExportTasks calls so far.
+    pub checks: u32,
+    /// Seconds WaitForExport waits before the next CheckExport.
+    pub next_poll_seconds: u32,
+    /// Recent progress observations (at most [`MAX_PROGRESS_SAMPLES`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub progress: Vec<ProgressSample>,
+}
+
+/// CheckExport's input (Parameters `{"job.$": "$.job", "export.$": "$.export", "policy": {...}}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckExportInput {
+    /// The job Normalize produced.
+    pub job: Job,
+    /// The previous StartExport / CheckExport output.
+    pub export: ExportState,
+    /// Polling bounds.
+    pub policy: PollPolicy,
+}

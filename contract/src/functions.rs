@@ -1,0 +1,212 @@
+//! The function table: the one list of the pipeline's Lambda functions.
+//!
+//! Everything else that names a function is derived from [`FUNCTIONS`]: the graph's Task
+//! Resources (the ARN placeholder of the function a state calls), each binary's start-up
+//! validation (the variables it reads), the Terraform (`functions.json`, written by
+//! `snapshot-export render --format functions`, and checked against this table by a test), the scripts and
+//! the e2e harness (which read `functions.json`). Adding a function is one entry here, its
+//! handler and its `[[bin]]` in `lambdas/Cargo.toml`.
+
+/// The ASL Task states that call a Lambda function (the graph names its other states).
+pub mod states {
+    /// Turns the raw event or manual input into `$.job`.
+    pub const NORMALIZE: &str = "Normalize";
+    /// Starts (or adopts) the RDS export task.
+    pub const START_EXPORT: &str = "StartExport";
+    /// Polls the RDS export task.
+    pub const CHECK_EXPORT: &str = "CheckExport";
+    /// Rewrites object ACLs, one page of objects per call.
+    pub const REWRITE_ACL: &str = "RewriteAcl";
+    /// Starts the Glue crawler.
+    pub const START_CRAWLER: &str = "StartCrawler";
+    /// Polls our crawl.
+    pub const CHECK_CRAWLER: &str = "CheckCrawler";
+    /// Sends the success notification.
+    pub const NOTIFY_SUCCESS: &str = "NotifySuccess";
+    /// Sends the failure notification.
+    pub const NOTIFY_FAILURE: &str = "NotifyFailure";
+}
+
+/// One Lambda function of the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Function {
+    /// The `[[bin]]` name, the Terraform key and the deployed name's suffix.
+    pub binary: &'static str,
+    /// What it does (the deployed function's description).
+    pub description: &'static str,
+    /// The Task states whose Resource is this function.
+    pub states: &'static [&'static str],
+    /// The Lambda timeout; the Task's TimeoutSeconds adds [`TASK_TIMEOUT_SLACK_SECONDS`].
+    pub timeout_seconds: u32,
+    /// Variables that must be set (start-up fails with `InvalidConfig` naming the first missing).
+    pub required_env: &'static [&'static str],
+    /// Variables read when set.
+    pub optional_env: &'static [&'static str],
+}
+
+/// Seconds a Task waits beyond its function's timeout before `States.Timeout`: the time
+/// Lambda takes to report a timed-out invocation, so the function's own error wins.
+pub const TASK_TIMEOUT_SLACK_SECONDS: u32 = 60;
+
+impl Function {
+    /// The Terraform `templatefile` variable holding this function's ARN, e.g.
+    /// `start_export_function_arn`; the graph's Resource is `${<placeholder>}`.
+    pub fn placeholder(&self) -> String {
+        format!("{}_function_arn", self.binary.replace('-', "_"))
+    }
+
+    /// Every variable the function reads, required first.
+    pub fn env(&self) -> impl Iterator<Item = &'static str> {
+        self.required_env
+            .iter()
+            .chain(self.optional_env.iter())
+            .copied()
+    }
+
+    /// The Task state's TimeoutSeconds.
+    pub fn task_timeout_seconds(&self) -> u32 {
+        self.timeout_seconds + TASK_TIMEOUT_SLACK_SECONDS
+    }
+}
+
+/// Variables for assuming the prod-account role (absent: use the function's own credentials).
+const PROD_ROLE_ARN: &str = "PROD_ROLE_ARN";
+const PROD_ROLE_EXTERNAL_ID: &str = "PROD_ROLE_EXTERNAL_ID";
+
+/// Normalize.
+pub const NORMALIZE: Function = Function {
+    binary: "normalize",
+    description: "Turns an RDS snapshot event or a manual request into an export job.",
+    states: &[states::NORMALIZE],
+    timeout_seconds: 60,
+    required_env: &[],
+    optional_env: &[
+        "DB_IDENTIFIERS",
+        "SNAPSHOT_TYPES",
+        "EXPORT_ONLY",
+        PROD_ROLE_ARN,
+        PROD_ROLE_EXTERNAL_ID,
+    ],
+};
+
+/// StartExport.
+pub const START_EXPORT: Function = Function {
+    binary: "start-export",
+    description: "Starts (or adopts) the RDS snapshot export to S3.",
+    states: &[states::START_EXPORT],
+    timeout_seconds: 60,
+    required_env: &["EXPORT_BUCKET", "EXPORT_KMS_KEY_ARN", "EXPORT_ROLE_ARN"],
+    optional_env: &["EXPORT_PREFIX", PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+};
+
+/// CheckExport.
+pub const CHECK_EXPORT: Function = Function {
+    binary: "check-export",
+    description: "Polls the export task's status.",
+    states: &[states::CHECK_EXPORT],
+    timeout_seconds: 60,
+    required_env: &[],
+    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+};
+
+/// RewriteAcl.
+pub const REWRITE_ACL: Function = Function {
+    binary: "rewrite-acl",
+    description: "Gives the bucket owner full control of the exported objects (skipped under BucketOwnerEnforced).",
+    states: &[states::REWRITE_ACL],
+    timeout_seconds: 900,
+    required_env: &["EXPORT_BUCKET"],
+    optional_env: &[
+        "EXPORT_PREFIX",
+        PROD_ROLE_ARN,
+        PROD_ROLE_EXTERNAL_ID,
+        "ACL_CONCURRENCY",
+        "ACL_DEADLINE_MARGIN_SECONDS",
+    ],
+};
+
+/// StartCrawler.
+pub const START_CRAWLER: Function = Function {
+    binary: "start-crawler",
+    description: "Starts the Glue crawler over the export prefix.",
+    states: &[states::START_CRAWLER],
+    timeout_seconds: 60,
+    required_env: &["CRAWLER_NAME"],
+    optional_env: &[],
+};
+
+/// CheckCrawler.
+pub const CHECK_CRAWLER: Function = Function {
+    binary: "check-crawler",
+    description: "Polls the Glue crawler's last crawl.",
+    states: &[states::CHECK_CRAWLER],
+    timeout_seconds: 60,
+    required_env: &["CRAWLER_NAME"],
+    optional_env: &[],
+};
+
+/// Notify.
+pub const NOTIFY: Function = Function {
+    binary: "notify",
+    description: "Sends the pipeline's outcome event.",
+    states: &[states::NOTIFY_SUCCESS, states::NOTIFY_FAILURE],
+    timeout_seconds: 60,
+    required_env: &[],
+    optional_env: &["EVENT_BUS_NAME", "EVENT_SOURCE"],
+};
+
+/// Every function of the pipeline, in graph order.
+pub const FUNCTIONS: &[Function] = &[
+    NORMALIZE,
+    START_EXPORT,
+    CHECK_EXPORT,
+    REWRITE_ACL,
+    START_CRAWLER,
+    CHECK_CRAWLER,
+    NOTIFY,
+];
+
+/// The function a Task state calls, if any.
+pub fn for_state(state: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.states.contains(&state))
+}
+
+/// The function built as `binary`, if any.
+pub fn by_binary(binary: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.binary == binary)
+}
+
+/// Where [`table_json`] is committed, relative to the repository root.
+pub const TABLE_JSON_PATH: &str = "infra/modules/analytics-account/functions.json";
+
+/// The table as the committed `functions.json` the Terraform, the scripts and the e2e
+/// harness read: `{"generated_by": ..., "functions": {"<binary>": {...}}}`.
+pub fn table_json() -> String {
+    let functions: serde_json::Map<String, serde_json::Value> = FUNCTIONS
+        .iter()
+        .map(|f| {
+            let mut entry = serde_json::Map::new();
+            entry.insert("description".into(), f.description.into());
+            entry.insert("placeholder".into(), f.placeholder().into());
+            entry.insert("states".into(), f.states.into());
+            entry.insert("timeout_seconds".into(), f.timeout_seconds.into());
+            entry.insert("required_env".into(), f.required_env.into());
+            entry.insert("optional_env".into(), f.optional_env.into());
+            (f.binary.to_owned(), entry.into())
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "generated_by": format!(
+            "cargo run -p snapshot-export-cli -- render --format functions --out {TABLE_JSON_PATH} \
+             (from contract/src/functions.rs; do not edit)"
+        ),
+        "functions": functions,
+    });
+    // Serializing a Value built from strings and numbers cannot fail.
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests;
