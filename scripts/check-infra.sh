@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Offline checks of the Terraform in infra/: formatting, checkov, and parliament over every
-# IAM policy document the modules build. Prints one line per check and exits non-zero if
-# any failed. Needs the Python venv of scripts/setup.sh (checkov, parliament); terraform is
-# optional: without it the fmt check is reported as skipped, plainly, and the others run.
-#
-# The state-machine placeholders and the Lambda environment are checked by the Rust test
-# `cargo test -p snapshot-export-tests --test infra_contract` (part of `cargo test`).
+# Offline checks of the Terraform in infra/: formatting, checkov, parliament over every
+# IAM policy document the modules build, and the contract tests (infra/checks/test_*.py:
+# the analytics module against functions.json, the state machine definition and the
+# packaging manifest). Prints one line per check and exits non-zero if any failed; the
+# contract tests' unittest summary ("Ran N tests", "OK" or "FAILED (...)") is printed
+# either way (scripts/test.sh counts it). Needs the Python venv of scripts/setup.sh
+# (checkov, parliament, python-hcl2); terraform is optional: without it the fmt check is
+# reported as skipped, plainly, and the others run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,7 @@ run_check() { # run_check NAME LOG COMMAND...
     report "$name" FAILED $((SECONDS - t0)) "(output below, also in $log)"
     sed 's/^/    /' "$log"
     failed+=("$name")
+    return 1
   fi
 }
 
@@ -60,6 +62,18 @@ if [ -x "$venv/parliament" ]; then
 else
   report parliament "NOT RUN" 0 "$venv/parliament is missing: run scripts/setup.sh"
   failed+=(parliament)
+fi
+
+# --- contract tests ---------------------------------------------------------------------
+# module_eval.py evaluates the HCL (the same evaluator render_policies.py uses).
+if [ -x "$venv/python" ]; then
+  # On failure run_check prints the whole log, summary included; on success only the summary.
+  if run_check contract "$out/contract.log" env PYTHONDONTWRITEBYTECODE=1 "$venv/python" -m unittest discover -s infra/checks -t infra/checks; then
+    sed -n '/^Ran [0-9]* tests\? in/,$p' "$out/contract.log" | grep -v '^$' | sed 's/^/    /'
+  fi
+else
+  report contract "NOT RUN" 0 "$venv/python is missing: run scripts/setup.sh"
+  failed+=(contract)
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then

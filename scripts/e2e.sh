@@ -5,24 +5,27 @@
 #   scripts/e2e.sh                          the harness's own checks, then every scenario
 #   scripts/e2e.sh [--definition F] S.json  one (or more) scenario files, anywhere on disk
 #
-# Builds nothing: run scripts/setup.sh first (it builds the binaries with `cargo test`).
+# Builds nothing: run scripts/setup.sh first (it builds the binaries with `cargo test`,
+# into $CARGO_TARGET_DIR/debug or target/debug; the runner looks in the same place).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/scripts/common.sh" # target_dir, function_binaries
 node="$root/node_modules/.bin/node"
 python="$root/.venv/bin/python"
 
 missing=()
-for bin in normalize start-export check-export rewrite-acl start-crawler check-crawler notify; do
-  [ -x "$root/target/debug/$bin" ] || missing+=("$bin")
+for bin in "${function_binaries[@]}"; do
+  [ -x "$target_dir/debug/$bin" ] || missing+=("$bin")
 done
 if [ ! -x "$node" ] || [ ! -x "$python" ] || [ ${#missing[@]} -gt 0 ]; then
-  echo "e2e: not set up (missing: ${missing[*]:-} $([ -x "$node" ] || echo node_modules/.bin/node) $([ -x "$python" ] || echo .venv)). Run scripts/setup.sh first." >&2
+  echo "e2e: not set up (missing: ${missing[*]:+${missing[*]} in $target_dir/debug} $([ -x "$node" ] || echo node_modules/.bin/node) $([ -x "$python" ] || echo .venv)). Run scripts/setup.sh first." >&2
   exit 1
 fi
 # A binary older than the sources is a stale build: say so (the run goes on with it).
-stale=$(find "$root/lambdas/src" "$root/state-machine/src" -name '*.rs' -newer "$root/target/debug/normalize" -print -quit 2>/dev/null || true)
+newest_bin="$target_dir/debug/${function_binaries[0]}"
+stale=$(find "$root/lambdas/src" "$root/contract/src" "$root/state-machine/src" -name '*.rs' -newer "$newest_bin" -print -quit 2>/dev/null || true)
 if [ -n "$stale" ]; then
-  echo "e2e: warning: $stale is newer than target/debug/normalize; run scripts/setup.sh to rebuild" >&2
+  echo "e2e: warning: $stale is newer than $newest_bin; run scripts/setup.sh to rebuild" >&2
 fi
 
 start=$(date +%s)

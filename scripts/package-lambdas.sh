@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Packages every Lambda function of the `lambdas` crate as a `provided.al2023` zip with
-# cargo-lambda: target/lambda/<binary>/bootstrap.zip (x86-64) and, with `arm64`,
-# target/lambda-arm64/<binary>/bootstrap.zip.
+# Packages every Lambda function of functions.json as a `provided.al2023` zip with
+# cargo-lambda, and writes next to the zips the manifest the analytics module deploys
+# from (its input lambda_manifest_path): the architecture, each zip and its hash
+# (scripts/lambda_manifest.py). Output, in cargo's target directory ($CARGO_TARGET_DIR
+# or target/):
 #
-#   scripts/package-lambdas.sh            # x86-64 (default)
-#   scripts/package-lambdas.sh arm64      # arm64 (Graviton)
+#   scripts/package-lambdas.sh            # x86-64 (default): <target>/lambda/{<binary>/bootstrap.zip,manifest.json}
+#   scripts/package-lambdas.sh arm64      # arm64 (Graviton): <target>/lambda-arm64/...
 #   scripts/package-lambdas.sh all        # both
 #
 # cargo-lambda and zig (its cross linker) come from PyPI into the repo's .venv, so a
@@ -13,6 +15,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/common.sh" # target_dir, functions_json
 venv="$root/.venv"
 arch="${1:-x86-64}"
 cargo_lambda_version="1.9.2"
@@ -34,31 +37,19 @@ export CARGO_PROFILE_RELEASE_LTO=false
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 export CARGO_PROFILE_RELEASE_STRIP=symbols
 
+# build FLAG DIR ARCHITECTURE: the zips, then the manifest (which checks every function of
+# functions.json has its zip; ARCHITECTURE is Lambda's name for it).
 build() {
-  local flag="$1" dir="$2"
+  local flag="$1" dir="$2" architecture="$3"
   echo "==> cargo lambda build --release $flag -> $dir/<binary>/bootstrap.zip"
   (cd "$root" && cargo lambda build -p lambdas --release "$flag" --output-format zip --lambda-dir "$dir")
+  python3 "$root/scripts/lambda_manifest.py" "$functions_json" "$architecture" "$dir"
 }
 
 if [ "$arch" = "x86-64" ] || [ "$arch" = "all" ]; then
-  build --x86-64 "$root/target/lambda"
+  build --x86-64 "$target_dir/lambda" x86_64
 fi
 if [ "$arch" = "arm64" ] || [ "$arch" = "all" ]; then
   rustup target add aarch64-unknown-linux-gnu
-  build --arm64 "$root/target/lambda-arm64"
+  build --arm64 "$target_dir/lambda-arm64" arm64
 fi
-
-# Every function of lambdas/src/functions.rs must have its zip.
-missing=0
-for bin in normalize start-export check-export rewrite-acl start-crawler check-crawler notify; do
-  for dir in "$root/target/lambda" "$root/target/lambda-arm64"; do
-    case "$dir:$arch" in
-      */lambda:arm64 | */lambda-arm64:x86-64) continue ;;
-    esac
-    if [ ! -s "$dir/$bin/bootstrap.zip" ]; then
-      echo "missing $dir/$bin/bootstrap.zip" >&2
-      missing=1
-    fi
-  done
-done
-exit "$missing"

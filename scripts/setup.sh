@@ -6,12 +6,15 @@
 # 2. Node 22 and the npm packages (`npm ci`: aws-local-stepfunctions, asl-validator, node@22)
 #    when node_modules is missing or package-lock.json changed; then checks Node >= 22.
 # 3. The Rust workspace in the same configuration as `cargo test` (`cargo test --workspace
-#    --no-run`), so the tests and the demo share one build; checks that the seven Lambda
-#    binaries are then in target/debug.
+#    --no-run`), so the tests and the demo share one build; checks that every Lambda
+#    binary of functions.json is then in <target>/debug (<target>: $CARGO_TARGET_DIR or
+#    target/).
 # Needs on the machine: python3 (with venv), npm, cargo. Everything else comes from the
 # package registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
+source scripts/common.sh # target_dir, function_binaries
 stamps=.cache/setup
 mkdir -p "$stamps"
 
@@ -66,11 +69,11 @@ fi
 say "rust: built in $(( $(date +%s) - t0 )) s"
 
 missing=()
-for bin in normalize start-export check-export rewrite-acl start-crawler check-crawler notify; do
-  [ -x "target/debug/$bin" ] || missing+=("$bin")
+for bin in "${function_binaries[@]}"; do
+  [ -x "$target_dir/debug/$bin" ] || missing+=("$bin")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  say "missing Lambda binaries in target/debug: ${missing[*]}"
+  say "missing Lambda binaries in $target_dir/debug: ${missing[*]}"
   exit 1
 fi
-say "ready: .venv, node_modules, target/debug/{normalize,start-export,check-export,rewrite-acl,start-crawler,check-crawler,notify}"
+say "ready: .venv, node_modules, $target_dir/debug/{$(IFS=,; echo "${function_binaries[*]}")}"

@@ -3,10 +3,11 @@
 #
 # Installs what is missing (scripts/setup.sh: Python venv with moto and the infra linters,
 # Node 22 and the npm packages, one `cargo test` build), then runs, in order: rustfmt and
-# clippy, the Rust tests of every crate (unit, aws-smithy-mocks, moto integration, the infra
-# contract), asl-validator over every rendered variant of the definition, the Terraform
-# checks, and the end-to-end scenarios. Every step runs even when an earlier one failed, so
-# one run shows everything that is wrong; the exit code is non-zero if any step failed.
+# clippy, the Rust tests of every crate (unit, aws-smithy-mocks, moto integration),
+# asl-validator over every rendered variant of the definition, the Terraform checks (with
+# the infra contract tests, Python), and the end-to-end scenarios. Every step runs even when
+# an earlier one failed, so one run shows everything that is wrong; the exit code is
+# non-zero if any step failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -36,12 +37,23 @@ step asl-validator bash scripts/validate-asl.sh
 step infra bash scripts/check-infra.sh
 step e2e bash scripts/e2e.sh
 
-# One closing line over every test runner: cargo's "test result:" lines and node:test's
-# "# pass N" / "# fail N" summary.
+# One closing line over every test runner: cargo's "test result:" lines, node:test's
+# "# pass N" / "# fail N" summary, and Python unittest's "Ran N tests" followed by "OK" or
+# "FAILED (failures=F, errors=E)" (the infra contract tests, indented by check-infra.sh,
+# and the harness checks of e2e.sh); skipped tests count as neither.
 read -r passed failed < <(
-  cat "$log_dir/cargo-test.log" "$log_dir/e2e.log" 2>/dev/null | awk '
+  cat "$log_dir/cargo-test.log" "$log_dir/infra.log" "$log_dir/e2e.log" 2>/dev/null | awk '
     /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
     /^# pass / { p += $3 } /^# fail / { f += $3 }
+    { line = $0; sub(/^[ \t]+/, "", line) }
+    line ~ /^Ran [0-9]+ tests? in / { split(line, w, " "); ran = w[2]; pending = 1; next }
+    pending && line ~ /^(OK|FAILED)/ {
+      bad = 0; skipped = 0
+      if (match(line, /failures=[0-9]+/)) bad += substr(line, RSTART + 9, RLENGTH - 9)
+      if (match(line, /errors=[0-9]+/)) bad += substr(line, RSTART + 7, RLENGTH - 7)
+      if (match(line, /skipped=[0-9]+/)) skipped = substr(line, RSTART + 8, RLENGTH - 8)
+      p += ran - bad - skipped; f += bad; pending = 0
+    }
     END { print p + 0, f + 0 }')
 echo
 echo "wall time: $(( $(date +%s) - start )) s"

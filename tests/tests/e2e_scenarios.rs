@@ -6,7 +6,7 @@
 //! with the default configuration (the committed definition).
 
 // A test that cannot read its own fixtures should stop right there, saying which.
-#![allow(clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -34,8 +34,10 @@ data "aws_partition" "current" {
 locals {
   partition = data.aws_partition.current.partition
   # The analytics module names each function's role '<name>-<binary>' and the crawler's
-  # '<name>-crawler'; the bus is '<name>'.
-  prod_callers        = ["normalize", "start-export", "check-export", "rewrite-acl"]
+  # '<name>-crawler'; the bus is '<name>'. The functions that call prod are the ones
+  # whose handler reads PROD_ROLE_ARN (functions.json, generated from the Rust table).
+  function_table      = jsondecode(file("${path.module}/../../modules/analytics-account/functions.json")).functions
+  prod_callers        = [for name, f in local.function_table : name if contains(concat(f.required_env, f.optional_env), "PROD_ROLE_ARN")]
   analytics_role_arns = [for f in local.prod_callers : "arn:${local.partition}:iam::${var.analytics_account_id}:role/${var.name}-${f}"]
   crawler_role_arn    = "arn:${local.partition}:iam::${var.analytics_account_id}:role/${var.name}-crawler"
   event_bus_arn       = "arn:${local.partition}:events:${var.region}:${var.analytics_account_id}:event-bus/${var.name}"
@@ -75,7 +77,7 @@ module "analytics" {
   bucket_name                 = var.bucket_name
   export_prefix               = var.export_prefix
   db_identifiers              = var.db_identifiers
-  lambda_package_dir          = coalesce(var.lambda_package_dir, "${path.root}/../../../target/lambda")
+  lambda_manifest_path        = coalesce(var.lambda_manifest_path, "${path.root}/../../../target/lambda/manifest.json")
 }
 
 check "derived_names_match" {

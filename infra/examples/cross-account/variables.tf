@@ -59,8 +59,8 @@ variable "db_identifiers" {
   default     = []
 }
 
-variable "lambda_package_dir" {
-  description = "Directory of the packaged functions (<dir>/<binary>/bootstrap.zip); null uses the repository's target/lambda."
+variable "lambda_manifest_path" {
+  description = "Manifest of the packaged functions (scripts/package-lambdas.sh writes <dir>/manifest.json next to the zips); null uses the repository's target/lambda/manifest.json (x86_64; arm64: target/lambda-arm64/manifest.json)."
   type        = string
   default     = null
 }

@@ -1,5 +1,6 @@
-# One Lambda function per binary of the lambdas crate, each with its own role allowed
-# only the calls its handler makes, on named resources.
+# One Lambda function per binary of the function table (functions.json), each with its own
+# role allowed only the calls its handler makes, on named resources. The code comes from
+# the packaging manifest (scripts/package-lambdas.sh): architecture, zips and their hashes.
 
 resource "aws_cloudwatch_log_group" "lambda" {
   for_each = local.functions
@@ -126,11 +127,11 @@ resource "aws_lambda_function" "this" {
   description   = each.value.description
   role          = aws_iam_role.lambda[each.key].arn
 
-  filename         = "${var.lambda_package_dir}/${each.key}/bootstrap.zip"
-  source_code_hash = filebase64sha256("${var.lambda_package_dir}/${each.key}/bootstrap.zip")
+  filename         = "${local.lambda_manifest_dir}/${local.lambda_manifest.functions[each.key].zip}"
+  source_code_hash = local.lambda_manifest.functions[each.key].sha256_base64
   handler          = "bootstrap"
   runtime          = "provided.al2023"
-  architectures    = [var.lambda_architecture]
+  architectures    = [local.lambda_manifest.architecture]
   memory_size      = var.lambda_memory_size
   timeout          = each.value.timeout
 
@@ -151,6 +152,32 @@ resource "aws_lambda_function" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    # Checked before the rest of the block is evaluated, so these messages come first.
+    precondition {
+      condition     = contains(keys(local.lambda_manifest.functions), each.key)
+      error_message = "${var.lambda_manifest_path} has no package of ${each.key}: run scripts/package-lambdas.sh."
+    }
+
+    precondition {
+      condition     = contains(["arm64", "x86_64"], local.lambda_manifest.architecture)
+      error_message = "${var.lambda_manifest_path}: architecture must be arm64 or x86_64."
+    }
+
+    # A zip rebuilt without the script (e.g. cargo lambda for another architecture) may
+    # no longer match the manifest's architecture. (When the manifest lacks the function,
+    # the first precondition reports it; `try` keeps this one quiet then.)
+    precondition {
+      condition     = try(filebase64sha256("${local.lambda_manifest_dir}/${local.lambda_manifest.functions[each.key].zip}") == local.lambda_manifest.functions[each.key].sha256_base64, !contains(keys(local.lambda_manifest.functions), each.key))
+      error_message = "${each.key}'s zip is missing or changed after ${var.lambda_manifest_path} was written: run scripts/package-lambdas.sh again."
+    }
+
+    precondition {
+      condition     = alltrue([for k in local.function_table[each.key].required_env : local.env_values[k] != null])
+      error_message = "${each.key}: a variable its handler requires is null in local.env_values (${join(", ", local.function_table[each.key].required_env)})."
+    }
+  }
 
   depends_on = [aws_iam_role_policy.lambda]
 }

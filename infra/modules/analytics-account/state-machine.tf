@@ -1,22 +1,16 @@
 # The Step Functions state machine: the committed ASL definition with every Lambda ARN
 # placeholder filled in, logging to an encrypted log group, and a role that may invoke
-# the seven functions and nothing else.
+# the pipeline's functions and nothing else.
 
 resource "aws_sfn_state_machine" "this" {
   name     = var.name
   role_arn = aws_iam_role.state_machine.arn
   type     = "STANDARD"
 
-  # One entry per `${<binary>_function_arn}` placeholder of the definition
-  # (tests/tests/infra_contract.rs checks both sets are the same).
+  # Each function's placeholder (`${<binary>_function_arn}`, from the table) gets its ARN;
+  # infra/checks/test_infra_contract.py checks they are exactly the definition's.
   definition = templatefile(local.definition_path, {
-    normalize_function_arn     = aws_lambda_function.this["normalize"].arn
-    start_export_function_arn  = aws_lambda_function.this["start-export"].arn
-    check_export_function_arn  = aws_lambda_function.this["check-export"].arn
-    rewrite_acl_function_arn   = aws_lambda_function.this["rewrite-acl"].arn
-    start_crawler_function_arn = aws_lambda_function.this["start-crawler"].arn
-    check_crawler_function_arn = aws_lambda_function.this["check-crawler"].arn
-    notify_function_arn        = aws_lambda_function.this["notify"].arn
+    for name, f in local.function_table : f.placeholder => aws_lambda_function.this[name].arn
   })
 
   logging_configuration {
@@ -30,6 +24,19 @@ resource "aws_sfn_state_machine" "this" {
   }
 
   tags = var.tags
+
+  # The lists that are not derived from the table must still name exactly its functions.
+  lifecycle {
+    precondition {
+      condition     = length(setsubtract(keys(local.function_permissions), keys(local.function_table))) == 0
+      error_message = "local.function_permissions has entries for functions not in functions.json: ${join(", ", setsubtract(keys(local.function_permissions), keys(local.function_table)))}."
+    }
+
+    precondition {
+      condition     = toset(keys(local.lambda_manifest.functions)) == toset(keys(local.function_table))
+      error_message = "${var.lambda_manifest_path} packages ${join(", ", sort(keys(local.lambda_manifest.functions)))}, but functions.json has ${join(", ", sort(keys(local.function_table)))}: run scripts/package-lambdas.sh."
+    }
+  }
 
   depends_on = [aws_iam_role_policy.state_machine]
 }

@@ -109,20 +109,9 @@ variable "access_log_prefix" {
   default     = "s3-access/"
 }
 
-variable "lambda_package_dir" {
-  description = "Directory of the packaged functions: <dir>/<binary>/bootstrap.zip (cargo lambda build --output-format zip writes target/lambda)."
+variable "lambda_manifest_path" {
+  description = "Path of the manifest scripts/package-lambdas.sh writes next to the zips (target/lambda/manifest.json for x86_64, target/lambda-arm64/manifest.json for arm64): the functions' architecture, and each binary's zip and hash. The plan fails when it does not package exactly the functions of functions.json."
   type        = string
-}
-
-variable "lambda_architecture" {
-  description = "Instruction set of the functions; must match the packaged binaries."
-  type        = string
-  default     = "arm64"
-
-  validation {
-    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
-    error_message = "lambda_architecture must be arm64 or x86_64."
-  }
 }
 
 variable "lambda_memory_size" {

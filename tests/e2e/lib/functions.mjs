@@ -1,6 +1,8 @@
-// The pipeline's Lambda functions as local processes: each real binary from target/debug
-// runs under its own Runtime API server, with the environment Terraform would give it
-// (lambdas/src/functions.rs, docs/state-machine.md), pointed at moto.
+// The pipeline's Lambda functions as local processes: each real binary from the cargo
+// build runs under its own Runtime API server, with the environment Terraform would give
+// it, pointed at moto. Which functions exist, the variables each reads and its timeout come
+// from the function table, infra/modules/analytics-account/functions.json (generated from
+// contract/src/functions.rs), as they do for the Terraform.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,32 +10,55 @@ import { LambdaError, RuntimeApi } from './runtime-api.mjs';
 import { spawnTracked, stopChild } from './processes.mjs';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..', '..');
-export const BIN_DIR = process.env.E2E_BIN_DIR ?? path.join(REPO, 'target', 'debug');
+export const FUNCTIONS_JSON = path.join(REPO, 'infra', 'modules', 'analytics-account', 'functions.json');
+/** cargo's target directory, as the scripts find it (a relative one is taken from the repository root). */
+export const TARGET_DIR = path.resolve(REPO, process.env.CARGO_TARGET_DIR || 'target');
+export const BIN_DIR = process.env.E2E_BIN_DIR ?? path.join(TARGET_DIR, 'debug');
 
-/** Binary → environment built from the launcher's set-up vars (same keys as functions.rs). */
-const ENV = {
-  normalize: (v) => prodRole(v),
-  'start-export': (v) => ({
-    EXPORT_BUCKET: v.bucket,
-    EXPORT_PREFIX: v.export_prefix,
-    EXPORT_KMS_KEY_ARN: v.kms_key_arn,
-    EXPORT_ROLE_ARN: v.export_role_arn,
-    ...prodRole(v),
-  }),
-  'check-export': (v) => prodRole(v),
-  'rewrite-acl': (v) => ({ EXPORT_BUCKET: v.bucket, EXPORT_PREFIX: v.export_prefix, ...prodRole(v) }),
-  'start-crawler': (v) => ({ CRAWLER_NAME: v.crawler_name }),
-  'check-crawler': (v) => ({ CRAWLER_NAME: v.crawler_name }),
-  notify: (v) => ({ EVENT_BUS_NAME: v.event_bus_name }),
+/** Binary → { description, placeholder, states, timeout_seconds, required_env, optional_env }. */
+export const FUNCTIONS = JSON.parse(fs.readFileSync(FUNCTIONS_JSON, 'utf8')).functions;
+export const BINARIES = Object.keys(FUNCTIONS);
+
+/**
+ * The value of every variable a function may read, from the launcher's set-up vars: the
+ * harness's counterpart of the module's local.env_values. null leaves a variable unset (the
+ * handler's default), as the module does unless the operator sets it; a scenario can set it
+ * with setup.lambda_env. A variable of the table missing here is an error, not silence.
+ */
+const ENV_VALUES = {
+  EXPORT_BUCKET: (v) => v.bucket,
+  EXPORT_PREFIX: (v) => v.export_prefix,
+  EXPORT_KMS_KEY_ARN: (v) => v.kms_key_arn,
+  EXPORT_ROLE_ARN: (v) => v.export_role_arn,
+  PROD_ROLE_ARN: (v) => v.prod_role_arn,
+  PROD_ROLE_EXTERNAL_ID: (v) => v.prod_role_external_id,
+  CRAWLER_NAME: (v) => v.crawler_name,
+  EVENT_BUS_NAME: (v) => v.event_bus_name,
+  DB_IDENTIFIERS: null,
+  SNAPSHOT_TYPES: null,
+  EXPORT_ONLY: null,
+  ACL_CONCURRENCY: null,
+  ACL_DEADLINE_MARGIN_SECONDS: null,
+  EVENT_SOURCE: null,
 };
 
-export const BINARIES = Object.keys(ENV);
-
-/** Lambda timeouts (seconds) given to each invocation as its deadline. */
-const TIMEOUT_SECONDS = { 'rewrite-acl': 300 };
-
-function prodRole(v) {
-  return { PROD_ROLE_ARN: v.prod_role_arn, PROD_ROLE_EXTERNAL_ID: v.prod_role_external_id };
+/** The variables of one binary from the table, with their values (unset ones left out). */
+export function functionEnv(binary, vars) {
+  const spec = FUNCTIONS[binary];
+  if (!spec) throw new Error(`no function ${binary} in ${FUNCTIONS_JSON}`);
+  const env = {};
+  for (const name of [...spec.required_env, ...spec.optional_env]) {
+    if (!(name in ENV_VALUES)) {
+      throw new Error(`${binary} reads ${name}, which tests/e2e/lib/functions.mjs (ENV_VALUES) has no value for`);
+    }
+    const value = ENV_VALUES[name]?.(vars);
+    if (value === undefined || value === null) {
+      if (spec.required_env.includes(name)) throw new Error(`${binary} requires ${name}, which the harness leaves unset`);
+      continue;
+    }
+    env[name] = String(value);
+  }
+  return env;
 }
 
 export function functionArn(binary, account = '123456789012') {
@@ -60,7 +85,7 @@ export function environmentFor(binary, vars, motoUrl, overrides = {}) {
     AWS_REGION: vars.region ?? 'us-east-1',
     AWS_DEFAULT_REGION: vars.region ?? 'us-east-1',
     RUST_LOG: process.env.E2E_RUST_LOG ?? 'info',
-    ...ENV[binary](vars),
+    ...functionEnv(binary, vars),
   };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === null) delete env[key];
@@ -108,7 +133,8 @@ class LocalFunction {
       const { errorType, errorMessage } = this.api.initError;
       throw new LambdaError(errorType, errorMessage);
     }
-    return this.api.invoke(payload, { timeoutMs: (TIMEOUT_SECONDS[this.binary] ?? 60) * 1000 });
+    // The Lambda timeout, given to the invocation as its deadline.
+    return this.api.invoke(payload, { timeoutMs: FUNCTIONS[this.binary].timeout_seconds * 1000 });
   }
 
   async stop() {
