@@ -9,7 +9,6 @@
 //!
 //! The binary is a thin `main` over [`run`]; tests call the command functions directly
 //! with mocked clients, or run the binary against moto.
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod args;
 pub mod aws;

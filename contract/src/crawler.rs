@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Job;
+use crate::{Job, PipelineState};
 
 /// Whether StartCrawler started a crawl.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,11 +54,17 @@ impl CrawlOutcome {
     }
 }
 
-/// StartCrawler's input (Parameters `{"job.$": "$.job"}`).
+/// StartCrawler's input (Parameters `{"state.$": "$", "redrive_count.$":
+/// "$$.Execution.RedriveCount"}`): the whole state document, because `$.crawler` is absent
+/// on the first call and holds the previous crawl when the graph comes back (another crawl
+/// was running, or ours ended FAILED or CANCELLED).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartCrawlerInput {
-    /// The job Normalize produced.
-    pub job: Job,
+    /// The state document (`job` required, `crawler` when coming back).
+    pub state: PipelineState,
+    /// `$$.Execution.RedriveCount`: 0 before any redrive.
+    #[serde(default)]
+    pub redrive_count: u32,
 }
 
 /// StartCrawler's and CheckCrawler's output, kept at `$.crawler`.
@@ -79,6 +85,13 @@ pub struct CrawlerState {
     /// GetCrawler calls so far.
     #[serde(default)]
     pub checks: u32,
+    /// When the current wait began: `started_at`, or the first check after a redrive.
+    #[serde(default)]
+    pub wait_started_at: i64,
+    /// The execution's RedriveCount when this crawl was last looked at: a FAILED or
+    /// CANCELLED crawl is started again only by a later redrive.
+    #[serde(default)]
+    pub redrive_count: u32,
 }
 
 /// CheckCrawler's bounds, written into the graph from `PipelineConfig`.
@@ -88,7 +101,8 @@ pub struct CrawlPolicy {
     pub max_wait_seconds: u64,
 }
 
-/// CheckCrawler's input (Parameters `{"job.$": "$.job", "crawler.$": "$.crawler", "policy": {...}}`).
+/// CheckCrawler's input (Parameters `{"job.$": "$.job", "crawler.$": "$.crawler", "policy":
+/// {...}, "redrive_count.$": "$$.Execution.RedriveCount"}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckCrawlerInput {
     /// The job Normalize produced.
@@ -97,4 +111,7 @@ pub struct CheckCrawlerInput {
     pub crawler: CrawlerState,
     /// Bounds.
     pub policy: CrawlPolicy,
+    /// `$$.Execution.RedriveCount`: 0 before any redrive.
+    #[serde(default)]
+    pub redrive_count: u32,
 }

@@ -2,8 +2,8 @@
 //!
 //! A Lambda error's `errorType` is the name Retry and Catch match, so these strings are the
 //! contract: the lambdas crate maps each error variant to exactly one of them, and the
-//! pipeline's retriers list them. Anything not retried here is caught and routed to the
-//! failure path, where the execution fails with this name as its error.
+//! pipeline's retriers list them. Anything not retried fails the execution at the Task
+//! that raised it, with this name as the execution's error, so Redrive re-runs that task.
 
 /// The input is neither a supported RDS snapshot event nor a valid manual input; the cause
 /// names the field.
@@ -25,9 +25,10 @@ pub const SNAPSHOT_NOT_FOUND: &str = "SnapshotNotFound";
 pub const EXPORT_PERMISSION_DENIED: &str = "ExportPermissionDenied";
 /// RDS refused the export request itself (bad ExportOnly list, unsupported source).
 pub const EXPORT_REJECTED: &str = "ExportRejected";
-/// The export task ended FAILED; the cause is RDS's FailureCause.
+/// The last allowed export attempt ended FAILED (StartExport); the cause carries RDS's
+/// FailureCause. A redrive starts one more attempt.
 pub const EXPORT_FAILED: &str = "ExportFailed";
-/// The export task was canceled.
+/// The last allowed export attempt was canceled (StartExport). A redrive starts one more.
 pub const EXPORT_CANCELED: &str = "ExportCanceled";
 /// The export task id the state carries is unknown to RDS.
 pub const EXPORT_NOT_FOUND: &str = "ExportNotFound";
@@ -42,9 +43,10 @@ pub const ACL_ACCESS_DENIED: &str = "AclAccessDenied";
 pub const ACL_REWRITE_INCOMPLETE: &str = "AclRewriteIncomplete";
 /// The configured Glue crawler does not exist.
 pub const CRAWLER_NOT_FOUND: &str = "CrawlerNotFound";
-/// Our crawl ended FAILED; the cause is Glue's error message.
+/// Our crawl ended FAILED (StartCrawler); the cause is Glue's error message. A redrive
+/// starts a new crawl.
 pub const CRAWL_FAILED: &str = "CrawlFailed";
-/// Our crawl was cancelled.
+/// Our crawl was cancelled (StartCrawler). A redrive starts a new crawl.
 pub const CRAWL_CANCELLED: &str = "CrawlCancelled";
 /// The crawl did not finish within the crawler's `max_wait_seconds`.
 pub const CRAWL_WAIT_TIMED_OUT: &str = "CrawlWaitTimedOut";

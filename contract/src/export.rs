@@ -79,15 +79,33 @@ pub struct PollPolicy {
     pub max_poll_seconds: u32,
     /// Total time an export may take, from StartExport, before `ExportWaitTimedOut`.
     pub max_wait_seconds: u64,
+    /// Most polls one attempt's wait may take
+    /// ([`crate::MAX_EXPORT_POLLS_PER_EXECUTION`] shared by the attempts and one redrive):
+    /// the wait floor rises so that even a policy stuck at it stays within this.
+    pub max_polls: u32,
 }
 
-/// StartExport's input (Parameters `{"job.$": "$.job", "policy": {...}}`).
+/// StartExport's input (Parameters `{"job.$": "$.job", "policy": {...}, "max_attempts": N,
+/// "redrive_count.$": "$$.Execution.RedriveCount"}`). The graph enters StartExport first
+/// and again after an attempt ended FAILED or CANCELED.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartExportInput {
     /// The job Normalize produced.
     pub job: Job,
     /// Polling bounds for the first wait.
     pub policy: PollPolicy,
+    /// Attempts that may end FAILED or CANCELED before StartExport fails with
+    /// `ExportFailed` / `ExportCanceled` (`[export] max_attempts`); each redrive allows one
+    /// more.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// `$$.Execution.RedriveCount`: 0 before any redrive.
+    #[serde(default)]
+    pub redrive_count: u32,
+}
+
+const fn default_max_attempts() -> u32 {
+    1
 }
 
 /// StartExport's and CheckExport's output, kept at `$.export`.
@@ -120,6 +138,13 @@ pub struct ExportState {
     pub s3_prefix: String,
     /// When this pipeline first started or adopted the export, seconds since the epoch.
     pub started_at: i64,
+    /// When the current wait began: `started_at`, or the first check after a redrive (a
+    /// redrive restarts the wait clock, as it resets a Task's timeout).
+    #[serde(default)]
+    pub wait_started_at: i64,
+    /// The execution's RedriveCount when the wait clock last started.
+    #[serde(default)]
+    pub redrive_count: u32,
     /// DescribeExportTasks calls so far.
     pub checks: u32,
     /// Seconds WaitForExport waits before the next CheckExport.
@@ -129,7 +154,8 @@ pub struct ExportState {
     pub progress: Vec<ProgressSample>,
 }
 
-/// CheckExport's input (Parameters `{"job.$": "$.job", "export.$": "$.export", "policy": {...}}`).
+/// CheckExport's input (Parameters `{"job.$": "$.job", "export.$": "$.export", "policy":
+/// {...}, "redrive_count.$": "$$.Execution.RedriveCount"}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckExportInput {
     /// The job Normalize produced.
@@ -138,4 +164,7 @@ pub struct CheckExportInput {
     pub export: ExportState,
     /// Polling bounds.
     pub policy: PollPolicy,
+    /// `$$.Execution.RedriveCount`: 0 before any redrive.
+    #[serde(default)]
+    pub redrive_count: u32,
 }

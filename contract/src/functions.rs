@@ -23,8 +23,6 @@ pub mod states {
     pub const CHECK_CRAWLER: &str = "CheckCrawler";
     /// Sends the success notification.
     pub const NOTIFY_SUCCESS: &str = "NotifySuccess";
-    /// Sends the failure notification.
-    pub const NOTIFY_FAILURE: &str = "NotifyFailure";
 }
 
 /// One Lambda function of the pipeline.
@@ -148,8 +146,8 @@ pub const CHECK_CRAWLER: Function = Function {
 /// Notify.
 pub const NOTIFY: Function = Function {
     binary: "notify",
-    description: "Sends the pipeline's outcome event.",
-    states: &[states::NOTIFY_SUCCESS, states::NOTIFY_FAILURE],
+    description: "Sends the success event, and the failure event of a failed execution (from its status-change event).",
+    states: &[states::NOTIFY_SUCCESS],
     timeout_seconds: 60,
     required_env: &[],
     optional_env: &["EVENT_BUS_NAME", "EVENT_SOURCE"],

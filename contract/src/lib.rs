@@ -20,6 +20,14 @@
 //!   "notification": NotifyOutput }
 //! ```
 //!
+//! No Task catches its errors: an error the retries did not absorb fails the execution at
+//! that Task, so a redrive (which re-enters the failed state with its recorded input and
+//! `$$.Execution.RedriveCount` raised by one) re-runs exactly that task. Every task input
+//! that must behave differently on a redrive carries `redrive_count`.
+//!
+//! ```text
+//! ```
+//!
 //! Every optional field is omitted when unset, and the graph only ever reads fields that are
 //! always present at the point where it reads them.
 
@@ -45,6 +53,14 @@ pub const EXPORT_TASK_ID_MAX_LEN: usize = 60;
 /// suffix (N up to [`MAX_EXPORT_ATTEMPTS`]) within [`EXPORT_TASK_ID_MAX_LEN`].
 pub const EXPORT_TASK_ID_BASE_MAX_LEN: usize = 56;
 
-/// Export attempts StartExport makes for one snapshot before it gives up
-/// (`ExportAttemptsExhausted`): attempt 1 uses the base id, attempt N the suffix `-r<N>`.
+/// Export attempt ids one snapshot can ever use (`ExportAttemptsExhausted` past them):
+/// attempt 1 uses the base id, attempt N the suffix `-r<N>`. The attempts one execution
+/// makes are bounded far below this by `[export] max_attempts` plus its redrives.
 pub const MAX_EXPORT_ATTEMPTS: u32 = 99;
+
+/// CheckExport polls one execution may spend on all its export attempts together, a
+/// redrive's included: a poll loop (WaitForExport, CheckExport, ExportStatus) adds about 9
+/// history events, so 2,000 polls are about 18,000 events, leaving about 7,000 of the
+/// 25,000-event limit for the rest (ACL and crawler loops, retries), so a failed execution
+/// stays redrivable (a redrive needs a history under 24,999 events).
+pub const MAX_EXPORT_POLLS_PER_EXECUTION: u32 = 2_000;

@@ -1,21 +1,12 @@
-//! Notify's payloads: the state document it reports on and the notification it sent.
+//! Notify's payloads: the state document it reports on, the two requests it answers (the
+//! graph's NotifySuccess, and the EventBridge "Step Functions Execution Status Change"
+//! event of a failed execution), and the notification it sent.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::{AclState, CrawlerState, ExportState, Job};
 
-/// An error caught by a Catch (`ResultPath: "$.error"`) or built by a failure Pass state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CaughtError {
-    /// The error name (`InvalidInput`, `ExportFailed`, ...).
-    #[serde(rename = "Error")]
-    pub error: String,
-    /// What happened and what to fix.
-    #[serde(rename = "Cause", default)]
-    pub cause: String,
-}
-
-/// The whole state document, every part optional: what Notify reads.
+/// The whole state document, every part optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PipelineState {
     /// From Normalize.
@@ -30,43 +21,100 @@ pub struct PipelineState {
     /// From StartCrawler / CheckCrawler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crawler: Option<CrawlerState>,
-    /// The caught error on the failure path.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<CaughtError>,
 }
 
-/// How the execution ended, as the Notify states tell the notify function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Outcome {
-    /// Exported, ACLs rewritten, crawled.
-    Succeeded,
-    /// Something failed; `state.error` says what.
-    Failed,
-}
-
-impl Outcome {
-    /// The exact string the graph's Notify states pass as `outcome`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Succeeded => "SUCCEEDED",
-            Self::Failed => "FAILED",
-        }
-    }
-}
-
-/// Notify's input (Parameters `{"outcome": "...", "execution_id.$": "$$.Execution.Id",
-/// "execution_started_at.$": "$$.Execution.StartTime", "state.$": "$"}`).
+/// NotifySuccess's input (Parameters `{"execution_id.$": "$$.Execution.Id",
+/// "execution_started_at.$": "$$.Execution.StartTime", "redrive_count.$":
+/// "$$.Execution.RedriveCount", "state.$": "$"}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotifyInput {
-    /// Success or failure.
-    pub outcome: Outcome,
     /// The execution ARN.
     pub execution_id: String,
     /// The execution's start time (ISO 8601, from the context object).
     pub execution_started_at: String,
+    /// `$$.Execution.RedriveCount`: with the execution ARN, lets a consumer drop a
+    /// duplicate notification.
+    #[serde(default)]
+    pub redrive_count: u32,
     /// The state document at this point.
     pub state: PipelineState,
+}
+
+/// Source of the Step Functions events on the default bus.
+pub const STATES_EVENT_SOURCE: &str = "aws.states";
+/// Detail-type of an execution's status change.
+pub const EXECUTION_STATUS_CHANGE: &str = "Step Functions Execution Status Change";
+
+/// The EventBridge event a rule on this state machine's FAILED, TIMED_OUT and ABORTED
+/// executions sends to Notify (fields as AWS documents them; unknown ones ignored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionStatusChange {
+    /// `aws.states`.
+    pub source: String,
+    /// `Step Functions Execution Status Change`.
+    #[serde(rename = "detail-type")]
+    pub detail_type: String,
+    /// The Region the execution ran in.
+    #[serde(default)]
+    pub region: String,
+    /// The execution.
+    pub detail: ExecutionStatusDetail,
+}
+
+/// The `detail` of [`ExecutionStatusChange`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionStatusDetail {
+    /// The execution ARN.
+    pub execution_arn: String,
+    /// RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE.
+    pub status: String,
+    /// The execution's input as a JSON string (the raw RDS event or the manual input).
+    #[serde(default)]
+    pub input: Option<String>,
+    /// The execution's error (the failed task's error name).
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The execution's cause.
+    #[serde(default)]
+    pub cause: Option<String>,
+    /// Redrives so far.
+    #[serde(default)]
+    pub redrive_count: Option<u32>,
+    /// REDRIVABLE, NOT_REDRIVABLE or REDRIVABLE_BY_MAP_RUN, when the event says.
+    #[serde(default)]
+    pub redrive_status: Option<String>,
+    /// Epoch milliseconds.
+    #[serde(default)]
+    pub start_date: Option<i64>,
+    /// Epoch milliseconds.
+    #[serde(default)]
+    pub stop_date: Option<i64>,
+}
+
+/// What the notify function is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum NotifyRequest {
+    /// The graph's NotifySuccess.
+    Success(NotifyInput),
+    /// A failed, timed-out or aborted execution, from the status-change rule.
+    Failure(ExecutionStatusChange),
+}
+
+impl<'de> Deserialize<'de> for NotifyRequest {
+    /// An event whose `source` is `aws.states` is a status change; anything else must be a
+    /// NotifySuccess input. (Not `untagged`: its errors would not say which field is wrong.)
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let result = if value.get("source").and_then(|s| s.as_str()) == Some(STATES_EVENT_SOURCE)
+        {
+            serde_json::from_value(value).map(Self::Failure)
+        } else {
+            serde_json::from_value(value).map(Self::Success)
+        };
+        result.map_err(serde::de::Error::custom)
+    }
 }
 
 /// Notify's output, kept at `$.notification`.

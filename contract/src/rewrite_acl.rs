@@ -35,7 +35,7 @@ pub struct AclState {
     pub invocations: u32,
     /// Last key done: the next call lists from after it. Absent when `done`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub continuation_token: Option<String>,
+    pub start_after: Option<String>,
     /// True when every object under the export prefix has been handled.
     pub done: bool,
 }

@@ -61,6 +61,8 @@ pub struct Aws {
     pub glue: aws_sdk_glue::Client,
     /// EventBridge (PutEvents).
     pub events: aws_sdk_eventbridge::Client,
+    /// Step Functions (GetExecutionHistory of a failed execution).
+    pub sfn: aws_sdk_sfn::Client,
 }
 
 impl Aws {
@@ -78,6 +80,7 @@ impl Aws {
             s3: s3_client(&sdk),
             glue: aws_sdk_glue::Client::new(&sdk),
             events: aws_sdk_eventbridge::Client::new(&sdk),
+            sfn: aws_sdk_sfn::Client::new(&sdk),
             sessions: Mutex::new(HashMap::new()),
             prod_role,
             sdk,

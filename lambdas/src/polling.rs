@@ -17,8 +17,9 @@
 //!   (the floor) only there. A stall lowers the measured rate and so backs the policy off;
 //!   a burst raises it and makes the next waits short.
 //! * Always within the bounds: `min_poll_seconds` (raised, when needed, so that even a
-//!   policy stuck at the floor for `max_wait_seconds` stays under [`MAX_EXPORT_POLLS`] and
-//!   the execution under the 25,000-event history limit), `max_poll_seconds`, and never
+//!   policy stuck at the floor for `max_wait_seconds` stays under the policy's `max_polls`,
+//!   the execution's poll budget split between its attempts and a redrive, so the
+//!   execution stays under the 25,000-event history limit and redrivable), `max_poll_seconds`, and never
 //!   past the wait deadline (CheckExport then reports `ExportWaitTimedOut` on time).
 
 use contract::{ExportStatus, PollPolicy, ProgressSample};
@@ -57,19 +58,15 @@ impl Tuning {
     };
 }
 
-/// Most CheckExport polls one execution may spend waiting for an export. A poll loop
-/// (WaitForExport, CheckExport, ExportStatus) adds about 9 history events, so 2,400 polls
-/// are about 21,600 events, leaving more than 3,000 of the 25,000-event limit for the rest
-/// of the pipeline (ACL loop, crawler polls, retries).
-pub const MAX_EXPORT_POLLS: u64 = 2_400;
-
 /// The effective `(floor, ceiling)` of a wait under `policy`.
 ///
-/// The floor is `min_poll_seconds`, raised to `ceil(max_wait_seconds / MAX_EXPORT_POLLS)` so
+/// The floor is `min_poll_seconds`, raised to `ceil(max_wait_seconds / max_polls)` so
 /// that the history limit holds whatever the export does; the ceiling is
 /// `max_poll_seconds`, never below the floor (a Wait needs at least 1 s as well).
 pub fn poll_bounds(policy: &PollPolicy) -> (u32, u32) {
-    let history_floor = policy.max_wait_seconds.div_ceil(MAX_EXPORT_POLLS);
+    let history_floor = policy
+        .max_wait_seconds
+        .div_ceil(u64::from(policy.max_polls.max(1)));
     let floor = u64::from(policy.min_poll_seconds).max(history_floor).max(1);
     let floor = u32::try_from(floor).unwrap_or(u32::MAX);
     (floor, policy.max_poll_seconds.max(floor))
@@ -190,6 +187,7 @@ mod tests {
             min_poll_seconds: 30,
             max_poll_seconds: 1_800,
             max_wait_seconds: 24 * HOUR as u64,
+            max_polls: 2_400,
         }
     }
 
@@ -224,6 +222,7 @@ mod tests {
             min_poll_seconds: 0,
             max_poll_seconds: 0,
             max_wait_seconds: 0,
+            max_polls: 0,
         };
         assert_eq!(poll_bounds(&odd), (1, 1));
     }

@@ -9,10 +9,13 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AslError;
-use contract::{CrawlPolicy, PollPolicy};
+use contract::{CrawlPolicy, MAX_EXPORT_POLLS_PER_EXECUTION, PollPolicy};
 
 /// Longest Standard workflow execution: one year.
 const MAX_EXECUTION_HOURS: u32 = 365 * 24;
+/// Most `export.max_attempts`: each attempt may wait `max_wait_hours`, and the poll budget
+/// is split between them.
+const MAX_EXPORT_ATTEMPTS_PER_RUN: u32 = 10;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +47,9 @@ pub struct ExportConfig {
     pub capacity_retry_interval_seconds: u32,
     /// Retries of ExportQuotaReached / SnapshotNotAvailable.
     pub capacity_retry_max_attempts: u32,
+    /// Export attempts that may end FAILED or CANCELED before StartExport fails the
+    /// execution; each redrive allows one more.
+    pub max_attempts: u32,
 }
 
 impl Default for ExportConfig {
@@ -54,6 +60,10 @@ impl Default for ExportConfig {
             max_wait_hours: 24,
             capacity_retry_interval_seconds: 60,
             capacity_retry_max_attempts: 40,
+            // One automatic retry: it absorbs a transient RDS failure, while a lasting
+            // cause (a permission, a KMS grant) fails once more and then waits for an
+            // operator's fix and Redrive, instead of spending hours of export per attempt.
+            max_attempts: 2,
         }
     }
 }
@@ -121,7 +131,7 @@ pub struct ExecutionConfig {
 
 impl Default for ExecutionConfig {
     fn default() -> Self {
-        Self { timeout_hours: 48 }
+        Self { timeout_hours: 72 }
     }
 }
 
@@ -174,6 +184,8 @@ impl PipelineConfig {
             e.capacity_retry_max_attempts,
             1000,
         )?;
+        at_least("export.max_attempts", e.max_attempts, 1)?;
+        at_most("export.max_attempts", e.max_attempts, MAX_EXPORT_ATTEMPTS_PER_RUN)?;
         let c = &self.crawler;
         at_least("crawler.poll_seconds", c.poll_seconds, 1)?;
         at_least("crawler.busy_retry_seconds", c.busy_retry_seconds, 1)?;
@@ -181,26 +193,33 @@ impl PipelineConfig {
         let hours = self.execution.timeout_hours;
         at_least("execution.timeout_hours", hours, 1)?;
         at_most("execution.timeout_hours", hours, MAX_EXECUTION_HOURS)?;
-        // The execution must outlive the export wait, or the machine's own timeout would
-        // cut the pipeline short without the named ExportWaitTimedOut error.
-        if u64::from(hours) * 60 <= u64::from(e.max_wait_hours) * 60 + u64::from(c.max_wait_minutes)
+        // The execution must outlive every attempt's export wait, or the machine's own
+        // timeout would cut the pipeline short without the named ExportWaitTimedOut error.
+        if u64::from(hours) * 60
+            <= u64::from(e.max_wait_hours) * 60 * u64::from(e.max_attempts)
+                + u64::from(c.max_wait_minutes)
         {
             return Err(AslError::ConfigValue {
                 key: "execution.timeout_hours",
                 value: hours.to_string(),
-                reason: "must be longer than export.max_wait_hours plus crawler.max_wait_minutes"
+                reason: "must be longer than export.max_wait_hours times export.max_attempts \
+                         plus crawler.max_wait_minutes"
                     .to_owned(),
             });
         }
         Ok(())
     }
 
-    /// The literal `policy` handed to StartExport and CheckExport.
+    /// The literal `policy` handed to StartExport and CheckExport. The execution's poll
+    /// budget is shared by its automatic attempts and one redrive's attempt, so that a
+    /// failed execution stays redrivable (history under 24,999 events) and a redrive
+    /// still fits in the history limit.
     pub fn poll_policy(&self) -> PollPolicy {
         PollPolicy {
             min_poll_seconds: self.export.min_poll_seconds,
             max_poll_seconds: self.export.max_poll_seconds,
             max_wait_seconds: u64::from(self.export.max_wait_hours) * 3600,
+            max_polls: MAX_EXPORT_POLLS_PER_EXECUTION / (self.export.max_attempts + 1),
         }
     }
 
@@ -261,7 +280,7 @@ mod tests {
         assert_eq!(config.export.max_poll_seconds, 1800);
         assert_eq!(config.poll_policy().max_wait_seconds, 24 * 3600);
         assert_eq!(config.crawl_policy().max_wait_seconds, 7200);
-        assert_eq!(config.execution_timeout_seconds(), 172_800);
+        assert_eq!(config.execution_timeout_seconds(), 259_200);
     }
 
     #[test]

@@ -4,7 +4,6 @@
 //! - `pipeline`: the one function that builds the export graph from a [`PipelineConfig`].
 //! - `config`: that configuration, read from TOML.
 //! - `mermaid`: a flowchart of any machine, for the docs and the CLI.
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod asl;
 pub mod config;

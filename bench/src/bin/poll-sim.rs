@@ -35,11 +35,9 @@ fn main() {
     let seed = arg("--seed", 42);
     let n = arg("--exports", 10_000) as usize;
 
-    let policy = PollPolicy {
-        min_poll_seconds: 30,
-        max_poll_seconds: 1_800,
-        max_wait_seconds: 24 * 3_600,
-    };
+    // The deployed default's policy (30 s to 30 min, 24 h, the poll budget of 2 attempts
+    // plus a redrive).
+    let policy: PollPolicy = state_machine::PipelineConfig::default().poll_policy();
     let max_wait = policy.max_wait_seconds as f64;
     let (floor, ceiling) = poll_bounds(&policy);
     println!(

@@ -8,7 +8,6 @@ use aws_sdk_sfn::types::{ExecutionListItem, ExecutionStatus, HistoryEvent};
 use contract::{ManualInput, PipelineState};
 use serde::Serialize;
 use serde_json::Value;
-use state_machine::pipeline::{FAILED, NOTIFY_FAILURE};
 
 use crate::aws::format_time;
 use crate::error::{CliError, code_of};
@@ -36,6 +35,10 @@ pub struct ExecutionInfo {
     pub error: Option<String>,
     /// The error's cause.
     pub cause: Option<String>,
+    /// Redrives so far (DescribeExecution's redriveCount).
+    pub redrive_count: i32,
+    /// DescribeExecution's redriveStatus: REDRIVABLE, NOT_REDRIVABLE, ...
+    pub redrive_status: Option<String>,
     /// Stop time, seconds since the epoch (for the redrive window).
     #[serde(skip)]
     pub stopped_epoch: Option<i64>,
@@ -128,23 +131,14 @@ pub fn export_id_of(state: &PipelineState) -> Option<String> {
         .or_else(|| state.job.as_ref().map(|job| job.export_task_id.clone()))
 }
 
-/// The state where the execution failed: the last state entered before the failure path
-/// (NotifyFailure, Failed), because the graph catches task errors and routes them there;
-/// otherwise (timeout, abort, an uncaught error) the last state entered.
+/// The state where the execution failed: the last state entered (no Task catches its
+/// errors, so a task error fails the execution at that task; a timeout or an abort stops it
+/// in the state it was in). That is the state a redrive re-enters.
 pub fn failed_state(steps: &[Step]) -> Option<String> {
-    let mut previous: Option<&str> = None;
-    for step in steps {
-        if let Step::Entered(name) = step {
-            let on_failure_path = |n: &str| n == NOTIFY_FAILURE || n == FAILED;
-            if on_failure_path(name)
-                && let Some(before) = previous.filter(|p| !on_failure_path(p))
-            {
-                return Some(before.to_owned());
-            }
-            previous = Some(name);
-        }
-    }
-    previous.map(str::to_owned)
+    steps.iter().rev().find_map(|step| match step {
+        Step::Entered(name) => Some(name.clone()),
+        _ => None,
+    })
 }
 
 /// The error and cause the history ends with, if it ended unsuccessfully.
@@ -171,17 +165,8 @@ pub fn summarize(
     );
     let state = latest_state(steps);
     let (history_error, history_cause) = ended_with(steps);
-    let caught = state.as_ref().and_then(|s| s.error.clone());
-    let error = described
-        .error()
-        .map(str::to_owned)
-        .or(history_error)
-        .or_else(|| caught.as_ref().map(|c| c.error.clone()));
-    let cause = described
-        .cause()
-        .map(str::to_owned)
-        .or(history_cause)
-        .or_else(|| caught.map(|c| c.cause));
+    let error = described.error().map(str::to_owned).or(history_error);
+    let cause = described.cause().map(str::to_owned).or(history_cause);
     ExecutionInfo {
         name: described.name().unwrap_or_default().to_owned(),
         execution_arn: described.execution_arn().to_owned(),
@@ -200,6 +185,8 @@ pub fn summarize(
         },
         error: if unsuccessful { error } else { None },
         cause: if unsuccessful { cause } else { None },
+        redrive_count: described.redrive_count().unwrap_or(0),
+        redrive_status: described.redrive_status().map(|s| s.as_str().to_owned()),
         stopped_epoch: described.stop_date().map(|d| d.secs()),
     }
 }
@@ -332,16 +319,18 @@ mod tests {
     }
 
     #[test]
-    fn the_failed_state_is_the_one_before_the_failure_path() {
-        let caught = [
+    fn the_failed_state_is_the_last_state_entered() {
+        let failed_at_task = [
             entered("Normalize"),
             entered("StartExport"),
             entered("WaitForExport"),
             entered("CheckExport"),
-            entered(NOTIFY_FAILURE),
-            entered(FAILED),
+            Step::Ended {
+                error: Some("ExportNotFound".into()),
+                cause: None,
+            },
         ];
-        assert_eq!(failed_state(&caught).as_deref(), Some("CheckExport"));
+        assert_eq!(failed_state(&failed_at_task).as_deref(), Some("CheckExport"));
         let timed_out = [entered("Normalize"), entered("WaitForExport")];
         assert_eq!(failed_state(&timed_out).as_deref(), Some("WaitForExport"));
         assert_eq!(failed_state(&[]), None);

@@ -30,7 +30,7 @@ fn render_writes_the_committed_definition() {
         .output()
         .unwrap());
     assert!(mermaid.starts_with("flowchart TD"), "{mermaid}");
-    assert!(mermaid.contains("NotifyFailure"));
+    assert!(mermaid.contains("NotifySuccess"));
     let acl_off = workspace().join("state-machine/configs/acl-off.toml");
     let without_acl = ok(&bare_cli()
         .args(["render", "--config", acl_off.to_str().unwrap()])

@@ -1,8 +1,10 @@
 //! CheckExport: one DescribeExportTasks, the updated [`ExportState`] and the next wait.
 //!
-//! The graph routes on the status (COMPLETE, FAILED, CANCELED, else wait again); this
-//! handler only fails for a lost task (`ExportNotFound`) or an export running longer than
-//! the policy allows (`ExportWaitTimedOut`).
+//! The graph routes on the status (COMPLETE; FAILED or CANCELED back to StartExport; else
+//! wait again); this handler only fails for a lost task (`ExportNotFound`) or an export
+//! running longer than the policy allows (`ExportWaitTimedOut`). A redrive after the latter
+//! restarts the wait clock (as Step Functions resets a redriven Task's timeout), so the
+//! operator's Redrive waits one more `max_wait_seconds` for the export left running.
 
 use contract::{CheckExportInput, ExportState};
 
@@ -22,6 +24,14 @@ pub async fn check_export(
     now: i64,
 ) -> Result<ExportState, TaskError> {
     let mut state = input.export;
+    if input.redrive_count > state.redrive_count {
+        tracing::info!(
+            redrive_count = input.redrive_count,
+            "redriven: the export wait starts again"
+        );
+        state.redrive_count = input.redrive_count;
+        state.wait_started_at = now;
+    }
     let id = state.export_task_id.clone();
     check_attempt_id(&id)?;
     let view = describe(rds, &id).await?.ok_or_else(|| {
@@ -33,7 +43,7 @@ pub async fn check_export(
     let status = view.parsed_status(None)?;
     state.checks = state.checks.saturating_add(1);
     observe(&mut state, &view, status, &input.policy, now);
-    let elapsed = now.saturating_sub(state.started_at);
+    let elapsed = now.saturating_sub(state.started_at.max(state.wait_started_at));
     if !status.is_terminal() && u64::try_from(elapsed).unwrap_or(0) > input.policy.max_wait_seconds
     {
         return Err(TaskError::ExportWaitTimedOut(format!(

@@ -3,9 +3,16 @@
 //! A crawl that was already running when we asked may predate the export, so the graph
 //! waits and starts again (`ALREADY_RUNNING`). CheckCrawler only trusts a finished crawl
 //! that started after ours was requested (minus a little clock skew).
+//!
+//! The graph comes back to StartCrawler when our crawl ends FAILED or CANCELLED: it then
+//! fails with `CrawlFailed` / `CrawlCancelled` at this state, unless the execution has been
+//! redriven since CheckCrawler saw the failure, in which case it starts a new crawl. A run
+//! whose crawl already succeeded never starts another. A redrive of CheckCrawler after
+//! `CrawlWaitTimedOut` restarts the wait clock.
 
 use aws_sdk_glue::types::{CrawlerState as GlueCrawlerState, LastCrawlStatus};
 use contract::{CheckCrawlerInput, CrawlOutcome, CrawlStart, CrawlerState, StartCrawlerInput};
+
 
 use crate::aws::Aws;
 use crate::config::{CrawlerConfig, Env};
@@ -24,13 +31,44 @@ fn not_found(name: &str) -> TaskError {
     ))
 }
 
-/// Starts a crawl.
+/// Starts a crawl, unless the previous one of this run succeeded (returned as is) or failed
+/// with no redrive since (the failure, named).
 pub async fn start_crawler(
     glue: &aws_sdk_glue::Client,
     cfg: &CrawlerConfig,
+    input: &StartCrawlerInput,
     now: i64,
 ) -> Result<CrawlerState, TaskError> {
     let name = &cfg.crawler_name;
+    if input.state.job.is_none() {
+        return Err(TaskError::InvalidInput(
+            "StartCrawler's state has no `job`: it runs after Normalize".into(),
+        ));
+    }
+    if let Some(previous) = &input.state.crawler {
+        let not_redriven = input.redrive_count <= previous.redrive_count;
+        let fix = "fix the cause (the crawler's configuration, its role's access to the export \
+                   prefix or KMS key), then Redrive the execution: a new crawl starts";
+        match previous.outcome {
+            CrawlOutcome::Succeeded => {
+                tracing::info!(crawler = %name, "this run's crawl already succeeded: not starting another");
+                return Ok(previous.clone());
+            }
+            CrawlOutcome::Failed if not_redriven => {
+                return Err(TaskError::CrawlFailed(format!(
+                    "crawl of {name} FAILED: {}; {fix}",
+                    previous.error_message
+                )));
+            }
+            CrawlOutcome::Cancelled if not_redriven => {
+                return Err(TaskError::CrawlCancelled(format!(
+                    "crawl of {name} was CANCELLED: {}; {fix}",
+                    previous.error_message
+                )));
+            }
+            _ => {}
+        }
+    }
     let start = match glue.start_crawler().name(name).send().await {
         Ok(_) => CrawlStart::Started,
         Err(e) if code(&e) == Some("CrawlerRunningException") => CrawlStart::AlreadyRunning,
@@ -45,6 +83,8 @@ pub async fn start_crawler(
         outcome: CrawlOutcome::Pending,
         error_message: String::new(),
         checks: 0,
+        wait_started_at: now,
+        redrive_count: input.redrive_count,
     })
 }
 
@@ -57,6 +97,11 @@ pub async fn check_crawler(
 ) -> Result<CrawlerState, TaskError> {
     let name = &cfg.crawler_name;
     let mut state = input.crawler;
+    if input.redrive_count > state.redrive_count {
+        tracing::info!(redrive_count = input.redrive_count, "redriven: the crawl wait starts again");
+        state.redrive_count = input.redrive_count;
+        state.wait_started_at = now;
+    }
     let out = match glue.get_crawler().name(name).send().await {
         Ok(out) => out,
         Err(e) if code(&e) == Some("EntityNotFoundException") => return Err(not_found(name)),
@@ -93,7 +138,7 @@ pub async fn check_crawler(
     };
     state.outcome = outcome;
     state.error_message = error_message;
-    let elapsed = now.saturating_sub(state.started_at);
+    let elapsed = now.saturating_sub(state.started_at.max(state.wait_started_at));
     if outcome == CrawlOutcome::Running
         && u64::try_from(elapsed).unwrap_or(0) > input.policy.max_wait_seconds
     {
@@ -134,15 +179,15 @@ impl Handler for StartCrawlerHandler {
     }
 
     fn export_id(input: &StartCrawlerInput) -> Option<String> {
-        Some(input.job.export_task_id.clone())
+        input.state.job.as_ref().map(|j| j.export_task_id.clone())
     }
 
     async fn handle(
         &self,
-        _input: StartCrawlerInput,
+        input: StartCrawlerInput,
         invocation: Invocation,
     ) -> Result<CrawlerState, TaskError> {
-        start_crawler(&self.aws.glue, &self.cfg, invocation.now).await
+        start_crawler(&self.aws.glue, &self.cfg, &input, invocation.now).await
     }
 }
 

@@ -179,8 +179,10 @@ pub(crate) fn observe(
         let excess = state.progress.len() - MAX_PROGRESS_SAMPLES;
         state.progress.drain(..excess);
     }
+    // The wait (and its deadline) runs from the start, or from the redrive that restarted it.
+    let wait_from = state.started_at.max(state.wait_started_at);
     state.next_poll_seconds =
-        crate::polling::next_poll_seconds(policy, status, &state.progress, state.started_at, now);
+        crate::polling::next_poll_seconds(policy, status, &state.progress, wait_from, now);
 }
 
 #[cfg(test)]
@@ -234,6 +236,7 @@ mod tests {
             min_poll_seconds: 30,
             max_poll_seconds: 1800,
             max_wait_seconds: 86_400,
+            max_polls: 2_400,
         };
         let mut s = ExportState {
             export_task_id: "e".into(),
@@ -247,6 +250,8 @@ mod tests {
             s3_bucket: "b".into(),
             s3_prefix: "e".into(),
             started_at: 0,
+            wait_started_at: 0,
+            redrive_count: 0,
             checks: 0,
             next_poll_seconds: 30,
             progress: vec![],

@@ -49,6 +49,17 @@ impl Parsed {
 
 /// Parses and filters the raw input (no AWS call).
 pub fn parse(cfg: &NormalizeConfig, input: &Value) -> Result<Parsed, TaskError> {
+    parse_input(cfg, input).map_err(|e| match e {
+        TaskError::InvalidInput(message) => TaskError::InvalidInput(format!("{message}{NO_REDRIVE}")),
+        other => other,
+    })
+}
+
+/// Said of every malformed input: a redrive re-runs Normalize with the same input.
+pub const NO_REDRIVE: &str = ". A redrive cannot help (it re-runs Normalize with the same input): \
+     start a new execution with a corrected input, e.g. `snapshot-export start --snapshot-arn ARN`";
+
+fn parse_input(cfg: &NormalizeConfig, input: &Value) -> Result<Parsed, TaskError> {
     let Some(object) = input.as_object() else {
         return Err(TaskError::InvalidInput(
             "input must be a JSON object: an RDS snapshot event or {\"snapshot_arn\": ...}".into(),

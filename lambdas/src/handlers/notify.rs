@@ -1,12 +1,22 @@
 //! Notify: publishes the execution's outcome to an EventBridge bus.
 //!
-//! The event carries what an operator or a downstream job needs without opening the
-//! console: the snapshot, the S3 location, the object count, durations, and on failure
-//! the error name and cause. No bus configured means nothing to send.
+//! Two requests reach it: the graph's NotifySuccess (the state document), and the
+//! EventBridge "Step Functions Execution Status Change" event of an execution that FAILED,
+//! TIMED_OUT or was ABORTED (a rule on this state machine; the graph has no failure path,
+//! since a task error fails the execution at that task so Redrive can re-run it). The
+//! event carries what an operator or a downstream job needs without opening the console:
+//! the snapshot, the export id, the S3 location and counts on success; on failure the
+//! failed state (read from the execution's history), the error and cause, whether a
+//! redrive can finish it, and a console link. Every notification names the execution ARN
+//! and its redrive count, so a consumer can drop a duplicate. No bus configured means
+//! nothing to send.
 
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
-use contract::{DETAIL_TYPE_FAILED, DETAIL_TYPE_SUCCEEDED, NotifyInput, NotifyOutput, Outcome};
+use contract::{
+    DETAIL_TYPE_FAILED, DETAIL_TYPE_SUCCEEDED, ExecutionStatusChange, NotifyInput, NotifyOutput,
+    NotifyRequest, errors,
+};
 use serde_json::{Value, json};
 
 use crate::aws::Aws;
@@ -17,16 +27,12 @@ use contract::functions::{self, Function};
 use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::classify;
 
-/// The event's detail-type for an outcome.
-pub fn detail_type(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Succeeded => DETAIL_TYPE_SUCCEEDED,
-        Outcome::Failed => DETAIL_TYPE_FAILED,
-    }
-}
+/// History pages (of 100 events, newest first) read to find the failed state: a failed
+/// task's retries add a few events each, so the state's Entered event is near the end.
+const HISTORY_PAGES: usize = 5;
 
-/// The event's detail document.
-pub fn detail(input: &NotifyInput, now: i64) -> Value {
+/// The success event's detail document.
+pub fn success_detail(input: &NotifyInput, now: i64) -> Value {
     let s = &input.state;
     let job = s.job.as_ref();
     let export = s.export.as_ref();
@@ -34,11 +40,13 @@ pub fn detail(input: &NotifyInput, now: i64) -> Value {
         .ok()
         .map(|d| d.secs());
     json!({
-        "outcome": match input.outcome { Outcome::Succeeded => "SUCCEEDED", Outcome::Failed => "FAILED" },
-        "execution_id": input.execution_id,
+        "outcome": "SUCCEEDED",
+        "execution_arn": input.execution_id,
+        "redrive_count": input.redrive_count,
         "snapshot_arn": job.map(|j| j.snapshot_arn.as_str()),
         "db_identifier": job.and_then(|j| j.db_identifier.as_deref()),
         "export_task_id": export.map(|e| e.export_task_id.as_str()).or(job.map(|j| j.export_task_id.as_str())),
+        "export_attempt": export.map(|e| e.attempt),
         "s3_location": export.map(|e| format!("s3://{}/{}/", e.s3_bucket, e.s3_prefix)),
         "object_count": s.acl.as_ref().map(|a| a.rewritten),
         "acl_skipped": s.acl.as_ref().map(|a| a.skipped),
@@ -48,19 +56,128 @@ pub fn detail(input: &NotifyInput, now: i64) -> Value {
         "execution_duration_seconds": started.map(|t| now.saturating_sub(t)),
         "export_duration_seconds": export.map(|e| now.saturating_sub(e.started_at)),
         "crawler_outcome": s.crawler.as_ref().map(|c| c.outcome.as_str()),
-        "error": s.error.as_ref().map(|e| e.error.as_str()),
-        "cause": s.error.as_ref().map(|e| e.cause.as_str()),
     })
 }
 
-/// Sends the notification (or nothing without a bus).
-pub async fn notify(
+/// The state the execution failed at and the input it had there, from the history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FailedState {
+    /// The last state entered.
+    pub name: Option<String>,
+    /// Its input (the state document at that point).
+    pub input: Value,
+}
+
+/// Reads the execution's history, newest first, until the last state entered. Best effort:
+/// the notification still goes out without it (the error is logged).
+pub async fn failed_state(sfn: &aws_sdk_sfn::Client, execution_arn: &str) -> FailedState {
+    let mut token = None;
+    for _ in 0..HISTORY_PAGES {
+        let page = sfn
+            .get_execution_history()
+            .execution_arn(execution_arn)
+            .reverse_order(true)
+            .max_results(100)
+            .include_execution_data(true)
+            .set_next_token(token)
+            .send()
+            .await;
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::warn!(error = %classify("states:GetExecutionHistory", &e), "the failed state is unknown");
+                return FailedState::default();
+            }
+        };
+        if let Some(entered) = page
+            .events()
+            .iter()
+            .find_map(|e| e.state_entered_event_details())
+        {
+            return FailedState {
+                name: Some(entered.name().to_owned()),
+                input: entered
+                    .input()
+                    .and_then(|i| serde_json::from_str(i).ok())
+                    .unwrap_or(Value::Null),
+            };
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    FailedState::default()
+}
+
+/// The snapshot ARN of an execution input: a manual `snapshot_arn` or an RDS event's
+/// `detail.SourceArn` / `resources[0]`.
+fn input_snapshot_arn(input: &Value) -> Option<&str> {
+    input["snapshot_arn"]
+        .as_str()
+        .or_else(|| input["detail"]["SourceArn"].as_str())
+        .or_else(|| input["resources"][0].as_str())
+}
+
+/// The Step Functions console page of an execution.
+pub fn console_url(execution_arn: &str) -> Option<String> {
+    let mut parts = execution_arn.split(':');
+    let (partition, region) = (parts.nth(1)?, parts.nth(1)?);
+    let domain = match partition {
+        "aws-cn" => format!("{region}.console.amazonaws.cn"),
+        "aws-us-gov" => "console.amazonaws-us-gov.com".to_owned(),
+        _ => format!("{region}.console.aws.amazon.com"),
+    };
+    Some(format!(
+        "https://{domain}/states/home?region={region}#/v2/executions/details/{execution_arn}"
+    ))
+}
+
+/// The failure event's detail document.
+pub fn failure_detail(event: &ExecutionStatusChange, failed: &FailedState) -> Value {
+    let d = &event.detail;
+    let input: Value = d
+        .input
+        .as_deref()
+        .and_then(|i| serde_json::from_str(i).ok())
+        .unwrap_or(Value::Null);
+    let state = &failed.input;
+    let snapshot_arn = state["job"]["snapshot_arn"]
+        .as_str()
+        .or_else(|| input_snapshot_arn(&input));
+    let export_task_id = state["export"]["export_task_id"]
+        .as_str()
+        .or_else(|| state["job"]["export_task_id"].as_str());
+    let redrivable = match d.redrive_status.as_deref() {
+        Some(status) => status == "REDRIVABLE",
+        None => matches!(d.status.as_str(), "FAILED" | "TIMED_OUT" | "ABORTED"),
+    };
+    json!({
+        "outcome": "FAILED",
+        "status": d.status,
+        "execution_arn": d.execution_arn,
+        "redrive_count": d.redrive_count.unwrap_or(0),
+        "redrivable": redrivable,
+        // Malformed input fails the same way on every redrive: a corrected execution is needed.
+        "redrive_helps": redrivable && d.error.as_deref() != Some(errors::INVALID_INPUT),
+        "failed_state": failed.name,
+        "error": d.error,
+        "cause": d.cause,
+        "snapshot_arn": snapshot_arn,
+        "export_task_id": export_task_id,
+        "console_url": console_url(&d.execution_arn),
+    })
+}
+
+/// Puts one event on the bus (or nothing without a bus).
+async fn publish(
     events: &aws_sdk_eventbridge::Client,
     cfg: &NotifyConfig,
-    input: &NotifyInput,
-    now: i64,
+    detail_type: &str,
+    detail: &Value,
+    execution_arn: &str,
 ) -> Result<NotifyOutput, TaskError> {
-    let detail_type = detail_type(input.outcome).to_owned();
+    let detail_type = detail_type.to_owned();
     let Some(bus) = &cfg.event_bus_name else {
         tracing::info!("EVENT_BUS_NAME unset: no notification sent");
         return Ok(NotifyOutput {
@@ -73,10 +190,9 @@ pub async fn notify(
         .event_bus_name(bus)
         .source(&cfg.event_source)
         .detail_type(&detail_type)
-        .detail(detail(input, now).to_string())
+        .detail(detail.to_string())
         .set_resources(
-            Some(vec![input.execution_id.clone()])
-                .filter(|_| input.execution_id.starts_with("arn:")),
+            Some(vec![execution_arn.to_owned()]).filter(|_| execution_arn.starts_with("arn:")),
         )
         .build();
     let out = events.put_events().entries(entry).send().await.map_err(|e| {
@@ -102,6 +218,38 @@ pub async fn notify(
     })
 }
 
+/// Sends the success or failure notification the request asks for.
+pub async fn notify(
+    events: &aws_sdk_eventbridge::Client,
+    sfn: &aws_sdk_sfn::Client,
+    cfg: &NotifyConfig,
+    request: &NotifyRequest,
+    now: i64,
+) -> Result<NotifyOutput, TaskError> {
+    match request {
+        NotifyRequest::Success(input) => {
+            let detail = success_detail(input, now);
+            publish(events, cfg, DETAIL_TYPE_SUCCEEDED, &detail, &input.execution_id).await
+        }
+        NotifyRequest::Failure(event) => {
+            let arn = &event.detail.execution_arn;
+            if !matches!(
+                event.detail.status.as_str(),
+                "FAILED" | "TIMED_OUT" | "ABORTED"
+            ) {
+                return Err(TaskError::InvalidInput(format!(
+                    "execution {arn} has status {:?}: only FAILED, TIMED_OUT and ABORTED executions are notified \
+                     (check the status-change rule's pattern)",
+                    event.detail.status
+                )));
+            }
+            let failed = failed_state(sfn, arn).await;
+            let detail = failure_detail(event, &failed);
+            publish(events, cfg, DETAIL_TYPE_FAILED, &detail, arn).await
+        }
+    }
+}
+
 /// The `notify` function.
 #[derive(Debug)]
 pub struct NotifyHandler {
@@ -111,7 +259,7 @@ pub struct NotifyHandler {
 
 impl Handler for NotifyHandler {
     const FUNCTION: &'static Function = &functions::NOTIFY;
-    type Input = NotifyInput;
+    type Input = NotifyRequest;
     type Output = NotifyOutput;
 
     async fn init(env: &Env) -> Result<Self, TaskError> {
@@ -121,15 +269,27 @@ impl Handler for NotifyHandler {
         })
     }
 
-    fn export_id(input: &NotifyInput) -> Option<String> {
-        input.state.job.as_ref().map(|j| j.export_task_id.clone())
+    fn export_id(input: &NotifyRequest) -> Option<String> {
+        match input {
+            NotifyRequest::Success(input) => {
+                input.state.job.as_ref().map(|j| j.export_task_id.clone())
+            }
+            NotifyRequest::Failure(_) => None,
+        }
     }
 
     async fn handle(
         &self,
-        input: NotifyInput,
+        input: NotifyRequest,
         invocation: Invocation,
     ) -> Result<NotifyOutput, TaskError> {
-        notify(&self.aws.events, &self.cfg, &input, invocation.now).await
+        notify(
+            &self.aws.events,
+            &self.aws.sfn,
+            &self.cfg,
+            &input,
+            invocation.now,
+        )
+        .await
     }
 }

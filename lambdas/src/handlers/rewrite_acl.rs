@@ -106,7 +106,7 @@ pub async fn rewrite_acl(
         return Ok(skipped(ownership, invocations, previous.as_ref()));
     }
     let stop_at = deadline.and_then(|d| d.checked_sub(cfg.deadline_margin));
-    let start_after = previous.as_ref().and_then(|p| p.continuation_token.clone());
+    let start_after = previous.as_ref().and_then(|p| p.start_after.clone());
     let run = rewrite_prefix(
         prod_s3,
         &cfg.bucket,
@@ -135,7 +135,7 @@ pub async fn rewrite_acl(
         rewritten: before_ok + run.rewritten,
         failed: before_failed + run.failed,
         invocations,
-        continuation_token: if run.done { None } else { run.last_key.clone() },
+        start_after: if run.done { None } else { run.last_key.clone() },
         done: run.done,
     };
     tracing::info!(
@@ -163,7 +163,7 @@ fn skipped(ownership: String, invocations: u32, previous: Option<&AclState>) -> 
         rewritten: previous.map_or(0, |p| p.rewritten),
         failed: 0,
         invocations,
-        continuation_token: None,
+        start_after: None,
         done: true,
     }
 }

@@ -1,11 +1,19 @@
 //! StartExport: starts the snapshot export, or adopts the one already running or done.
 //!
 //! Attempt 1 uses the job's base id, attempt N `<base>-r<N>`. An attempt that exists and is
-//! STARTING, IN_PROGRESS, CANCELING or COMPLETE is adopted (a duplicated event, a re-run);
-//! one that ended FAILED or CANCELED is skipped, so a re-run after a failure starts the
-//! next attempt. Nothing is ever started twice under one id.
+//! STARTING, IN_PROGRESS, CANCELING or COMPLETE is adopted (a duplicated event, a re-run, a
+//! redrive); one that ended FAILED or CANCELED is spent. RDS is the only record of the
+//! attempts, so the handler is stateless and safe to re-run after any partial effect.
+//!
+//! The graph comes back here after an attempt ends FAILED or CANCELED. While fewer than
+//! `max_attempts + redrive_count` attempts are spent, the next one starts; past that the
+//! task fails with `ExportFailed` / `ExportCanceled` and RDS's cause, at this state, so that
+//! the operator's fix plus Redrive (RedriveCount + 1) starts exactly one more attempt.
+//! Nothing is ever started twice under one id, and never while an attempt runs.
 
 use contract::{ExportState, ExportStatus, JobAction, MAX_EXPORT_ATTEMPTS, StartExportInput};
+
+use crate::handlers::export_task::failure_cause;
 
 use crate::aws::Aws;
 use crate::config::{Env, StartExportConfig, export_s3_prefix};
@@ -21,7 +29,10 @@ use crate::sdk_error::{classify, code, code_is, is_throttling_code};
 enum Found {
     Adopt(TaskView, ExportStatus),
     Started(TaskView),
-    Spent,
+    /// Ended FAILED or CANCELED, with RDS's cause.
+    Spent(ExportStatus, String),
+    /// Never started, and the attempt budget is used up.
+    OverBudget,
 }
 
 /// Starts (or adopts) the export of `input.job` and returns its first [`ExportState`].
@@ -39,12 +50,24 @@ pub async fn start_export(
         )));
     }
     check_base_id(&job.export_task_id)?;
+    let budget = input
+        .max_attempts
+        .max(1)
+        .saturating_add(input.redrive_count)
+        .min(MAX_EXPORT_ATTEMPTS);
+    let mut last_spent = None;
     for attempt in 1..=MAX_EXPORT_ATTEMPTS {
         let id = attempt_id(&job.export_task_id, attempt);
-        let (view, status, adopted) = match try_attempt(rds, cfg, input, &id).await? {
-            Found::Spent => {
-                tracing::info!(export_task_id = %id, attempt, "attempt ended FAILED or CANCELED; trying the next id");
+        let (view, status, adopted) = match try_attempt(rds, cfg, input, &id, attempt <= budget)
+            .await?
+        {
+            Found::Spent(status, cause) => {
+                tracing::info!(export_task_id = %id, attempt, status = status.as_str(), "attempt is spent; looking at the next id");
+                last_spent = Some((id, status, cause));
                 continue;
+            }
+            Found::OverBudget => {
+                return Err(over_budget(input, budget, last_spent));
             }
             Found::Adopt(view, status) => (view, status, true),
             Found::Started(view) => {
@@ -78,6 +101,8 @@ pub async fn start_export(
                 None => export_s3_prefix(&cfg.prefix, &id),
             },
             started_at: now,
+            wait_started_at: now,
+            redrive_count: input.redrive_count,
             checks: 0,
             next_poll_seconds: input.policy.min_poll_seconds,
             progress: Vec::new(),
@@ -92,14 +117,47 @@ pub async fn start_export(
     )))
 }
 
+/// The error past the attempt budget: the last spent attempt's status and cause, and what a
+/// redrive will do.
+fn over_budget(
+    input: &StartExportInput,
+    budget: u32,
+    last_spent: Option<(String, ExportStatus, String)>,
+) -> TaskError {
+    let (id, status, cause) = last_spent.unwrap_or_else(|| {
+        (
+            input.job.export_task_id.clone(),
+            ExportStatus::Failed,
+            "no attempt may start".to_owned(),
+        )
+    });
+    let message = format!(
+        "export {id} of {} ended {}: {cause} ({budget} attempt(s) spent, max_attempts {} + {} redrive(s)). \
+         Fix the cause, then Redrive the execution: it starts one more attempt",
+        input.job.snapshot_arn,
+        status.as_str(),
+        input.max_attempts,
+        input.redrive_count
+    );
+    match status {
+        ExportStatus::Canceled => TaskError::ExportCanceled(message),
+        _ => TaskError::ExportFailed(message),
+    }
+}
+
+/// Looks at attempt `id`; starts it when it does not exist and `may_start`.
 async fn try_attempt(
     rds: &aws_sdk_rds::Client,
     cfg: &StartExportConfig,
     input: &StartExportInput,
     id: &str,
+    may_start: bool,
 ) -> Result<Found, TaskError> {
     if let Some(view) = describe(rds, id).await? {
         return classify_existing(view);
+    }
+    if !may_start {
+        return Ok(Found::OverBudget);
     }
     let job = &input.job;
     let request = rds
@@ -132,7 +190,10 @@ async fn try_attempt(
 fn classify_existing(view: TaskView) -> Result<Found, TaskError> {
     let status = view.parsed_status(None)?;
     Ok(match status {
-        ExportStatus::Failed | ExportStatus::Canceled => Found::Spent,
+        ExportStatus::Failed | ExportStatus::Canceled => {
+            let cause = failure_cause(&view, status);
+            Found::Spent(status, cause)
+        }
         _ => Found::Adopt(view, status),
     })
 }

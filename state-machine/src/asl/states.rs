@@ -31,18 +31,6 @@ pub enum State {
 }
 
 impl State {
-    /// The ASL `Type` name.
-    pub const fn type_name(&self) -> &'static str {
-        match self {
-            Self::Task(_) => "Task",
-            Self::Pass(_) => "Pass",
-            Self::Wait(_) => "Wait",
-            Self::Choice(_) => "Choice",
-            Self::Succeed(_) => "Succeed",
-            Self::Fail(_) => "Fail",
-        }
-    }
-
     /// The raw fields not modeled.
     pub fn extra(&self) -> &Map<String, Value> {
         match self {

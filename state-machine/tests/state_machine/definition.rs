@@ -151,5 +151,6 @@ fn mermaid_has_every_state_and_edge() {
     }
     assert!(text.contains("ExportStatus -->|\"$.export.status = COMPLETE\"| RewriteAcl"));
     assert!(text.contains("AclDone -.->|default| RewriteAcl"));
-    assert!(text.contains("StartExport -.->|\"catch States.ALL\"| NotifyFailure"));
+    assert!(text.contains("ExportStatus -->|\"$.export.status = FAILED\"| StartExport"));
+    assert!(!text.contains("catch"), "no Task catches its errors");
 }

@@ -27,7 +27,7 @@ fn tasks(json: &Value) -> Vec<(&String, &Value)> {
 }
 
 #[test]
-fn every_task_retries_and_catches_by_the_rules() {
+fn every_task_retries_by_the_rules_and_catches_nothing() {
     let lambda = json!({
         "ErrorEquals": errors::LAMBDA_SERVICE_ERRORS,
         "IntervalSeconds": 2,
@@ -41,7 +41,6 @@ fn every_task_retries_and_catches_by_the_rules() {
         "JitterStrategy": "FULL"
     });
     for (variant, config, json) in rendered() {
-        let notify = config.notifications.enabled;
         for (name, task) in tasks(&json) {
             let retry = task["Retry"].as_array().unwrap();
             assert_eq!(retry[0], lambda, "{variant}/{name}");
@@ -63,17 +62,8 @@ fn every_task_retries_and_catches_by_the_rules() {
             } else {
                 assert_eq!(retry.len(), 2, "{variant}/{name}");
             }
-            let (target, result_path) = match name.as_str() {
-                "NotifySuccess" => ("Succeeded", "$.notification_error"),
-                "NotifyFailure" => ("Failed", "$.notification_error"),
-                _ if notify => ("NotifyFailure", "$.error"),
-                _ => ("Failed", "$.error"),
-            };
-            assert_eq!(
-                task["Catch"],
-                json!([{"ErrorEquals": ["States.ALL"], "ResultPath": result_path, "Next": target}]),
-                "{variant}/{name}"
-            );
+            // Redrive re-enters the failed state: a Catch to a Fail state would fail again.
+            assert!(task.get("Catch").is_none(), "{variant}/{name} catches");
             let timeout = if name == "RewriteAcl" { 960 } else { 120 };
             assert_eq!(task["TimeoutSeconds"], timeout, "{variant}/{name}");
         }
@@ -171,57 +161,94 @@ fn policies_and_timeouts_come_from_the_config() {
 }
 
 #[test]
-fn failure_paths_end_in_fail_with_error_and_cause_paths() {
+fn no_fail_state_and_terminal_failures_go_back_to_the_task_that_starts_again() {
     for (variant, config, json) in rendered() {
-        let states = &json["States"];
+        let states = json["States"].as_object().unwrap();
+        assert!(
+            states.values().all(|s| s["Type"] != "Fail"),
+            "{variant}: a Fail state"
+        );
+        let choices = |name: &str| -> Vec<(String, String)> {
+            states[name]["Choices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        c["StringEquals"].as_str().unwrap_or_default().to_owned(),
+                        c["Next"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        };
+        let export = choices("ExportStatus");
+        for status in ["FAILED", "CANCELED"] {
+            assert!(
+                export.contains(&(status.to_owned(), "StartExport".to_owned())),
+                "{variant}: {export:?}"
+            );
+        }
+        if config.crawler.wait_for_completion {
+            let crawl = choices("CrawlStatus");
+            for outcome in ["FAILED", "CANCELLED"] {
+                assert!(
+                    crawl.contains(&(outcome.to_owned(), "StartCrawler".to_owned())),
+                    "{variant}: {crawl:?}"
+                );
+            }
+        }
+        // Every task that behaves differently after a redrive is told the redrive count.
+        for (name, task) in tasks(&json) {
+            let told = task["Parameters"]["redrive_count.$"] == "$$.Execution.RedriveCount";
+            let needs = !matches!(name.as_str(), "Normalize" | "RewriteAcl");
+            assert_eq!(told, needs, "{variant}/{name}");
+        }
         assert_eq!(
-            states["Failed"],
-            json!({"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}),
+            states["StartExport"]["Parameters"]["max_attempts"], config.export.max_attempts,
             "{variant}"
         );
-        let next = if config.notifications.enabled {
-            "NotifyFailure"
-        } else {
-            "Failed"
-        };
-        let mut passes = vec![
-            (
-                "ExportFailed",
-                errors::EXPORT_FAILED,
-                "$.export.failure_cause",
-            ),
-            (
-                "ExportCanceled",
-                errors::EXPORT_CANCELED,
-                "$.export.failure_cause",
-            ),
-        ];
-        if config.crawler.wait_for_completion {
-            passes.push((
-                "CrawlFailed",
-                errors::CRAWL_FAILED,
-                "$.crawler.error_message",
-            ));
-            passes.push((
-                "CrawlCancelled",
-                errors::CRAWL_CANCELLED,
-                "$.crawler.error_message",
-            ));
-        }
-        for (name, error, cause) in passes {
-            assert_eq!(
-                states[name],
-                json!({"Type": "Pass", "Parameters": {"Error": error, "Cause.$": cause},
-                       "ResultPath": "$.error", "Next": next}),
-                "{variant}/{name}"
-            );
+    }
+}
+
+/// History events one loop adds: Wait (entered, exited), Task (entered, scheduled,
+/// started, succeeded, exited), Choice (entered, exited).
+const EVENTS_PER_POLL: u64 = 9;
+
+#[test]
+fn the_longest_allowed_run_stays_redrivable() {
+    // Redrive needs a history under 24,999 events; "well under" leaves room for retries.
+    const LIMIT: u64 = 24_999;
+    for (variant, config, _) in rendered() {
+        let policy = config.poll_policy();
+        // The wait floor keeps each attempt's polls within max_polls (a policy stuck at the
+        // floor for max_wait_seconds), and the budget covers every automatic attempt plus
+        // one redrive's.
+        let floor = u64::from(policy.min_poll_seconds)
+            .max(policy.max_wait_seconds.div_ceil(u64::from(policy.max_polls)));
+        let polls_per_attempt = policy.max_wait_seconds.div_ceil(floor) + 1;
+        assert!(polls_per_attempt <= u64::from(policy.max_polls) + 1, "{variant}");
+        let export = (u64::from(config.export.max_attempts) + 1) * polls_per_attempt;
+        let crawl =
+            u64::from(config.crawler.max_wait_minutes) * 60 / u64::from(config.crawler.poll_seconds) + 1;
+        // RewriteAcl handles ~2,500 objects/s for up to 15 minutes per call: 10 calls are
+        // tens of millions of objects.
+        let acl = 10;
+        // Every task retried to its limit once more (6 retries of 3 events each).
+        let retries = 8 * 6 * 3;
+        let events = (export + crawl + acl) * EVENTS_PER_POLL + retries + 50;
+        assert!(
+            events < LIMIT * 9 / 10,
+            "{variant}: the longest run may reach {events} history events"
+        );
+        if variant == "default" {
+            println!("default config: at most {events} history events (limit {LIMIT})");
         }
     }
 }
 
 #[test]
 fn contract_strings_are_what_the_handlers_serialize() {
-    use contract::{CrawlOutcome, CrawlStart, ExportStatus, JobAction, Outcome};
+    use contract::{CrawlOutcome, CrawlStart, ExportStatus, JobAction};
     let pairs: Vec<(Value, &str)> = vec![
         (json!(JobAction::Ignore), JobAction::Ignore.as_str()),
         (json!(JobAction::Export), JobAction::Export.as_str()),
@@ -247,8 +274,6 @@ fn contract_strings_are_what_the_handlers_serialize() {
             json!(CrawlOutcome::Cancelled),
             CrawlOutcome::Cancelled.as_str(),
         ),
-        (json!(Outcome::Succeeded), Outcome::Succeeded.as_str()),
-        (json!(Outcome::Failed), Outcome::Failed.as_str()),
     ];
     for (serialized, as_str) in pairs {
         assert_eq!(serialized, as_str);

@@ -38,24 +38,24 @@ async fn start_outcomes() {
         aws_sdk_glue,
         &[&ok_rule, &running, &missing, &throttled, &five]
     );
-    let s = ok(start_crawler(&glue, &cfg(), NOW).await);
+    let s = ok(start_crawler(&glue, &cfg(), &super::first_crawl(), NOW).await);
     assert_eq!(
         (s.start, s.outcome, s.started_at, s.crawler_name.as_str()),
         (CrawlStart::Started, CrawlOutcome::Pending, NOW, "exports")
     );
     assert_eq!(
-        ok(start_crawler(&glue, &cfg(), NOW).await).start,
+        ok(start_crawler(&glue, &cfg(), &super::first_crawl(), NOW).await).start,
         CrawlStart::AlreadyRunning
     );
-    let e = failed(start_crawler(&glue, &cfg(), NOW).await);
+    let e = failed(start_crawler(&glue, &cfg(), &super::first_crawl(), NOW).await);
     assert_eq!(e.name(), "CrawlerNotFound");
     assert!(e.to_string().contains("CRAWLER_NAME"));
     assert_eq!(
-        failed(start_crawler(&glue, &cfg(), NOW).await).name(),
+        failed(start_crawler(&glue, &cfg(), &super::first_crawl(), NOW).await).name(),
         "Throttled"
     );
     assert_eq!(
-        failed(start_crawler(&glue, &cfg(), NOW).await).name(),
+        failed(start_crawler(&glue, &cfg(), &super::first_crawl(), NOW).await).name(),
         "TransientAwsError"
     );
 }
@@ -86,10 +86,13 @@ fn check_input(started_at: i64, max_wait: u64) -> CheckCrawlerInput {
             outcome: CrawlOutcome::Pending,
             error_message: String::new(),
             checks: 0,
+            wait_started_at: 0,
+            redrive_count: 0,
         },
         policy: CrawlPolicy {
             max_wait_seconds: max_wait,
         },
+        redrive_count: 0,
     }
 }
 

@@ -30,6 +30,8 @@ fn input() -> StartExportInput {
     StartExportInput {
         job: job(),
         policy: policy(),
+        max_attempts: contract::MAX_EXPORT_ATTEMPTS,
+        redrive_count: 0,
     }
 }
 
@@ -281,6 +283,7 @@ fn check_input(started_at: i64) -> CheckExportInput {
         job: job(),
         export,
         policy: policy(),
+        redrive_count: 0,
     }
 }
 

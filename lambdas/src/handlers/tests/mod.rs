@@ -50,11 +50,23 @@ pub(crate) fn job() -> Job {
     }
 }
 
+/// StartCrawler's first input: the state document after the export, no crawl yet.
+pub(crate) fn first_crawl() -> contract::StartCrawlerInput {
+    contract::StartCrawlerInput {
+        state: contract::PipelineState {
+            job: Some(job()),
+            ..Default::default()
+        },
+        redrive_count: 0,
+    }
+}
+
 pub(crate) fn policy() -> PollPolicy {
     PollPolicy {
         min_poll_seconds: 30,
         max_poll_seconds: 1800,
         max_wait_seconds: 86_400,
+        max_polls: 2_400,
     }
 }
 
@@ -75,6 +87,8 @@ pub(crate) fn export_state(id: &str, status: ExportStatus, prefix: &str) -> Expo
             format!("{prefix}/{id}")
         },
         started_at: 1_000,
+        wait_started_at: 0,
+        redrive_count: 0,
         checks: 0,
         next_poll_seconds: 30,
         progress: vec![],

@@ -125,7 +125,7 @@ async fn object_writer_bucket_rewrites_every_page() {
         (acl.rewritten, acl.failed, acl.done, acl.skipped),
         (25, 0, true, false)
     );
-    assert_eq!(acl.continuation_token, None);
+    assert_eq!(acl.start_after, None);
     assert_eq!(acl.ownership, "ObjectWriter");
     assert_eq!(list.num_calls(), 3);
     assert_eq!(put.num_calls(), 25);
@@ -161,7 +161,7 @@ async fn deadline_stops_between_pages_and_the_next_call_continues() {
         (false, 4, 1)
     );
     assert_eq!(
-        first.continuation_token.as_deref(),
+        first.start_after.as_deref(),
         Some(last_of_first.as_str())
     );
 
@@ -184,7 +184,7 @@ async fn deadline_stops_between_pages_and_the_next_call_continues() {
         (second.done, second.rewritten, second.invocations),
         (true, 7, 2)
     );
-    assert_eq!(second.continuation_token, None);
+    assert_eq!(second.start_after, None);
     assert_eq!(second.ownership, "BucketOwnerPreferred");
 }
 
