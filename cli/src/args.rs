@@ -53,12 +53,13 @@ pub enum Command {
     Start(StartArgs),
     /// List executions with their snapshot, export id, failed state, error and cause.
     Executions(ExecutionsArgs),
-    /// Redrive failed executions, or re-run them as new executions with the same input.
+    /// Redrive failed executions (the normal recovery), or re-run them as new executions.
     ///
-    /// A redrive resumes the same execution at the state that failed. The pipeline
-    /// catches task errors and ends in its Fail state, so for those failures use
-    /// --rerun: it starts a new execution `<name>-rerun-<n>` with the same input, and
-    /// every task is idempotent (the export id is derived from the snapshot).
+    /// A failed execution stopped at the task that raised the error; once its cause is
+    /// fixed, a redrive re-runs that task and goes on (the console's Redrive button does
+    /// the same). --rerun starts a new execution `<name>-rerun-<n>` with the same input,
+    /// for a changed definition: every task is idempotent (the export id is derived from
+    /// the snapshot). InvalidInput cannot be redriven away: start a corrected execution.
     Redrive(RedriveArgs),
     /// Show running executions with their export's progress and the crawler's state.
     Status(StatusArgs),
@@ -174,7 +175,8 @@ pub struct RedriveArgs {
     /// With --all-failed: only executions started within this long.
     #[arg(long, default_value = "7d", value_name = "AGE")]
     pub since: String,
-    /// Start a new execution with the same input instead of redriving.
+    /// Start a new execution with the same input instead of redriving (after a definition
+    /// change; a redrive keeps the definition the execution started with).
     #[arg(long)]
     pub rerun: bool,
 }

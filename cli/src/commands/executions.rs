@@ -1,5 +1,6 @@
 //! `executions`: the state machine's executions within `--since`, each with its snapshot,
-//! export id, failed state, error and cause (DescribeExecution + GetExecutionHistory).
+//! export id, failed state, error and cause, and whether it can be redriven
+//! (DescribeExecution's redriveCount and redriveStatus + GetExecutionHistory).
 
 use aws_sdk_sfn::types::ExecutionStatus;
 use serde::Serialize;
@@ -31,6 +32,7 @@ impl Report for ExecutionsReport {
             "EXPORT ID",
             "FAILED STATE",
             "ERROR",
+            "REDRIVE",
             "CAUSE",
         ]);
         for e in &self.executions {
@@ -42,10 +44,21 @@ impl Report for ExecutionsReport {
                 or_none(e.export_task_id.as_deref()),
                 or_none(e.failed_state.as_deref()),
                 or_none(e.error.as_deref()),
+                redrive_cell(e),
                 or_none(e.cause.as_deref()),
             ]);
         }
         table.render()
+    }
+}
+
+/// `REDRIVABLE (2 redrives)`, `NOT_REDRIVABLE`, or `-` when nothing failed.
+fn redrive_cell(e: &ExecutionInfo) -> String {
+    match (e.redrive_status.as_deref(), e.redrive_count) {
+        (None, 0) => "-".to_owned(),
+        (None, n) => format!("({n} redrives)"),
+        (Some(status), 0) => status.to_owned(),
+        (Some(status), n) => format!("{status} ({n} redrives)"),
     }
 }
 

@@ -2,11 +2,12 @@
 //! execution `<name>-rerun-<n>` with the same input, reporting each one that could not be
 //! redriven or re-run and why.
 //!
-//! Why both: the pipeline catches task errors and routes them through NotifyFailure to its
-//! Fail state, and a redrive resumes at the state that failed, which for a caught error
-//! may be that Fail state. Every task is idempotent (the export id is derived from the
-//! snapshot), so a re-run from the top is always safe: it adopts a finished or running
-//! export and only redoes what is missing.
+//! Redrive is the normal recovery: no Task of the pipeline catches its errors, so a failed
+//! execution stopped at the task that raised the error, and a redrive re-runs exactly that
+//! task (with `$$.Execution.RedriveCount` + 1) and goes on from there. A re-run is for a
+//! changed definition (a redrive keeps the definition the execution started with): every
+//! task is idempotent (the export id is derived from the snapshot), so a new execution
+//! from the top adopts a finished or running export and only redoes what is missing.
 
 use aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput;
 use aws_sdk_sfn::types::ExecutionStatus;
