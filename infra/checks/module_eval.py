@@ -94,8 +94,13 @@ def resource_attr(account, rtype, rname, key, attribute):
         ("aws_glue_catalog_database", "name"): "snapshot_export",
         ("aws_cloudwatch_log_group", "arn"): f"arn:aws:logs:{r}:{a}:log-group:/aws/lambda/{p}-{suffix}",
         ("aws_cloudwatch_event_bus", "arn"): f"arn:aws:events:{r}:{a}:event-bus/{p}",
+        ("aws_cloudwatch_event_bus", "name"): p,
+        # Named after the block's label, so that two rules have different placeholders.
+        ("aws_cloudwatch_event_rule", "arn"): f"arn:aws:events:{r}:{a}:rule/{p}-{suffix}",
+        ("aws_cloudwatch_event_rule", "name"): f"{p}-{suffix}",
         ("aws_sfn_state_machine", "arn"): f"arn:aws:states:{r}:{a}:stateMachine:{p}",
         ("aws_lambda_function", "arn"): f"arn:aws:lambda:{r}:{a}:function:{p}-{suffix}",
+        ("aws_lambda_function", "function_name"): f"{p}-{suffix}",
     }
     if (rtype, attribute) not in table:
         raise EvalError(f"no placeholder for {rtype}.{rname}.{attribute}: add one to module_eval.resource_attr")

@@ -8,7 +8,10 @@ state), each bound to its own function; every function of the table must be depl
 and each must get every variable its handler requires (a missing one is an
 InvalidConfig init error on the first execution). The table is functions.json,
 generated from contract/src/functions.rs; the module derives its functions from it and
-adds the variables' values and the permissions. The module is evaluated with
+adds the variables' values and the permissions. A fourth tie is the failure
+notification: no Task catches its errors (so that Redrive re-runs the failed task), so a
+rule on the default bus must hand this state machine's FAILED, TIMED_OUT and ABORTED
+status changes to the notify function, which alone may read their history. The module is evaluated with
 module_eval.py (parsed HCL, sample inputs), not matched as text; the negative tests
 evaluate broken copies and check the error is reported.
 
@@ -18,8 +21,10 @@ Run by scripts/check-infra.sh:
 
 import base64
 import copy
+import fnmatch
 import hashlib
 import json
+import shutil
 import sys
 import tempfile
 import unittest
@@ -27,7 +32,8 @@ from pathlib import Path
 
 from lark import Tree
 
-from module_eval import FUNCTIONS_JSON, MODULES, REPO, EvalError, Module, function_table, placeholders, prod_callers
+import render_policies
+from module_eval import ANALYTICS, FUNCTIONS_JSON, MODULES, REGION, REPO, EvalError, Module, function_table, placeholders, prod_callers
 
 sys.path.insert(0, str(REPO / "scripts"))
 import lambda_manifest  # noqa: E402  (scripts/ is not a package)
@@ -168,6 +174,130 @@ def write_packages(directory, table, architecture, contents=None):
         zip_path.parent.mkdir(parents=True, exist_ok=True)
         zip_path.write_bytes((contents or {}).get(binary, f"zip of {binary} for {architecture}".encode()))
     return lambda_manifest.write_manifest(FUNCTIONS_JSON, architecture, directory)
+
+
+# --- the failure notification (failure-events.tf) ---------------------------------------
+
+NOTIFIER = "notify"
+STATUS_CHANGE = "Step Functions Execution Status Change"
+FAILED_STATUSES = {"FAILED", "TIMED_OUT", "ABORTED"}
+HISTORY_ACTION = "states:GetExecutionHistory"
+
+
+def blocks_of(module, rtype):
+    return [block for (kind, t, _name), block in module.blocks.items() if kind == "resource" and t == rtype]
+
+
+def on_default_bus(module, block):
+    return "event_bus_name" not in block.body.attributes or module.attribute(block.body, "event_bus_name") == "default"
+
+
+def failure_notification_problems(module):
+    """What is wrong with the rule → notify wiring of failed executions (empty: none)."""
+    problems = []
+    machine = module.block("resource", "aws_sfn_state_machine", "this")
+    machine_arn = module.instance_attr(machine, None, "arn")
+    notify = module.block("resource", "aws_lambda_function", "this")
+    notify_arn = module.instance_attr(notify, NOTIFIER, "arn")
+    notify_name = module.instance_attr(notify, NOTIFIER, "function_name")
+
+    rules = []
+    for block in blocks_of(module, "aws_cloudwatch_event_rule"):
+        pattern = json.loads(module.attribute(block.body, "event_pattern"))
+        if pattern.get("source") == ["aws.states"]:
+            rules.append((block, pattern))
+    if len(rules) != 1:
+        return [f"expected one event rule on source aws.states, found {len(rules)}"]
+    rule, pattern = rules[0]
+    where = rule.address()
+    rule_name = module.instance_attr(rule, None, "name")
+    rule_arn = module.instance_attr(rule, None, "arn")
+    if not on_default_bus(module, rule):
+        problems.append(f"{where} is not on the default bus (Step Functions sends status changes there only)")
+    if set(pattern) != {"source", "detail-type", "detail"}:
+        problems.append(f"{where}: pattern matches on {sorted(pattern)}, not source, detail-type and detail")
+    if pattern.get("detail-type") != [STATUS_CHANGE]:
+        problems.append(f"{where}: detail-type is {pattern.get('detail-type')}, not [{STATUS_CHANGE!r}]")
+    detail = pattern.get("detail", {})
+    if set(detail) != {"status", "stateMachineArn"}:
+        problems.append(f"{where}: detail matches on {sorted(detail)}, not status and stateMachineArn")
+    statuses = detail.get("status", [])
+    if sorted(statuses) != sorted(FAILED_STATUSES):
+        problems.append(f"{where}: statuses {statuses}, not {sorted(FAILED_STATUSES)}")
+    if detail.get("stateMachineArn") != [machine_arn]:
+        problems.append(f"{where}: stateMachineArn is {detail.get('stateMachineArn')}, not this state machine's [{machine_arn}]")
+
+    targets = [b for b in blocks_of(module, "aws_cloudwatch_event_target") if module.attribute(b.body, "rule") == rule_name]
+    if len(targets) != 1:
+        problems.append(f"expected one target of {where}, found {len(targets)}")
+    for target in targets:
+        if module.attribute(target.body, "arn") != notify_arn:
+            problems.append(f"{target.address()} targets {module.attribute(target.body, 'arn')}, not the {NOTIFIER} function {notify_arn}")
+        if not on_default_bus(module, target):
+            problems.append(f"{target.address()} is not on the default bus, unlike its rule")
+        if not module.nested(target.body, "retry_policy"):
+            problems.append(f"{target.address()} has no retry_policy")
+
+    allowing = []
+    for permission in blocks_of(module, "aws_lambda_permission"):
+        if module.attribute(permission.body, "function_name") not in (notify_name, notify_arn):
+            continue
+        if module.attribute(permission.body, "principal") != "events.amazonaws.com":
+            continue
+        allowing.append(permission)
+        if module.attribute(permission.body, "action") != "lambda:InvokeFunction":
+            problems.append(f"{permission.address()}: action is not lambda:InvokeFunction")
+        source = module.attribute(permission.body, "source_arn") if "source_arn" in permission.body.attributes else None
+        if source != rule_arn:
+            problems.append(f"{permission.address()}: source_arn is {source}, not {where} ({rule_arn})")
+    if len(allowing) != 1:
+        problems.append(f"expected one permission for events.amazonaws.com to invoke {NOTIFIER}, found {len(allowing)}")
+    return problems
+
+
+def executions_arn(name):
+    return f"arn:aws:states:{REGION}:{ANALYTICS}:execution:{name}:*"
+
+
+def grants(action_patterns, action):
+    return any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in action_patterns)
+
+
+def history_problems(module):
+    """Who may read execution history, on what: notify only, this state machine's
+    executions only (empty: as it should be)."""
+    problems = []
+    machine = module.block("resource", "aws_sfn_state_machine", "this")
+    expected = executions_arn(module.attribute(machine.body, "name"))
+    lambdas = module.block("data", "aws_iam_policy_document", "lambda")
+    for kind, file_name, policy in render_policies.render(module):
+        binary = file_name.removeprefix(f"{module.name}.lambda.").removesuffix(".json")
+        is_notifier = file_name.startswith(f"{module.name}.lambda.") and binary == NOTIFIER
+        granting = [s for s in policy["Statement"] if s["Effect"] == "Allow" and grants(s.get("Action", []), HISTORY_ACTION)]
+        if not is_notifier:
+            for s in granting:
+                problems.append(f"{file_name} allows {HISTORY_ACTION} ({s.get('Sid', 'no Sid')}): only {NOTIFIER} may")
+            continue
+        if [s.get("Action") for s in granting] != [[HISTORY_ACTION]]:
+            problems.append(f"{file_name}: expected one statement allowing exactly {HISTORY_ACTION}, found {[s.get('Action') for s in granting]}")
+        for s in granting:
+            if s.get("Resource") != [expected]:
+                problems.append(f"{file_name}: {HISTORY_ACTION} on {s.get('Resource')}, not this state machine's executions [{expected}]")
+    if not any(k == NOTIFIER for k, _ in module.instances(lambdas)):
+        problems.append(f"no policy document of {NOTIFIER}")
+    return problems
+
+
+def broken_copy(directory, edit):
+    """A copy of the analytics module with failure-events.tf edited (edit: text → text)."""
+    target = Path(directory) / "analytics-account"
+    shutil.copytree(MODULE_DIR, target)
+    events = target / "failure-events.tf"
+    text = events.read_text()
+    changed = edit(text)
+    assert changed != text, "the edit changed nothing"
+    events.write_text(changed)
+    return Module(target)
 
 
 # --- tests --------------------------------------------------------------------------------
@@ -320,6 +450,74 @@ class Permissions(unittest.TestCase):
             failures = module.precondition_failures(module.block("resource", "aws_sfn_state_machine", "this"))
         self.assertEqual(len(failures), 1, failures)
         self.assertIn("retired", failures[0][1])
+
+
+class FailureNotification(unittest.TestCase):
+    """Failed executions reach notify through a status-change rule; notify alone reads history."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.module = Module(MODULE_DIR)
+
+    def test_the_status_change_rule_invokes_notify_for_this_state_machine(self):
+        problems = failure_notification_problems(self.module)
+        if problems:
+            self.fail("infra/modules/analytics-account:\n  " + "\n  ".join(problems))
+
+    def test_the_notifier_is_a_function_of_the_table(self):
+        self.assertIn(NOTIFIER, function_table())
+
+    def test_only_notify_reads_history_of_this_state_machine_only(self):
+        problems = history_problems(self.module)
+        if problems:
+            self.fail("infra/modules/analytics-account:\n  " + "\n  ".join(problems))
+        flags = {name: p["read_history"] for name, p in self.module.local("function_permissions").items()}
+        self.assertEqual([name for name, on in flags.items() if on], [NOTIFIER])
+
+    def test_the_history_permission_follows_the_state_machine_name(self):
+        # Built from var.name (no dependency on the state machine); under another name it
+        # must still name exactly the state machine's executions.
+        module = Module(MODULE_DIR, variables={"name": "other-pipeline"})
+        machine = module.block("resource", "aws_sfn_state_machine", "this")
+        self.assertEqual(module.attribute(machine.body, "name"), "other-pipeline")
+        self.assertEqual(module.local("executions_arn"), executions_arn("other-pipeline"))
+        self.assertEqual(history_problems(module), [])
+
+    def test_a_broken_wiring_is_reported(self):
+        cases = {
+            "the target is another function": (
+                lambda t: t.replace('arn       = aws_lambda_function.this["notify"].arn', 'arn       = aws_lambda_function.this["normalize"].arn'),
+                "not the notify function",
+            ),
+            "the permission names the snapshot rule": (
+                lambda t: t.replace("source_arn    = aws_cloudwatch_event_rule.execution_failed.arn", "source_arn    = aws_cloudwatch_event_rule.this.arn"),
+                "source_arn is arn:aws:events:us-east-1:222222222222:rule/snapshot-export-this",
+            ),
+            "ABORTED is left out": (
+                lambda t: t.replace('status          = ["FAILED", "TIMED_OUT", "ABORTED"]', 'status          = ["FAILED", "TIMED_OUT"]'),
+                "statuses ['FAILED', 'TIMED_OUT']",
+            ),
+            "the rule is on the pipeline's bus": (
+                lambda t: t.replace("  name        = \"${var.name}-execution-failed\"\n", "  name        = \"${var.name}-execution-failed\"\n  event_bus_name = aws_cloudwatch_event_bus.this.name\n"),
+                "is not on the default bus",
+            ),
+            "the pattern names another state machine": (
+                lambda t: t.replace("stateMachineArn = [aws_sfn_state_machine.this.arn]", 'stateMachineArn = ["arn:aws:states:us-east-1:222222222222:stateMachine:other"]'),
+                "not this state machine's",
+            ),
+        }
+        for case, (edit, expected) in cases.items():
+            with self.subTest(case), tempfile.TemporaryDirectory() as tmp:
+                problems = failure_notification_problems(broken_copy(tmp, edit))
+                self.assertTrue(any(expected in p for p in problems), f"{case}: {problems}")
+
+    def test_history_for_another_function_or_state_machine_is_reported(self):
+        permissions = copy.deepcopy(self.module.local("function_permissions"))
+        permissions["check-export"]["read_history"] = True
+        problems = history_problems(Module(MODULE_DIR, local_values={"function_permissions": permissions}))
+        self.assertEqual(problems, [f"analytics-account.lambda.check-export.json allows {HISTORY_ACTION} (ReadExecutionHistory): only notify may"])
+        wide = Module(MODULE_DIR, local_values={"executions_arn": f"arn:aws:states:{REGION}:{ANALYTICS}:execution:*"})
+        self.assertRegex("\n".join(history_problems(wide)), r"notify\.json: states:GetExecutionHistory on \['arn:aws:states:[^]]*:execution:\*'\], not this state machine's")
 
 
 class Packages(unittest.TestCase):

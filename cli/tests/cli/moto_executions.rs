@@ -57,6 +57,7 @@ async fn failed_executions_are_listed_with_state_error_and_cause() {
         "EXPORT ID",
         "FAILED STATE",
         "ERROR",
+        "REDRIVE",
         "CAUSE",
     ];
     let row = [
@@ -67,6 +68,7 @@ async fn failed_executions_are_listed_with_state_error_and_cause() {
         "-",
         "A State",
         "AnError",
+        "-",
         "An error occurred!",
     ];
     let widths: Vec<usize> = header

@@ -1,4 +1,8 @@
 # Alarm on failed or timed-out executions, optionally with its own encrypted SNS topic.
+# The failure-events rule (failure-events.tf) already has notify publish "Snapshot Export
+# Failed" for each failed execution, but EventBridge delivers Step Functions events on a
+# best-effort basis (and notify itself can fail): this alarm, on the state machine's own
+# metrics, is the notification that cannot be lost. Keep both.
 
 resource "aws_sns_topic" "this" {
   count = var.alarm_sns_topic ? 1 : 0
@@ -10,7 +14,7 @@ resource "aws_sns_topic" "this" {
 
 resource "aws_cloudwatch_metric_alarm" "this" {
   alarm_name          = "${var.name}-executions-failed"
-  alarm_description   = "An execution of the ${var.name} state machine failed or timed out: read its failure in the Step Functions console (the Failed state names the error)."
+  alarm_description   = "An execution of the ${var.name} state machine failed or timed out: read its failure in the Step Functions console (the failed task names the error; fix the cause, then Redrive)."
   comparison_operator = "GreaterThanOrEqualToThreshold"
   evaluation_periods  = 1
   threshold           = 1

@@ -113,12 +113,24 @@ data "aws_iam_policy_document" "lambda" {
       }
     }
   }
+
+  # Notify, called for a failed execution, reads its history to find the failed state:
+  # executions of this state machine only.
+  dynamic "statement" {
+    for_each = each.value.read_history ? [1] : []
+
+    content {
+      sid       = "ReadExecutionHistory"
+      actions   = ["states:GetExecutionHistory"]
+      resources = [local.executions_arn]
+    }
+  }
 }
 
 resource "aws_lambda_function" "this" {
   for_each = local.functions
 
-  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions only; a DLQ applies to asynchronous invocations, failures are retried and caught by the state machine.
+  #checkov:skip=CKV_AWS_116:Step Functions invokes the functions synchronously (a DLQ applies to asynchronous invocations; a failed task fails the execution, which is redriven). Only notify is also invoked asynchronously, by the failure-events rule: a lost invocation is a missing failure notification that the ExecutionsFailed/TimedOut alarm reports anyway.
   #checkov:skip=CKV_AWS_117:The handlers only call AWS APIs; a VPC would add NAT or endpoints and no protection.
   #checkov:skip=CKV_AWS_272:Artifacts come from the repository's CI build (cargo lambda); code signing needs a Signer profile the operator may add later.
   #checkov:skip=CKV_AWS_173:Environment variables hold only names and ARNs, no secrets; Lambda encrypts them at rest with its service key.

@@ -21,6 +21,11 @@ locals {
   crawler_name     = "${var.name}-exports"
   notification_bus = coalesce(var.notification_event_bus_arn, aws_cloudwatch_event_bus.this.arn)
 
+  # Every execution of the pipeline's state machine (ARN format of the "execution" resource
+  # type). Built from the name the state machine is given (state-machine.tf), not from the
+  # resource: the state machine depends on the functions, whose policies use this.
+  executions_arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${var.name}:*"
+
   # The generated table: one entry per Lambda binary.
   function_table = jsondecode(file("${path.module}/functions.json")).functions
 
@@ -46,17 +51,19 @@ locals {
 
   # What each function's role may do besides writing its own logs: assume_prod, assume
   # the prod role; glue, the crawler actions; ownership, read the bucket's ownership
-  # setting; put_events, send to the notification bus. Keyed by binary: a function of the
-  # table without an entry fails the plan here, an entry without a function fails the
-  # state machine's precondition.
+  # setting; put_events, send to the notification bus; read_history, read the history of
+  # this state machine's executions (notify names the failed state of an execution the
+  # failure-events rule reports). Keyed by binary: a function of the table without an
+  # entry fails the plan here, an entry without a function fails the state machine's
+  # precondition.
   function_permissions = {
-    "normalize"     = { assume_prod = true, glue = [], ownership = false, put_events = false }
-    "start-export"  = { assume_prod = true, glue = [], ownership = false, put_events = false }
-    "check-export"  = { assume_prod = true, glue = [], ownership = false, put_events = false }
-    "rewrite-acl"   = { assume_prod = true, glue = [], ownership = true, put_events = false }
-    "start-crawler" = { assume_prod = false, glue = ["glue:StartCrawler"], ownership = false, put_events = false }
-    "check-crawler" = { assume_prod = false, glue = ["glue:GetCrawler"], ownership = false, put_events = false }
-    "notify"        = { assume_prod = false, glue = [], ownership = false, put_events = true }
+    "normalize"     = { assume_prod = true, glue = [], ownership = false, put_events = false, read_history = false }
+    "start-export"  = { assume_prod = true, glue = [], ownership = false, put_events = false, read_history = false }
+    "check-export"  = { assume_prod = true, glue = [], ownership = false, put_events = false, read_history = false }
+    "rewrite-acl"   = { assume_prod = true, glue = [], ownership = true, put_events = false, read_history = false }
+    "start-crawler" = { assume_prod = false, glue = ["glue:StartCrawler"], ownership = false, put_events = false, read_history = false }
+    "check-crawler" = { assume_prod = false, glue = ["glue:GetCrawler"], ownership = false, put_events = false, read_history = false }
+    "notify"        = { assume_prod = false, glue = [], ownership = false, put_events = true, read_history = true }
   }
 
   # One entry per function of the table: its permissions, description, timeout and

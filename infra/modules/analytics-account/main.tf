@@ -3,7 +3,7 @@
 # and objects written to the bucket without a key of their own. The export files
 # themselves stay encrypted with the prod export key (see docs/cross-account-setup.md).
 # The other resources live in one file per topic: bucket.tf, lambdas.tf,
-# state-machine.tf, events.tf, glue.tf, alarms.tf.
+# state-machine.tf, events.tf, failure-events.tf, glue.tf, alarms.tf.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}

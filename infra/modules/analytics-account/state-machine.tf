@@ -3,6 +3,7 @@
 # the pipeline's functions and nothing else.
 
 resource "aws_sfn_state_machine" "this" {
+  # local.executions_arn (notify's states:GetExecutionHistory) is built from this name.
   name     = var.name
   role_arn = aws_iam_role.state_machine.arn
   type     = "STANDARD"
