@@ -105,33 +105,53 @@ pub async fn run<T: Handler>() -> Result<(), lambda_runtime::Error> {
         }
     };
     let task = &task;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<T::Input>| async move {
-        let invocation = Invocation {
-            now: unix_now(),
-            deadline: deadline_instant(event.context.deadline),
-        };
-        let span = tracing::info_span!(
-            "task",
-            function = T::FUNCTION.binary,
-            export_id = tracing::field::Empty,
-            request_id = %event.context.request_id
-        );
-        if let Some(id) = T::export_id(&event.payload) {
-            span.record("export_id", id.as_str());
-        }
-        async move {
-            // Boxed: the SDK's nested futures otherwise overflow the compiler's layout depth.
-            let result = Box::pin(task.handle(event.payload, invocation)).await;
-            match &result {
-                Ok(_) => tracing::info!("task succeeded"),
-                Err(e) => tracing::warn!(error_type = e.name(), error = %e, "task failed"),
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            let invocation = Invocation {
+                now: unix_now(),
+                deadline: deadline_instant(event.context.deadline),
+            };
+            let span = tracing::info_span!(
+                "task",
+                function = T::FUNCTION.binary,
+                export_id = tracing::field::Empty,
+                request_id = %event.context.request_id
+            );
+            async move {
+                let result = match parse_input::<T>(event.payload) {
+                    Ok(input) => {
+                        if let Some(id) = T::export_id(&input) {
+                            tracing::Span::current().record("export_id", id.as_str());
+                        }
+                        // Boxed: the SDK's nested futures otherwise overflow the compiler's
+                        // layout depth.
+                        Box::pin(task.handle(input, invocation)).await
+                    }
+                    Err(e) => Err(e),
+                };
+                match &result {
+                    Ok(_) => tracing::info!("task succeeded"),
+                    Err(e) => tracing::warn!(error_type = e.name(), error = %e, "task failed"),
+                }
+                result.map_err(Diagnostic::from)
             }
-            result.map_err(Diagnostic::from)
-        }
-        .instrument(span)
-        .await
-    }))
+            .instrument(span)
+            .await
+        },
+    ))
     .await
+}
+
+/// The payload as the handler's input type. Deserialized here rather than by the runtime
+/// so that a payload of the wrong shape is an `InvalidInput` naming the field (the
+/// runtime's own error type would be a Rust type name no Retry or Catch can match).
+fn parse_input<T: Handler>(payload: serde_json::Value) -> Result<T::Input, TaskError> {
+    serde_json::from_value(payload).map_err(|e| {
+        TaskError::InvalidInput(format!(
+            "the {} function's input does not have the shape its state passes: {e}",
+            T::FUNCTION.binary
+        ))
+    })
 }
 
 /// Posts the error to `/runtime/init/error`, as Lambda expects of a runtime that cannot

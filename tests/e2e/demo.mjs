@@ -69,8 +69,7 @@ function progress(event) {
       say(`CheckCrawler: ${c.crawler_name} ${c.outcome}`);
       break;
     }
-    case 'NotifySuccess':
-    case 'NotifyFailure': {
+    case 'NotifySuccess': {
       const n = out.notification;
       if (n) say(`${name}: ${n.sent ? `sent "${n.detail_type}"` : 'no bus configured'}`);
       break;

@@ -1,5 +1,6 @@
 // The end-to-end suite: every scenario in tests/e2e/scenarios as one subtest, run one after
-// the other, each on its own fresh moto. node:test prints `# pass N` / `# fail M`.
+// the other, each on its own fresh moto, after the emulation's self-checks
+// (emulation.test.mjs). node:test prints `# pass N` / `# fail M`.
 //
 //   node --test tests/e2e/e2e.test.mjs            (E2E_DEFINITION=FILE to try another graph,
 //                                                  E2E_SCENARIOS=a.json,b.json for a subset)
@@ -10,6 +11,9 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { stopAll } from './lib/processes.mjs';
 import { formatReport, runScenario } from './lib/scenario.mjs';
+// The emulation's own checks (redrive, status-change event, SFN stub) run first: a broken
+// emulation is found there rather than as a puzzling scenario failure.
+import './emulation.test.mjs';
 
 const DIR = path.join(import.meta.dirname, 'scenarios');
 const files = process.env.E2E_SCENARIOS

@@ -1,16 +1,24 @@
 // The runner's own checks, without the product: the Runtime API server against a stand-in
-// runtime client (fixtures/dummy-lambda.mjs), and the interpreter glue (error names, retry
-// and wait overrides, Fail state paths, history) on a hand-made minimal graph.
+// runtime client (fixtures/dummy-lambda.mjs), the interpreter glue (error names, retry
+// and wait overrides, Fail state paths, history) on a hand-made minimal graph, and the
+// binding of functions, variables and placeholders to the function table (functions.json).
+// Then the real binaries of the build (`${CARGO_TARGET_DIR:-target}/debug`, BIN_DIR of
+// lib/functions.mjs) under the same Runtime API server, each alone with Lambda's variables
+// (nothing of this environment): a start-up error reaches /init/error as InvalidConfig,
+// notify answers and logs JSON lines carrying the export id, and a handler error carries
+// the contract's error name.
 //
 //   node --test tests/e2e/harness.test.mjs
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { loadDefinition } from './lib/definition.mjs';
 import { causeText, runExecution, statesEntered } from './lib/execute.mjs';
 import { formatHistory } from './lib/history.mjs';
-import { spawnTracked, stopAll } from './lib/processes.mjs';
+import { BIN_DIR } from './lib/functions.mjs';
+import { spawnTracked, stopAll, stopChild } from './lib/processes.mjs';
 import { LambdaError, RuntimeApi } from './lib/runtime-api.mjs';
 import { substitute } from './lib/scenario.mjs';
 import { counterWindow } from './lib/expect.mjs';
@@ -99,18 +107,171 @@ test('scenario helpers: placeholders and counter windows', () => {
   assert.deepEqual(counterWindow({ list: [1], n: 2 }, { list: [1, 2, 3], n: 5 }), { list: [2, 3], n: 3 });
 });
 
-test('every function gets the variables lambdas/src/functions.rs requires', async () => {
-  const fs = await import('node:fs');
-  const { BINARIES, REPO, environmentFor } = await import('./lib/functions.mjs');
-  const source = fs.readFileSync(path.join(REPO, 'lambdas', 'src', 'functions.rs'), 'utf8');
-  const specs = [...source.matchAll(/binary:\s*"([^"]+)",\s*required_env:\s*&\[([^\]]*)\]/g)].map((m) => ({
-    binary: m[1],
-    required: [...m[2].matchAll(/"([A-Z_]+)"/g)].map((r) => r[1]),
-  }));
-  assert.deepEqual(specs.map((s) => s.binary).sort(), [...BINARIES].sort(), 'the runner knows every function');
+test('every function of functions.json gets the variables it requires, and only its own', async () => {
+  const { BINARIES, FUNCTIONS, environmentFor } = await import('./lib/functions.mjs');
+  assert.ok(BINARIES.length > 0, 'functions.json lists functions');
   const vars = new Proxy({}, { get: (_, key) => (key === 'region' ? 'us-east-1' : `value-of-${String(key)}`) });
-  for (const { binary, required } of specs) {
+  for (const binary of BINARIES) {
+    const { required_env: required, optional_env: optional } = FUNCTIONS[binary];
     const env = environmentFor(binary, vars, 'http://127.0.0.1:1');
     for (const name of required) assert.ok(env[name], `${binary} needs ${name}`);
+    // The function's variables are the table's: no other function's leaks in.
+    const others = BINARIES.flatMap((b) => [...FUNCTIONS[b].required_env, ...FUNCTIONS[b].optional_env]);
+    for (const name of others.filter((n) => !required.includes(n) && !optional.includes(n))) {
+      assert.equal(env[name], undefined, `${binary} gets ${name}, which it does not read`);
+    }
+  }
+  // Unset today as in the module's defaults: the handlers' own defaults apply.
+  assert.equal(environmentFor('rewrite-acl', vars, 'http://127.0.0.1:1').ACL_CONCURRENCY, undefined);
+});
+
+test('definition: placeholders and task states are the function table\'s', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const { BINARIES, FUNCTIONS, functionArn } = await import('./lib/functions.mjs');
+  const loaded = loadDefinition();
+  for (const binary of BINARIES) {
+    for (const state of FUNCTIONS[binary].states) assert.equal(loaded.tasks[state], binary, state);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'definition-'));
+  const write = (states) => {
+    const file = path.join(dir, 'd.asl.json');
+    fs.writeFileSync(file, JSON.stringify({ StartAt: Object.keys(states)[0], States: states }));
+    return file;
+  };
+  const task = (resource) => ({ Type: 'Task', Resource: resource, End: true });
+  assert.throws(() => loadDefinition(write({ A: task('${retired_function_arn}') })), /retired_function_arn.*no function's placeholder/);
+  assert.throws(() => loadDefinition(write({ StartExport: task('${notify_function_arn}') })), /StartExport calls notify, but functions.json has it call start-export/);
+  assert.throws(() => loadDefinition(write({ A: task('arn:aws:lambda:us-east-1:1:function:other') })), /not one of our functions/);
+  const escaped = loadDefinition(write({ A: { ...task('${normalize_function_arn}'), Comment: '$${literal}' } }));
+  assert.equal(escaped.definition.States.A.Comment, '${literal}');
+  assert.equal(escaped.definition.States.A.Resource, functionArn('normalize'));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// --- the real binaries under the Runtime API ------------------------------------------
+
+/** What Lambda gives every function, and all a binary gets here besides its own variables. */
+const LAMBDA_ENV = {
+  AWS_LAMBDA_FUNCTION_NAME: 'test-function',
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+  AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+/**
+ * Starts `binary` from the build under its own Runtime API with `env` and LAMBDA_ENV only
+ * (a clean environment, as under Lambda). `output()` resolves with its stdout and stderr
+ * once it has exited (stop it first with `stop()` when it would wait for more work).
+ */
+async function realBinary(binary, env = {}) {
+  const file = path.join(BIN_DIR, binary);
+  assert.ok(fs.existsSync(file), `${file} is missing: build the workspace first (scripts/setup.sh, or cargo build -p lambdas)`);
+  const api = new RuntimeApi({ functionArn: `arn:aws:lambda:us-east-1:123456789012:function:${binary}` });
+  const address = await api.start();
+  const child = spawnTracked(file, [], {
+    env: { ...LAMBDA_ENV, AWS_LAMBDA_RUNTIME_API: address, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => (out.stdout += d));
+  child.stderr.on('data', (d) => (out.stderr += d));
+  const closed = new Promise((resolve) => child.once('close', (code) => resolve(code)));
+  child.once('exit', (code) => api.failPending(api.initError?.errorType ?? 'Runtime.ExitError', `exit ${code}`));
+  return {
+    api,
+    child,
+    output: async () => ({ code: await closed, ...out }),
+    stop: async () => {
+      await stopChild(child);
+      await api.stop();
+    },
+  };
+}
+
+/** Rejects after `ms` (a binary that neither answers nor exits must not hang the checks). */
+function within(ms, promise, what) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** The job (contract::Job) the binary checks send; its export id is `s1-0a1b2c3d`. */
+function job() {
+  return {
+    action: 'export',
+    snapshot_arn: 'arn:aws:rds:us-east-1:1:snapshot:s1',
+    source_kind: 'db-snapshot',
+    snapshot_id: 's1',
+    trigger: 'manual',
+    export_task_id: 's1-0a1b2c3d',
+  };
+}
+
+test('real binary: a configuration error is an InvalidConfig init error naming the variable', async () => {
+  // start-export without EXPORT_BUCKET (and its role): it must report /init/error and exit.
+  const run = await realBinary('start-export', { EXPORT_KMS_KEY_ARN: 'arn:aws:kms:us-east-1:1:key/k' });
+  const { stdout, stderr } = await within(30_000, run.output(), 'start-export did not exit');
+  await run.stop();
+  const detail = `stdout:\n${stdout}\nstderr:\n${stderr}`;
+  assert.ok(run.api.initError, `no POST to /init/error\n${detail}`);
+  assert.equal(run.api.initError.errorType, 'InvalidConfig', detail);
+  assert.match(run.api.initError.errorMessage, /EXPORT_BUCKET/, detail);
+});
+
+test('real binary: notify answers and logs JSON lines carrying the export id', async () => {
+  const run = await realBinary('notify');
+  // NotifySuccess's input (failures reach notify as status-change events since the graph
+  // lost its failure path); no bus configured, so nothing is sent.
+  const input = {
+    execution_id: 'arn:aws:states:us-east-1:1:execution:p:e',
+    execution_started_at: '2027-01-15T08:00:00Z',
+    redrive_count: 0,
+    state: { job: job() },
+  };
+  let answer;
+  try {
+    answer = await run.api.invoke(input, { timeoutMs: 30_000 });
+  } finally {
+    await run.stop();
+  }
+  const { stdout } = await run.output();
+  assert.deepEqual(answer, { sent: false, detail_type: 'Snapshot Export Succeeded' });
+  const lines = stdout.split('\n').flatMap((line) => {
+    try {
+      return [JSON.parse(line)];
+    } catch {
+      return [];
+    }
+  });
+  assert.ok(
+    lines.some((l) => l.span?.export_id === 's1-0a1b2c3d'),
+    `no JSON log line with the export id:\n${stdout}`,
+  );
+});
+
+test('real binary: a handler error carries the contract name (InvalidInput)', async () => {
+  const run = await realBinary('start-export', {
+    EXPORT_BUCKET: 'exports-bucket',
+    EXPORT_KMS_KEY_ARN: 'arn:aws:kms:us-east-1:1:key/k',
+    EXPORT_ROLE_ARN: 'arn:aws:iam::1:role/export',
+  });
+  const input = {
+    job: { ...job(), action: 'ignore' },
+    policy: { min_poll_seconds: 30, max_poll_seconds: 1800, max_wait_seconds: 86400 },
+  };
+  try {
+    await assert.rejects(run.api.invoke(input, { timeoutMs: 30_000 }), (err) => {
+      assert.ok(err instanceof LambdaError, `not an error response: ${err}`);
+      assert.equal(err.errorType, 'InvalidInput', err.errorMessage);
+      return true;
+    });
+  } finally {
+    await run.stop();
   }
 });

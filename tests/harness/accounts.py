@@ -3,7 +3,9 @@
 analytics (moto's default account, reached with the plain `testing` keys): the export
 bucket with its object-ownership setting, a decoy object outside the export prefix, the
 Glue database and crawler (CombineCompatibleSchemas, `**.json` excluded) and the event bus
-for notifications.
+for notifications. The crawler (`crawler.missing`) and the bus (`event_bus.missing`) can be
+left out, for a scenario whose fix is to create them (`create_crawler`, `create_event_bus`
+controls).
 
 prod (another account id, reached through STS AssumeRole, as moto switches accounts by the
 role ARN): the DB instance or Aurora cluster and its snapshots, the KMS key, the export
@@ -92,6 +94,22 @@ def _snapshot(rds: Any, spec: dict[str, Any]) -> dict[str, str]:
     return {"arn": snap["DBClusterSnapshotArn"], "id": snap["DBClusterSnapshotIdentifier"], "db": source}
 
 
+def create_crawler(endpoint: str, name: str, database: str, bucket: str, prefix: str) -> None:
+    """The crawler over the export prefix (also the fix a scenario applies when it was missing)."""
+    _client(endpoint, "glue").create_crawler(
+        Name=name,
+        Role=f"arn:aws:iam::{ANALYTICS_ACCOUNT}:role/glue-crawler",
+        DatabaseName=database,
+        Targets={"S3Targets": [{"Path": f"s3://{bucket}/{prefix}/", "Exclusions": ["**.json"]}]},
+        Configuration=json.dumps(CRAWLER_CONFIGURATION),
+    )
+
+
+def create_event_bus(endpoint: str, name: str) -> None:
+    """The notification bus (also the fix a scenario applies when it was missing)."""
+    _client(endpoint, "events").create_event_bus(Name=name)
+
+
 def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
     """Creates everything `setup` asks for; returns the names and ARNs the Lambdas need."""
     bucket = setup.get("bucket", {}).get("name", "analytics-snapshot-exports")
@@ -99,7 +117,13 @@ def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
     prefix = setup.get("export_prefix", "exports")
     crawler_name = setup.get("crawler", {}).get("name", "snapshot-exports")
     database = setup.get("crawler", {}).get("database", "snapshot_exports")
-    bus = setup.get("event_bus", "snapshot-export-notifications")
+    # "event_bus": a name, or {"name": ..., "missing": true} (the Lambdas are configured
+    # with the name, but the bus does not exist until the create_event_bus control).
+    bus_spec = setup.get("event_bus", "snapshot-export-notifications")
+    if isinstance(bus_spec, str):
+        bus_spec = {"name": bus_spec}
+    bus = bus_spec.get("name", "snapshot-export-notifications")
+    bus_missing = bool(bus_spec.get("missing"))
 
     s3 = _client(endpoint, "s3")
     s3.create_bucket(Bucket=bucket)
@@ -119,16 +143,13 @@ def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
     )
     glue = _client(endpoint, "glue")
     glue.create_database(DatabaseInput={"Name": database})
-    glue.create_crawler(
-        Name=crawler_name,
-        Role=f"arn:aws:iam::{ANALYTICS_ACCOUNT}:role/glue-crawler",
-        DatabaseName=database,
-        Targets={"S3Targets": [{"Path": f"s3://{bucket}/{prefix}/", "Exclusions": ["**.json"]}]},
-        Configuration=json.dumps(CRAWLER_CONFIGURATION),
-    )
-    if setup.get("crawler", {}).get("already_running"):
-        glue.start_crawler(Name=crawler_name)
-    _client(endpoint, "events").create_event_bus(Name=bus)
+    crawler_missing = bool(setup.get("crawler", {}).get("missing"))
+    if not crawler_missing:
+        create_crawler(endpoint, crawler_name, database, bucket, prefix)
+        if setup.get("crawler", {}).get("already_running"):
+            glue.start_crawler(Name=crawler_name)
+    if not bus_missing:
+        create_event_bus(endpoint, bus)
 
     prod = prod_credentials(endpoint)
     prod_iam = _client(endpoint, "iam", prod)
@@ -161,5 +182,7 @@ def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
         "crawler_name": crawler_name,
         "glue_database": database,
         "event_bus_name": bus,
+        "event_bus_missing": bus_missing,
+        "crawler_missing": crawler_missing,
         "snapshot": snapshots,
     }

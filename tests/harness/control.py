@@ -4,7 +4,8 @@ Routes (all JSON):
 - `POST /setup` {setup section} → builds both accounts, resets the counters, returns the
   names and ARNs (`vars`) the runner hands to the Lambdas and to the scenario's inputs.
 - `POST /controls` {timeline, objects, start_failures, acl_denied, list_page_size,
-  crawl_ticks, status_case} → changes what moto does from now on.
+  crawl_ticks, status_case} → changes what moto does from now on (`"timeline": null`:
+  moto's own export, `complete` at once; see patches.py).
 - `GET /counters` → what the Lambdas asked for (see patches.Counters).
 - `GET /facts` → the emulator's own state, read from the backends: export tasks, objects in
   the bucket with their writer account, crawls, Glue tables.
@@ -28,6 +29,10 @@ import accounts
 import patches
 
 
+# Control keys that are one-off actions on moto rather than a standing behaviour.
+ACTIONS = ("create_crawler", "create_event_bus")
+
+
 class Harness:
     """State shared by the control routes: the moto endpoint and the last set-up's vars."""
 
@@ -39,9 +44,25 @@ class Harness:
         self.vars = accounts.build(self.moto_endpoint, section)
         controls = section.get("controls", {})
         if controls:
-            patches.CONTROLS.update(controls)
+            self.controls(controls)
         patches.reset_counters()
         return self.vars
+
+    def controls(self, changes: dict[str, Any]) -> None:
+        """Applies the actions (the operator's fixes: create what was missing), then the controls."""
+        changes = dict(changes)
+        actions = {name: changes.pop(name, False) for name in ACTIONS}
+        if actions["create_crawler"]:
+            v = self.vars
+            accounts.create_crawler(
+                self.moto_endpoint, v["crawler_name"], v["glue_database"], v["bucket"], v["export_prefix"]
+            )
+            v["crawler_missing"] = False
+        if actions["create_event_bus"]:
+            accounts.create_event_bus(self.moto_endpoint, self.vars["event_bus_name"])
+            self.vars["event_bus_missing"] = False
+        with patches.LOCK:
+            patches.CONTROLS.update(changes)
 
     def reset(self) -> None:
         urlopen(Request(f"{self.moto_endpoint}/moto-api/reset", method="POST"), timeout=10).read()
@@ -80,7 +101,14 @@ class Harness:
             crawls = []
             if crawler is not None:
                 # Reading `_status` avoids ticking the crawl (the `status` property may move it).
-                crawls = [{"status": c._status, "start_time": str(c.start_time)} for c in crawler.crawls]
+                crawls = [
+                    {
+                        "status": c._status,
+                        "start_time": str(c.start_time),
+                        "error_message": getattr(c, "error_message", None),
+                    }
+                    for c in crawler.crawls
+                ]
             database = self.vars.get("glue_database", "")
             tables = sorted(glue.databases[database].tables.keys()) if database in glue.databases else []
             return {
@@ -114,8 +142,7 @@ def make_handler(harness: Harness) -> type[BaseHTTPRequestHandler]:
                 if method == "POST" and self.path == "/setup":
                     self._reply(200, harness.setup(self._body()))
                 elif method == "POST" and self.path == "/controls":
-                    with patches.LOCK:
-                        patches.CONTROLS.update(self._body())
+                    harness.controls(self._body())
                     self._reply(200, {"ok": True})
                 elif method == "GET" and self.path == "/counters":
                     self._reply(200, patches.COUNTERS.as_json())

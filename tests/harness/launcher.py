@@ -1,9 +1,29 @@
-"""Starts moto in-process plus the harness control API; prints one JSON line when ready.
+"""The one local AWS harness: moto in-process plus the harness control API, for every test.
 
-Run: `.venv/bin/python tests/harness/launcher.py`. Output (stdout, one line):
-`{"moto": "http://127.0.0.1:PORT", "control": "http://127.0.0.1:PORT"}`.
-It lives until stdin closes (the parent died or is done), SIGTERM or SIGINT, so it never
-outlives the runner that started it.
+Every test that needs moto starts this launcher: the Node e2e runner
+(`tests/e2e/lib/launcher.mjs`), the Rust integration tests (`tests/harness/launcher.rs`,
+included by `lambdas/tests/moto/` and `cli/tests/cli/`), and the Python checks
+(`test_harness.py`, which call `start()` in-process). moto runs in this process
+(ThreadedMotoServer) with the harness patches installed (`patches.py`: scripted exports,
+recorded ACL/list/crawl/event requests, injected faults; the default controls are listed
+there), next to a small control API (`control.py`: setup, controls, counters, facts, reset).
+
+Run: `.venv/bin/python -B tests/harness/launcher.py` (no arguments). Output (stdout, one
+line, then nothing): `{"moto": "http://127.0.0.1:PORT", "control": "http://127.0.0.1:PORT",
+"pid": N}`, each server on a free loopback port. It lives until stdin closes (the parent
+died or is done), SIGTERM or SIGINT, so it never outlives the test that started it.
+Request logs go to stderr.
+
+Environment (read at start; the caller sets it per launcher):
+- `MOTO_RECORDER_FILEPATH`: the file moto's recorder (`/moto-api/recorder/...`) appends to;
+  moto's default is `moto_recording` in the working directory. The Rust tests give each
+  launcher its own temporary directory as working directory and recorder file.
+- `MOTO_PORT` is set by the launcher to moto's port (as `moto_server` does), for the URLs
+  moto builds to itself.
+- Any other moto setting read from the environment applies as with `moto_server`, e.g.
+  `SF_EXECUTION_HISTORY_TYPE=FAILURE` (every Step Functions execution FAILED).
+- `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (`testing`), `AWS_DEFAULT_REGION`
+  (`us-east-1`) and `AWS_EC2_METADATA_DISABLED` default for the boto3 calls of `/setup`.
 """
 
 from __future__ import annotations
@@ -36,6 +56,7 @@ def start() -> tuple[ThreadedMotoServer, str, str, control.Harness]:
     moto.start()
     host, port = moto.get_host_and_port()
     moto_url = f"http://{host}:{port}"
+    os.environ["MOTO_PORT"] = str(port)  # what moto_server sets: moto's URLs to itself
     harness = control.Harness(moto_url)
     server = control.serve(harness)
     control_url = f"http://127.0.0.1:{server.server_address[1]}"

@@ -7,37 +7,58 @@ Lambdas asked for. This module wraps a few backend and response methods (the lau
 moto in the same process, so plain attribute patching reaches the server's threads):
 
 - StartExportTask: counted; fails with a chosen error code for the first K calls; a created
-  task starts `starting` at 0 %.
+  task starts `starting` at 0 % (with `timeline: null`, moto's own task: complete at once,
+  nothing written).
 - DescribeExportTasks: every call that returns a task moves it one step along the
   scenario's timeline; the first time it shows COMPLETE the export's objects are written.
+  A task that reached COMPLETE, FAILED or CANCELED stays there (a later timeline change only
+  moves the tasks started after it, or still running).
 - PutObjectAcl: recorded with its key and canned ACL; answers AccessDenied while
-  `acl_denied` is on.
-- ListObjectsV2: recorded; `list_page_size` caps MaxKeys, as S3 may return fewer keys than
-  asked, so a few hundred objects still take several pages.
-- StartCrawler / GetCrawler: counted; each call ticks the last crawl, which completes after
-  `crawl_ticks` ticks (moto's manual state progression).
-- PutEvents: recorded.
+  `acl_denied` is on, or once `acl_denied_after` requests have been accepted.
+- ListObjectsV2: recorded with the keys of the page; `list_page_size` caps MaxKeys, as S3
+  may return fewer keys than asked, so a few hundred objects still take several pages.
+- StartCrawler / GetCrawler: counted; each GetCrawler ticks the last crawl, which completes
+  after `crawl_ticks` ticks (moto's manual state progression) with `crawl_outcome`
+  (SUCCEEDED, or FAILED / CANCELLED with `crawl_error_message`).
+- PutEvents: recorded (source, detail-type, bus, detail, and whether it was accepted).
+- Any operation of a JSON or query service (RDS, Glue, EventBridge, STS, ...) and the S3
+  operations the Lambdas call can be made to fail (`faults`), with the error shape of the
+  service's protocol; each injected error is recorded.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from xml.sax.saxutils import unescape
 
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult, BaseResponse
 from moto.events.models import EventsBackend
 from moto.glue.exceptions import CrawlerRunningException
-from moto.glue.models import GlueBackend
+from moto.glue.models import FakeCrawler, GlueBackend
 from moto.moto_api import state_manager
 from moto.rds.exceptions import RDSClientError
 from moto.rds.models import RDSBackend
 from moto.s3.exceptions import S3AccessDeniedError
 from moto.s3.responses import S3Response
 
+import accounts
 from export_objects import write_export_objects
 
 LOCK = threading.RLock()
+
+# An injected code need not be in the service's model (moto then warns on every call).
+warnings.filterwarnings("ignore", message=r".*does not match an error shape.*")
+
+TERMINAL_EXPORT = {"COMPLETE", "FAILED", "CANCELED"}
+CRAWL_OUTCOMES = {"SUCCEEDED", "FAILED", "CANCELLED"}
+# The S3 operations a fault can name (S3 is routed by REST path, not by a generic action).
+S3_FAULT_OPERATIONS = {"ListObjectsV2", "PutObjectAcl", "GetBucketOwnershipControls"}
 
 
 def _default_timeline() -> list[dict[str, Any]]:
@@ -48,21 +69,60 @@ def _default_timeline() -> list[dict[str, Any]]:
 class Controls:
     """What the scenario wants moto to do; changed through the control API."""
 
-    timeline: list[dict[str, Any]] = field(default_factory=_default_timeline)
+    # null: moto's own export (complete at once, nothing written), which the Rust handler
+    # tests rely on.
+    timeline: list[dict[str, Any]] | None = field(default_factory=_default_timeline)
     status_case: str = "lower"  # moto's habit; "upper" is what AWS sends
     objects: dict[str, Any] = field(default_factory=dict)
     start_failures: dict[str, Any] = field(default_factory=dict)  # {code, message, count}
     acl_denied: bool = False
+    # PutObjectAcl accepted this many times (counted from when it is set), then AccessDenied.
+    acl_denied_after: int | None = None
     list_page_size: int | None = None
     crawl_ticks: int = 1
+    crawl_outcome: str = "SUCCEEDED"
+    crawl_error_message: str | None = None
+    # "service:Operation" -> {code, message, status, count, after, account}; see set_faults.
+    faults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Bookkeeping of acl_denied_after (not a control).
+    acl_accepted_since: int = 0
 
     def update(self, changes: dict[str, Any]) -> None:
-        for key, value in changes.items():
-            if not hasattr(self, key):
+        for key in changes:
+            if not hasattr(self, key) or key == "acl_accepted_since":
                 raise KeyError(f"unknown control {key!r}")
-            setattr(self, key, value)
+        for key, value in changes.items():
+            if key == "faults":
+                self.set_faults(value or {})
+            else:
+                setattr(self, key, value)
+        if "acl_denied_after" in changes:
+            self.acl_accepted_since = 0
+        if "crawl_outcome" in changes and self.crawl_outcome not in CRAWL_OUTCOMES:
+            raise ValueError(f"crawl_outcome must be one of {sorted(CRAWL_OUTCOMES)}")
         if "crawl_ticks" in changes:
             set_crawl_ticks(self.crawl_ticks)
+
+    def set_faults(self, faults: dict[str, Any]) -> None:
+        """Merges `faults`: a spec sets (and restarts) that operation's fault, null removes it.
+
+        A spec: `code` (the AWS error code), `message`, `status` (HTTP status; 403 for codes
+        containing AccessDenied, else 400), `count` (errors to inject; null = until removed),
+        `after` (matching calls let through first), `account` ("prod", "analytics" or an id;
+        absent = any caller).
+        """
+        for operation, spec in faults.items():
+            service, _, name = operation.partition(":")
+            if not service or not name:
+                raise ValueError(f"fault key {operation!r} must be service:Operation (e.g. rds:DescribeDBSnapshots)")
+            if service == "s3" and name not in S3_FAULT_OPERATIONS:
+                raise ValueError(f"S3 faults are wired for {sorted(S3_FAULT_OPERATIONS)} only, not {name}")
+            if spec is None:
+                self.faults.pop(operation, None)
+                continue
+            if "code" not in spec:
+                raise ValueError(f"fault {operation} needs a code")
+            self.faults[operation] = {**spec, "_seen": 0, "_injected": 0}
 
 
 @dataclass
@@ -76,6 +136,7 @@ class Counters:
     start_crawler_calls: list[dict[str, Any]] = field(default_factory=list)
     get_crawler_calls: int = 0
     put_events: list[dict[str, Any]] = field(default_factory=list)
+    faults_injected: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         with LOCK:
@@ -87,6 +148,7 @@ class Counters:
                 "start_crawler_calls": list(self.start_crawler_calls),
                 "get_crawler_calls": self.get_crawler_calls,
                 "put_events": list(self.put_events),
+                "faults_injected": list(self.faults_injected),
             }
 
 
@@ -129,6 +191,83 @@ def _wrap(owner: Any, name: str, make: Callable[[Callable[..., Any]], Callable[.
     setattr(owner, name, make(original))
 
 
+# --- faults ------------------------------------------------------------------------------
+
+
+def _account_matches(wanted: str | None, account: str) -> bool:
+    if wanted is None:
+        return True
+    named = {"prod": accounts.PROD_ACCOUNT, "analytics": accounts.ANALYTICS_ACCOUNT}
+    return named.get(wanted, wanted) == account
+
+
+def take_fault(operation: str, account: str) -> dict[str, Any] | None:
+    """The fault to inject for this call of `operation` by `account` (and records it), or None."""
+    with LOCK:
+        spec = CONTROLS.faults.get(operation)
+        if spec is None or not _account_matches(spec.get("account"), account):
+            return None
+        spec["_seen"] += 1
+        if spec["_seen"] <= int(spec.get("after") or 0):
+            return None
+        count = spec.get("count")
+        if count is not None and spec["_injected"] >= int(count):
+            return None
+        spec["_injected"] += 1
+        code = spec["code"]
+        status = int(spec.get("status") or (403 if "AccessDenied" in code else 400))
+        fault = {
+            "operation": operation,
+            "code": code,
+            "message": spec.get("message") or f"{code} (injected by the e2e harness)",
+            "status": status,
+            "account": account,
+            "at": time.time(),
+        }
+        COUNTERS.faults_injected.append(fault)
+        return fault
+
+
+class HarnessFault(ServiceException):
+    """An injected error; serialized with the model of the service that was called (this
+    module is not a moto service package, so moto looks the code up in that one only)."""
+
+
+def _serialized_fault(response: BaseResponse, fault: dict[str, Any]) -> Any:
+    """The error in the protocol of `response`'s service (query XML, JSON `__type`, S3 XML)."""
+    error = HarnessFault(fault["code"], fault["message"])
+    _, headers, body = response.serialized(ActionResult(error))
+    headers.pop("status", None)
+    return fault["status"], headers, body
+
+
+def _call_action(original: Callable[..., Any]) -> Callable[..., Any]:
+    def patched(self: BaseResponse) -> Any:
+        faults = CONTROLS.faults
+        if faults and any(k.startswith(f"{self.service_name}:") for k in faults):
+            action = self._get_action()
+            fault = take_fault(f"{self.service_name}:{action}", self.current_account)
+            if fault is not None:
+                status, headers, body = _serialized_fault(self, fault)
+                headers, body = self._enrich_response(headers, body)
+                return status, headers, body
+        return original(self)
+
+    return patched
+
+
+def _s3_fault(response: S3Response, operation: str) -> Any:
+    if not CONTROLS.faults:
+        return None
+    fault = take_fault(f"s3:{operation}", response.current_account)
+    if fault is None:
+        return None
+    return _serialized_fault(response, fault)
+
+
+# --- RDS exports -------------------------------------------------------------------------
+
+
 def _start_export_task(original: Callable[..., Any]) -> Callable[..., Any]:
     def patched(self: RDSBackend, kwargs: dict[str, Any]) -> Any:
         with LOCK:
@@ -158,6 +297,8 @@ def _start_export_task(original: Callable[..., Any]) -> Callable[..., Any]:
                 call["outcome"] = err.code
                 raise
             call["outcome"] = "created"
+            if CONTROLS.timeline is None:
+                return task
             task.status = _status("STARTING")
             task.percent_progress = 0
             task.task_start_time = None
@@ -171,8 +312,12 @@ def _advance(task: Any, account_id: str) -> None:
     task_id = task.export_task_identifier
     if task_id not in TIMELINE_STEP:
         return
+    if str(task.status).upper() in TERMINAL_EXPORT:
+        return  # finished: RDS never moves a finished task again
     step = TIMELINE_STEP[task_id]
     timeline = CONTROLS.timeline
+    if not timeline:
+        return  # `timeline: null` now: moto's own behaviour from here on
     entry = timeline[min(step, len(timeline) - 1)]
     TIMELINE_STEP[task_id] = step + 1
     status = entry["status"].upper()
@@ -182,8 +327,10 @@ def _advance(task: Any, account_id: str) -> None:
         task.total_extracted_data_in_gb = entry["total_extracted_gb"]
     if status != "STARTING" and task.task_start_time is None:
         task.task_start_time = task.created_at
-    if status == "FAILED":
-        task.failure_cause = entry.get("failure_cause", "The export failed.")
+    if status in ("FAILED", "CANCELED"):
+        task.failure_cause = entry.get(
+            "failure_cause", "The export failed." if status == "FAILED" else "The export was canceled."
+        )
     if "warning_message" in entry:
         task.warning_message = entry["warning_message"]
     if status == "COMPLETE" and task_id not in OBJECTS_WRITTEN:
@@ -202,6 +349,9 @@ def _describe_export_tasks(original: Callable[..., Any]) -> Callable[..., Any]:
     return patched
 
 
+# --- S3 ----------------------------------------------------------------------------------
+
+
 def _put_object_acl(original: Callable[..., Any]) -> Callable[..., Any]:
     def patched(self: S3Response) -> Any:
         with LOCK:
@@ -213,14 +363,34 @@ def _put_object_acl(original: Callable[..., Any]) -> Callable[..., Any]:
                     h.lower() for h in self.headers.keys() if h.lower().startswith("x-amz-grant-")
                 ),
                 "account": self.current_account,
-                "denied": CONTROLS.acl_denied,
+                "denied": False,
             }
             COUNTERS.acl_requests.append(record)
-            if CONTROLS.acl_denied:
+            fault = _s3_fault(self, "PutObjectAcl")
+            if fault is not None:
+                record["denied"] = True
+                record["fault"] = fault[0]
+                return fault
+            after = CONTROLS.acl_denied_after
+            if CONTROLS.acl_denied or (after is not None and CONTROLS.acl_accepted_since >= after):
+                record["denied"] = True
                 raise S3AccessDeniedError()
+            CONTROLS.acl_accepted_since += 1
         return original(self)
 
     return patched
+
+
+KEY_RE = re.compile(r"<Key>([^<]*)</Key>")
+
+
+def _page_keys(response: Any) -> list[str]:
+    body = response[2] if isinstance(response, tuple) and len(response) == 3 else response
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if not isinstance(body, str):
+        return []
+    return [unescape(k, {"&quot;": '"', "&apos;": "'"}) for k in KEY_RE.findall(body)]
 
 
 def _list_objects_v2(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -230,19 +400,39 @@ def _list_objects_v2(original: Callable[..., Any]) -> Callable[..., Any]:
             cap = CONTROLS.list_page_size
             if cap is not None and (asked is None or int(asked) > cap):
                 self.querystring["max-keys"] = [str(cap)]
-            COUNTERS.list_requests.append(
-                {
-                    "bucket": self.bucket_name,
-                    "prefix": self.querystring.get("prefix", [None])[0],
-                    "max_keys_asked": asked,
-                    "continuation": "continuation-token" in self.querystring
-                    or "start-after" in self.querystring,
-                    "account": self.current_account,
-                }
-            )
+            record = {
+                "bucket": self.bucket_name,
+                "prefix": self.querystring.get("prefix", [None])[0],
+                "max_keys_asked": asked,
+                "continuation": "continuation-token" in self.querystring
+                or "start-after" in self.querystring,
+                "start_after": self.querystring.get("start-after", [None])[0],
+                "account": self.current_account,
+                "keys": [],
+            }
+            COUNTERS.list_requests.append(record)
+            fault = _s3_fault(self, "ListObjectsV2")
+            if fault is not None:
+                record["fault"] = fault[0]
+                return fault
+        response = original(self)
+        record["keys"] = _page_keys(response)
+        return response
+
+    return patched
+
+
+def _get_bucket_ownership_controls(original: Callable[..., Any]) -> Callable[..., Any]:
+    def patched(self: S3Response) -> Any:
+        fault = _s3_fault(self, "GetBucketOwnershipControls")
+        if fault is not None:
+            return fault
         return original(self)
 
     return patched
+
+
+# --- Glue --------------------------------------------------------------------------------
 
 
 def _start_crawler(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -259,8 +449,23 @@ def _start_crawler(original: Callable[..., Any]) -> Callable[..., Any]:
                 call["outcome"] = type(err).__name__
                 raise
             call["outcome"] = "started"
+            call["crawl_index"] = len(self.crawlers[name].crawls) - 1
 
     return patched
+
+
+def _finish_crawl(crawl: Any) -> None:
+    """Gives a crawl moto just completed the scenario's outcome (once)."""
+    if getattr(crawl, "_harness_outcome", None) is not None:
+        return
+    outcome = CONTROLS.crawl_outcome
+    crawl._harness_outcome = outcome
+    if outcome == "FAILED":
+        crawl.status = "FAILED"
+        crawl.error_message = CONTROLS.crawl_error_message or "Internal Service Exception"
+    elif outcome == "CANCELLED":
+        crawl.status = "STOPPED"  # moto's name; GetCrawler reports it as CANCELLED
+        crawl.error_message = CONTROLS.crawl_error_message
 
 
 def _get_crawler(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -269,25 +474,62 @@ def _get_crawler(original: Callable[..., Any]) -> Callable[..., Any]:
             COUNTERS.get_crawler_calls += 1
             crawler = original(self, name)
             if crawler.crawls:
-                crawler.crawls[-1].advance()
+                crawl = crawler.crawls[-1]
+                crawl.advance()
+                if crawl.status == "COMPLETED":
+                    _finish_crawl(crawl)
             return crawler
 
     return patched
 
 
+def _crawler_as_dict(original: Callable[..., Any]) -> Callable[..., Any]:
+    def patched(self: FakeCrawler) -> dict[str, Any]:
+        data = original(self)
+        last = data.get("LastCrawl")
+        if last is not None and self.crawls:
+            crawl = self.crawls[-1]
+            if last.get("Status") == "STOPPED":
+                last["Status"] = "CANCELLED"
+            message = getattr(crawl, "error_message", None)
+            if message:
+                last["ErrorMessage"] = message
+        return data
+
+    return patched
+
+
+# --- EventBridge -------------------------------------------------------------------------
+
+
 def _put_events(original: Callable[..., Any]) -> Callable[..., Any]:
     def patched(self: EventsBackend, events: list[dict[str, Any]]) -> Any:
         with LOCK:
-            for event in events:
-                COUNTERS.put_events.append(
-                    {
-                        "source": event.get("Source"),
-                        "detail_type": event.get("DetailType"),
-                        "bus": event.get("EventBusName"),
-                        "detail": event.get("Detail"),
-                    }
-                )
-        return original(self, events)
+            records = [
+                {
+                    "source": event.get("Source"),
+                    "detail_type": event.get("DetailType"),
+                    "bus": event.get("EventBusName"),
+                    "detail": event.get("Detail"),
+                    "resources": event.get("Resources", []),
+                    "account": self.account_id,
+                    "accepted": False,
+                }
+                for event in events
+            ]
+            COUNTERS.put_events.extend(records)
+            try:
+                entries = original(self, events)
+            except Exception as err:  # noqa: BLE001 - recorded, then re-raised as is
+                code = getattr(err, "error_type", None) or getattr(err, "code", None)
+                for record in records:
+                    record["error"] = code if isinstance(code, str) else type(err).__name__
+                raise
+            for record, entry in zip(records, entries):
+                record["accepted"] = "ErrorCode" not in entry
+                if "ErrorCode" in entry:
+                    record["error"] = entry["ErrorCode"]
+            return entries
 
     return patched
 
@@ -296,12 +538,15 @@ def install() -> None:
     """Installs every patch once (idempotent)."""
     if getattr(RDSBackend, "_harness_patched", False):
         return
+    _wrap(BaseResponse, "call_action", _call_action)
     _wrap(RDSBackend, "start_export_task", _start_export_task)
     _wrap(RDSBackend, "describe_export_tasks", _describe_export_tasks)
     _wrap(S3Response, "put_object_acl", _put_object_acl)
     _wrap(S3Response, "list_objects_v2", _list_objects_v2)
+    _wrap(S3Response, "get_bucket_ownership_controls", _get_bucket_ownership_controls)
     _wrap(GlueBackend, "start_crawler", _start_crawler)
     _wrap(GlueBackend, "get_crawler", _get_crawler)
+    _wrap(FakeCrawler, "as_dict", _crawler_as_dict)
     _wrap(EventsBackend, "put_events", _put_events)
     RDSBackend._harness_patched = True  # type: ignore[attr-defined]
     set_crawl_ticks(1)

@@ -120,6 +120,25 @@ class HarnessTest(unittest.TestCase):
         self.assertEqual(task["Status"], "failed")
         self.assertEqual(task["FailureCause"], "S3 bucket gone")
 
+    def test_null_timeline_is_motos_own_export(self) -> None:
+        # The Rust tests of the handlers rely on it: complete at once, nothing written, so
+        # an export into a bucket that does not exist still describes.
+        self.do_setup(controls={"timeline": None})
+        rds = self.prod("rds")
+        started = rds.start_export_task(
+            ExportTaskIdentifier="orders-export-1",
+            SourceArn=self.vars["snapshot"]["orders"]["arn"],
+            S3BucketName="no-such-bucket",
+            IamRoleArn=self.vars["export_role_arn"],
+            KmsKeyId=self.vars["kms_key_arn"],
+        )
+        self.assertEqual(started["Status"], "complete")
+        task = rds.describe_export_tasks(ExportTaskIdentifier="orders-export-1")["ExportTasks"][0]
+        self.assertEqual(task["Status"], "complete")
+        facts = call(f"{self.control}/facts")
+        self.assertEqual(facts["export_tasks"][0]["objects_written"], [])
+        self.assertEqual(call(f"{self.control}/counters")["describe_export_calls"], 1)
+
     def test_quota_fault_then_start(self) -> None:
         self.do_setup(controls={"start_failures": {"code": "ExportTaskLimitReachedFault", "count": 2}})
         rds = self.prod("rds")
@@ -166,6 +185,136 @@ class HarnessTest(unittest.TestCase):
         calls = [c["outcome"] for c in call(f"{self.control}/counters")["start_crawler_calls"]]
         self.assertEqual(calls, ["CrawlerRunningException", "started"])
         self.assertEqual(len(call(f"{self.control}/facts")["crawls"]), 2)
+
+    def test_fault_injection_uses_each_protocols_error_shape(self) -> None:
+        self.do_setup()
+        call(
+            f"{self.control}/controls",
+            "POST",
+            {
+                "faults": {
+                    "rds:DescribeDBSnapshots": {"code": "AccessDenied", "message": "no rds", "account": "prod"},
+                    "glue:GetCrawler": {"code": "AccessDeniedException", "message": "no glue", "count": 1},
+                    "events:PutEvents": {"code": "ValidationException", "after": 1, "count": 1},
+                    "s3:ListObjectsV2": {"code": "AccessDenied", "message": "no list"},
+                }
+            },
+        )
+        rds = self.prod("rds")
+        with self.assertRaises(rds.exceptions.ClientError) as err:
+            rds.describe_db_snapshots(DBSnapshotIdentifier=self.vars["snapshot"]["orders"]["id"])
+        self.assertEqual(err.exception.response["Error"]["Code"], "AccessDenied")  # query/XML
+        self.assertEqual(err.exception.response["Error"]["Message"], "no rds")
+        self.assertEqual(err.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+        # Scoped to prod: the analytics account's own call goes through.
+        self.client("rds").describe_db_snapshots()
+        glue = self.client("glue")
+        with self.assertRaises(glue.exceptions.ClientError) as err:
+            glue.get_crawler(Name=self.vars["crawler_name"])
+        self.assertEqual(err.exception.response["Error"]["Code"], "AccessDeniedException")  # JSON __type
+        glue.get_crawler(Name=self.vars["crawler_name"])  # count 1: spent
+        events = self.client("events")
+        entry = {"EventBusName": self.vars["event_bus_name"], "Source": "t", "DetailType": "d", "Detail": "{}"}
+        events.put_events(Entries=[entry])  # after 1: the first call goes through
+        with self.assertRaises(events.exceptions.ClientError) as err:
+            events.put_events(Entries=[entry])
+        self.assertEqual(err.exception.response["Error"]["Code"], "ValidationException")
+        self.assertEqual(err.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        events.put_events(Entries=[entry])  # count 1: spent
+        s3 = self.client("s3")
+        with self.assertRaises(s3.exceptions.ClientError) as err:
+            s3.list_objects_v2(Bucket=self.vars["bucket"], Prefix="exports/")
+        self.assertEqual(err.exception.response["Error"]["Code"], "AccessDenied")  # S3 XML
+        self.assertEqual(err.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+        call(f"{self.control}/controls", "POST", {"faults": {"s3:ListObjectsV2": None, "rds:DescribeDBSnapshots": None}})
+        s3.list_objects_v2(Bucket=self.vars["bucket"], Prefix="exports/")
+        rds.describe_db_snapshots(DBSnapshotIdentifier=self.vars["snapshot"]["orders"]["id"])
+        counters = call(f"{self.control}/counters")
+        self.assertEqual(
+            [(f["operation"], f["code"]) for f in counters["faults_injected"]],
+            [
+                ("rds:DescribeDBSnapshots", "AccessDenied"),
+                ("glue:GetCrawler", "AccessDeniedException"),
+                ("events:PutEvents", "ValidationException"),
+                ("s3:ListObjectsV2", "AccessDenied"),
+            ],
+        )
+        self.assertEqual([e["accepted"] for e in counters["put_events"]], [True, True])
+
+    def test_acl_denied_after_k_accepted(self) -> None:
+        self.do_setup(controls={"acl_denied_after": 2})
+        s3 = self.client("s3")
+        bucket = self.vars["bucket"]
+        for i in range(4):
+            s3.put_object(Bucket=bucket, Key=f"exports/x/{i}", Body=b"1")
+        outcomes = []
+        for i in range(4):
+            try:
+                s3.put_object_acl(Bucket=bucket, Key=f"exports/x/{i}", ACL="bucket-owner-full-control")
+                outcomes.append("ok")
+            except s3.exceptions.ClientError as err:
+                outcomes.append(err.response["Error"]["Code"])
+        self.assertEqual(outcomes, ["ok", "ok", "AccessDenied", "AccessDenied"])
+        call(f"{self.control}/controls", "POST", {"acl_denied_after": None})
+        s3.put_object_acl(Bucket=bucket, Key="exports/x/3", ACL="bucket-owner-full-control")
+        denied = [r["denied"] for r in call(f"{self.control}/counters")["acl_requests"]]
+        self.assertEqual(denied, [False, False, True, True, False])
+
+    def test_list_pages_record_their_keys(self) -> None:
+        self.do_setup(controls={"list_page_size": 2})
+        s3 = self.client("s3")
+        for i in range(3):
+            s3.put_object(Bucket=self.vars["bucket"], Key=f"exports/p/{i}", Body=b"1")
+        list(s3.get_paginator("list_objects_v2").paginate(Bucket=self.vars["bucket"], Prefix="exports/p/"))
+        pages = [r["keys"] for r in call(f"{self.control}/counters")["list_requests"]]
+        self.assertEqual(pages, [["exports/p/0", "exports/p/1"], ["exports/p/2"]])
+
+    def test_missing_crawler_and_bus_then_created(self) -> None:
+        self.do_setup(crawler={"missing": True}, event_bus={"name": "notifications", "missing": True})
+        glue = self.client("glue")
+        with self.assertRaises(glue.exceptions.EntityNotFoundException):
+            glue.start_crawler(Name=self.vars["crawler_name"])
+        events = self.client("events")
+        entry = {"EventBusName": "notifications", "Source": "t", "DetailType": "d", "Detail": "{}"}
+        with self.assertRaises(events.exceptions.ResourceNotFoundException):
+            events.put_events(Entries=[entry])
+        self.assertEqual(call(f"{self.control}/counters")["put_events"][0]["error"], "ResourceNotFoundException")
+        call(f"{self.control}/controls", "POST", {"create_crawler": True, "create_event_bus": True})
+        glue.start_crawler(Name=self.vars["crawler_name"])
+        crawler = glue.get_crawler(Name=self.vars["crawler_name"])["Crawler"]
+        self.assertEqual(crawler["Targets"]["S3Targets"][0]["Exclusions"], ["**.json"])
+        events.put_events(Entries=[entry])
+        self.assertEqual([e["accepted"] for e in call(f"{self.control}/counters")["put_events"]], [False, True])
+
+    def test_crawl_outcome_failed_then_cancelled(self) -> None:
+        self.do_setup(controls={"crawl_outcome": "FAILED", "crawl_error_message": "classifier crashed"})
+        glue = self.client("glue")
+        name = self.vars["crawler_name"]
+        glue.start_crawler(Name=name)
+        last = glue.get_crawler(Name=name)["Crawler"]
+        self.assertEqual(last["State"], "READY")
+        self.assertEqual(last["LastCrawl"]["Status"], "FAILED")
+        self.assertEqual(last["LastCrawl"]["ErrorMessage"], "classifier crashed")
+        call(f"{self.control}/controls", "POST", {"crawl_outcome": "CANCELLED", "crawl_error_message": None})
+        glue.start_crawler(Name=name)
+        self.assertEqual(glue.get_crawler(Name=name)["Crawler"]["LastCrawl"]["Status"], "CANCELLED")
+        call(f"{self.control}/controls", "POST", {"crawl_outcome": "SUCCEEDED"})
+        glue.start_crawler(Name=name)
+        self.assertEqual(glue.get_crawler(Name=name)["Crawler"]["LastCrawl"]["Status"], "COMPLETED")
+        started = [c["crawl_index"] for c in call(f"{self.control}/counters")["start_crawler_calls"]]
+        self.assertEqual(started, [0, 1, 2])
+        self.assertEqual([c["status"] for c in call(f"{self.control}/facts")["crawls"]], ["FAILED", "STOPPED", "COMPLETED"])
+
+    def test_finished_export_stays_finished_when_the_timeline_changes(self) -> None:
+        self.do_setup(controls={"timeline": [{"status": "FAILED", "failure_cause": "bucket policy"}]})
+        rds = self.prod("rds")
+        self.start_export(rds, "orders-export-1")
+        describe = lambda i: rds.describe_export_tasks(ExportTaskIdentifier=i)["ExportTasks"][0]["Status"]  # noqa: E731
+        self.assertEqual(describe("orders-export-1"), "failed")
+        call(f"{self.control}/controls", "POST", {"timeline": [{"status": "COMPLETE"}]})
+        self.assertEqual(describe("orders-export-1"), "failed")
+        self.start_export(rds, "orders-export-1-r2")
+        self.assertEqual(describe("orders-export-1-r2"), "complete")
 
 
 if __name__ == "__main__":

@@ -59,13 +59,26 @@ fn unknown_names(scenario: &Value, states: &BTreeSet<String>) -> Vec<String> {
     for expect in expectations(scenario) {
         let mut error_names = strings(expect.get("error"));
         error_names.extend(strings(expect.get("retried_min")));
+        let details = expect
+            .get("notifications_detail")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for detail in &details {
+            error_names.extend(strings(detail.get("error")));
+        }
         for error in error_names {
             if !errors::ALL.contains(&error.as_str()) && !error.starts_with("States.") {
                 problems.push(format!("error {error} is not in contract::errors::ALL"));
             }
         }
         let mut state_names = strings(expect.get("end_state"));
+        for detail in &details {
+            state_names.extend(strings(detail.get("failed_state")));
+        }
         for key in [
+            "failed_state",
+            "redriven_at",
             "states_entered",
             "states_not_entered",
             "states_exact",
@@ -82,25 +95,33 @@ fn unknown_names(scenario: &Value, states: &BTreeSet<String>) -> Vec<String> {
     problems
 }
 
-fn pipeline_states() -> BTreeSet<String> {
-    let machine = pipeline(&PipelineConfig::default()).expect("the default pipeline renders");
+/// The states of the graph a scenario runs: its `pipeline_config` (a TOML file relative to
+/// the repository root), or the default configuration.
+fn pipeline_states(scenario: &Value) -> BTreeSet<String> {
+    let config = match scenario.get("pipeline_config").and_then(Value::as_str) {
+        Some(file) => PipelineConfig::from_file(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file),
+        )
+        .unwrap_or_else(|e| panic!("{file}: {e}")),
+        None => PipelineConfig::default(),
+    };
+    let machine = pipeline(&config).expect("the pipeline renders");
     machine.states().map(|(name, _)| name.to_string()).collect()
 }
 
 #[test]
 fn scenarios_name_only_contract_errors_and_graph_states() {
-    let states = pipeline_states();
     let files = scenario_files();
     assert!(
-        files.len() >= 12,
-        "expected the 11 scenarios and the demo, found {files:?}"
+        files.len() >= 21,
+        "expected the 20 scenarios and the demo, found {files:?}"
     );
     let mut problems = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).expect("readable scenario");
         let scenario: Value = serde_json::from_str(&text).expect("scenario is JSON");
         problems.extend(
-            unknown_names(&scenario, &states)
+            unknown_names(&scenario, &pipeline_states(&scenario))
                 .into_iter()
                 .map(|p| format!("{}: {p}", file.display())),
         );
@@ -112,13 +133,17 @@ fn scenarios_name_only_contract_errors_and_graph_states() {
 fn a_misspelt_error_or_state_is_reported() {
     let scenario = serde_json::json!({
         "expect": {"error": "ExportFialed"},
-        "executions": [{"expect": {"states_entered": ["RewriteAcl", "RewriteAcls"], "retried_min": {"ExportQuotaReached": 1}}}]
+        "executions": [{"expect": {"states_entered": ["RewriteAcl", "RewriteAcls"], "retried_min": {"ExportQuotaReached": 1},
+                        "failed_state": "CheckExprot",
+                        "notifications_detail": [{"failed_state": "StartExport", "error": "AclDenied"}]}}]
     });
-    let problems = unknown_names(&scenario, &pipeline_states());
+    let problems = unknown_names(&scenario, &pipeline_states(&scenario));
     assert_eq!(
         problems,
         [
             "error ExportFialed is not in contract::errors::ALL",
+            "error AclDenied is not in contract::errors::ALL",
+            "state CheckExprot is not in the pipeline",
             "state RewriteAcls is not in the pipeline"
         ]
     );

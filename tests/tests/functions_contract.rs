@@ -2,8 +2,9 @@
 //! functions exist.
 //!
 //! Every `[[bin]]` of lambdas/Cargo.toml is a function of the table and the other way
-//! round; every Task state of the rendered default definition calls, by its ARN
-//! placeholder, the function the table lists for that state; and every function is called.
+//! round; every Task state of every rendered variant (the default and
+//! `state-machine/configs/*.toml`) calls, by its ARN placeholder, the function the table
+//! lists for that state; and every function is called by some variant.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -35,30 +36,52 @@ fn every_function_is_a_bin_target_of_the_lambdas_crate() {
     );
 }
 
+/// The default configuration and every committed variant.
+fn variants() -> Vec<PipelineConfig> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../state-machine/configs");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    let mut configs = vec![PipelineConfig::default()];
+    configs.extend(files.iter().map(|file| {
+        PipelineConfig::from_file(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+    }));
+    configs
+}
+
 #[test]
 fn every_task_state_calls_the_function_the_table_lists_for_it() {
-    let json = pipeline(&PipelineConfig::default())
-        .unwrap_or_else(|e| panic!("default pipeline does not build: {e}"))
-        .to_json()
-        .unwrap_or_else(|e| panic!("render: {e}"));
-    let definition: serde_json::Value =
-        serde_json::from_str(&json).unwrap_or_else(|e| panic!("rendered JSON: {e}"));
-    let states = definition["States"]
-        .as_object()
-        .unwrap_or_else(|| panic!("no States"));
     let mut called = BTreeSet::new();
-    for (name, state) in states {
-        if state["Type"] != "Task" {
-            continue;
+    for config in variants() {
+        let json = pipeline(&config)
+            .unwrap_or_else(|e| panic!("pipeline does not build: {e}"))
+            .to_json()
+            .unwrap_or_else(|e| panic!("render: {e}"));
+        let definition: serde_json::Value =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("rendered JSON: {e}"));
+        let states = definition["States"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no States"));
+        for (name, state) in states {
+            if state["Type"] != "Task" {
+                continue;
+            }
+            let function = for_state(name)
+                .unwrap_or_else(|| panic!("Task state {name} is in no function's `states`"));
+            assert_eq!(
+                state["Resource"],
+                format!("${{{}}}", function.placeholder()),
+                "{name}"
+            );
+            called.insert(function.binary.to_owned());
         }
-        let function = for_state(name)
-            .unwrap_or_else(|| panic!("Task state {name} is in no function's `states`"));
-        assert_eq!(
-            state["Resource"],
-            format!("${{{}}}", function.placeholder()),
-            "{name}"
-        );
-        called.insert(function.binary.to_owned());
     }
-    assert_eq!(called, table_binaries(), "a function no state calls");
+    assert_eq!(
+        called,
+        table_binaries(),
+        "a function no variant calls (add a state-machine/configs/*.toml that does)"
+    );
 }

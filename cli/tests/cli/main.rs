@@ -1,7 +1,8 @@
-//! The CLI's integration tests, one binary: the real `snapshot-export` binary against a
-//! moto server for the calls moto implements (Step Functions executions, EventBridge),
-//! and the command functions with aws-smithy-mocks clients where moto has no such call
-//! (RedriveExecution, export progress).
+//! The CLI's integration tests, one binary: the real `snapshot-export` binary against moto
+//! for the calls moto implements (Step Functions executions, EventBridge, Glue), and the
+//! command functions with aws-smithy-mocks clients where moto has no such call
+//! (RedriveExecution, export progress). moto is the harness launcher
+//! (`tests/harness/launcher.py`), one per test, started by `support::Moto`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod support;

@@ -1,17 +1,17 @@
 //! `send-test-event` against moto: the event reaches a rule matching the pipeline's
 //! pattern (source aws.rds, the two snapshot detail-types) and has RDS's shape. The rule's
-//! target is an SQS queue, set up and read with boto3 from the moto venv, because the CLI
-//! has no SQS client and moto cannot target a state machine.
+//! target is an SQS queue, set up and read with boto3 (the launcher's Python), because
+//! the CLI has no SQS client and moto cannot target a state machine.
 
 use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{Moto, json, one_line_error, snapshot_arn, workspace};
+use crate::support::{Moto, json, one_line_error, python, snapshot_arn};
 
 /// Runs a boto3 snippet against moto; returns its stdout.
 fn boto3(moto: &Moto, script: &str) -> String {
-    let output = Command::new(workspace().join(".venv/bin/python"))
+    let output = Command::new(python())
         .args(["-c", script])
         .env("AWS_ENDPOINT_URL", &moto.endpoint)
         .env("AWS_DEFAULT_REGION", crate::support::REGION)

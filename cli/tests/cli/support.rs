@@ -1,13 +1,17 @@
-//! Test support: a moto server per test (killed on drop), the binary run against it, and
-//! the state machine created in moto from the committed definition.
+//! Test support: moto per test (the harness launcher, `tests/harness/launcher.py`, started
+//! through `tests/harness/launcher.rs` and stopped on drop), the binary run against it,
+//! and the state machine created in moto from the committed definition.
 
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use aws_config::{BehaviorVersion, Region};
 use contract::functions::FUNCTIONS;
+
+// Not every helper of the launcher handle is used here (moto's API, the control API).
+#[allow(dead_code)]
+#[path = "../../../tests/harness/launcher.rs"]
+mod launcher;
 
 /// moto's default account.
 pub const ACCOUNT: &str = "123456789012";
@@ -19,9 +23,15 @@ pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A moto server on a free port, killed when dropped.
+/// The Python interpreter of the launcher (`$E2E_PYTHON` or `.venv/bin/python`), which
+/// has boto3.
+pub fn python() -> PathBuf {
+    launcher::python()
+}
+
+/// moto for one test (the harness launcher), stopped when dropped.
 pub struct Moto {
-    child: Child,
+    _launcher: launcher::Launcher,
     /// `http://127.0.0.1:<port>`.
     pub endpoint: String,
 }
@@ -35,42 +45,11 @@ impl Moto {
     /// Starts moto with extra environment (e.g. `SF_EXECUTION_HISTORY_TYPE=FAILURE`, which
     /// makes every execution FAILED with a fixed failure history).
     pub fn start_with(env: &[(&str, &str)]) -> Self {
-        let server = workspace().join(".venv/bin/moto_server");
-        assert!(
-            server.exists(),
-            "moto is not installed: {} is missing. Install it with \
-             `python3 -m venv .venv && .venv/bin/pip install -r requirements.txt` \
-             (moto[server]) from the workspace root",
-            server.display()
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut command = Command::new(&server);
-        command
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env("MOTO_PORT", port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        for (key, value) in env {
-            command.env(key, value);
+        let launcher = launcher::Launcher::start(env);
+        Self {
+            endpoint: launcher.moto_url().to_owned(),
+            _launcher: launcher,
         }
-        let child = command.spawn().unwrap();
-        let moto = Self {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto did not listen on {port} within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        moto
     }
 
     /// The SDK configuration for set-up calls.
@@ -129,13 +108,6 @@ impl Moto {
             .unwrap()
             .state_machine_arn()
             .to_owned()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

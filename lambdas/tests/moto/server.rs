@@ -1,68 +1,32 @@
-//! A moto server on a free loopback port for one test, killed when the test ends, plus a
-//! minimal HTTP client for moto's control API (recorder, state manager).
-
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+//! moto for one test: the harness launcher (`tests/harness/launcher.py`, started through
+//! `tests/harness/launcher.rs`, stopped when the test ends), with the SDK configuration
+//! pointing at it and helpers for moto's own API (recorder, state manager) and the
+//! harness control API.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 
-/// A running moto server.
-pub struct Moto {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
+#[path = "../../../tests/harness/launcher.rs"]
+mod launcher;
 
-fn moto_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("MOTO_SERVER") {
-        return PathBuf::from(path);
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/moto_server")
+use launcher::Launcher;
+
+/// moto (with the harness patches) for one test.
+pub struct Moto {
+    launcher: Launcher,
 }
 
 impl Moto {
-    /// Starts moto and waits until it answers.
+    /// Starts the launcher and waits until it is ready.
     pub fn start() -> Self {
-        let binary = moto_binary();
-        assert!(
-            binary.exists(),
-            "moto server not found at {}: run scripts/setup.sh (installs moto[server] into .venv) or set MOTO_SERVER",
-            binary.display()
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("no free port: {e}"));
-        let dir = std::env::temp_dir().join(format!("lambdas-moto-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("temp dir: {e}"));
-        let child = Command::new(&binary)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .current_dir(&dir)
-            .env("MOTO_PORT", port.to_string())
-            .env("MOTO_RECORDER_FILEPATH", dir.join("recording"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let moto = Self { child, port, dir };
-        let until = Instant::now() + Duration::from_secs(60);
-        while moto.request("GET", "/moto-api/data.json", "").is_err() {
-            assert!(
-                Instant::now() < until,
-                "moto server did not answer on port {port} within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
+        Self {
+            launcher: Launcher::start(&[]),
         }
-        moto
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// moto's endpoint, `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.launcher.moto_url().to_owned()
     }
 
     /// SDK configuration pointing at this server (region us-east-1, test credentials).
@@ -75,61 +39,28 @@ impl Moto {
             .await
     }
 
-    /// One HTTP request to the server; the status and body.
-    pub fn request(&self, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.port,
-            body.len()
-        )?;
-        let mut raw = String::new();
-        stream.read_to_string(&mut raw)?;
-        let status = raw
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = raw
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        Ok((status, body))
+    /// A call to moto's own API (`/moto-api/...`) that must succeed.
+    pub fn moto_api(&self, method: &str, path: &str, body: &str) -> String {
+        self.launcher.moto_api(method, path, body)
     }
 
-    /// A control-API call that must succeed.
-    pub fn control(&self, method: &str, path: &str, body: &str) -> String {
-        let (status, text) = self
-            .request(method, path, body)
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        assert!(
-            (200..300).contains(&status),
-            "{method} {path} -> {status}: {text}"
-        );
-        text
+    /// Changes the harness controls (`POST /controls`, see `tests/harness/patches.py`).
+    pub fn controls(&self, changes: serde_json::Value) {
+        self.launcher
+            .control("POST", "/controls", &changes.to_string());
     }
 
-    /// Starts recording requests (the recorder is per server).
+    /// Starts recording requests (the recorder is per launcher).
     pub fn start_recording(&self) {
-        self.control("POST", "/moto-api/recorder/start-recording", "");
+        self.moto_api("POST", "/moto-api/recorder/start-recording", "");
     }
 
     /// The requests recorded so far, one JSON document each.
     pub fn recording(&self) -> Vec<serde_json::Value> {
-        let text = self.control("GET", "/moto-api/recorder/download-recording", "");
+        let text = self.moto_api("GET", "/moto-api/recorder/download-recording", "");
         text.lines()
             .filter(|l| !l.trim().is_empty())
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -5,9 +5,10 @@
 // with the keys moto holds under the export's prefix; counts come from the harness counters
 // (requests the Lambdas actually made) over the window of one execution or of the scenario.
 
-import { causeText, statesEntered } from './execute.mjs';
+import { causeText, failedState, statesEntered } from './execute.mjs';
 
 const CANNED = 'bucket-owner-full-control';
+const CRAWL_SUCCEEDED = new Set(['COMPLETED', 'SUCCEEDED']); // moto's name, AWS's name
 
 /** The counters' difference between two snapshots (arrays: the new entries). */
 export function counterWindow(before, after) {
@@ -18,20 +19,37 @@ export function counterWindow(before, after) {
   return window;
 }
 
-/** Problems with one execution's result (empty list: as expected). */
+/**
+ * Problems with one execution's result (empty list: as expected). For a redrive, the state
+ * and retry checks look at the redrive's own events (`runEvents`); `failed_state` and
+ * `end_state` at the last state entered.
+ */
 export function checkExecution(expect, result, window, facts, vars) {
   const problems = [];
-  const states = statesEntered(result.events);
+  const events = result.runEvents ?? result.events;
+  const states = statesEntered(events);
   const eq = (what, actual, expected) => {
     if (actual !== expected) problems.push(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
   };
   if (expect.status) eq('status', result.status, expect.status);
-  if (expect.end_state) eq('end state', states.at(-1), expect.end_state);
+  if (expect.end_state) eq('end state', failedState(result.events), expect.end_state);
+  if (expect.failed_state) {
+    if (result.status === 'SUCCEEDED') problems.push(`failed_state: expected the execution to fail at ${expect.failed_state}, it SUCCEEDED`);
+    else eq('failed state (last state entered)', failedState(result.events), expect.failed_state);
+  }
+  if (expect.redrive_count !== undefined) eq('redrive count', result.redriveCount, expect.redrive_count);
+  if (expect.redriven_at !== undefined) eq('state the redrive re-entered', result.redrivenFrom?.name, expect.redriven_at);
+  if (expect.status_change !== undefined) {
+    // The failure-notification rule's invocation of notify: "none", "ok" or the error it failed with.
+    const sc = result.statusChange;
+    eq('status-change notification', sc ? (sc.ok ? 'ok' : sc.error) : 'none', expect.status_change);
+  }
   if (expect.error) eq('error', result.error, expect.error);
   if (expect.cause_contains) {
+    // One text or a list of texts, each of which the cause must contain.
     const text = causeText(result.cause);
-    if (!text.includes(expect.cause_contains)) {
-      problems.push(`cause: expected it to contain ${JSON.stringify(expect.cause_contains)}, got ${JSON.stringify(text)}`);
+    for (const part of [expect.cause_contains].flat()) {
+      if (!text.includes(part)) problems.push(`cause: expected it to contain ${JSON.stringify(part)}, got ${JSON.stringify(text)}`);
     }
   }
   for (const state of expect.states_entered ?? []) {
@@ -52,7 +70,7 @@ export function checkExecution(expect, result, window, facts, vars) {
   for (const state of expect.states_not_entered ?? []) {
     if (states.includes(state)) problems.push(`state ${state} was entered, it should not have been`);
   }
-  const retries = result.events.filter((e) => e.type === 'StateRetried');
+  const retries = events.filter((e) => e.type === 'StateRetried');
   if (expect.retries !== undefined) eq('retries', retries.length, expect.retries);
   for (const [error, min] of Object.entries(expect.retried_min ?? {})) {
     const n = retries.filter((e) => e.retry.retrier.ErrorEquals.includes(error)).length;
@@ -86,6 +104,29 @@ export function checkEffects(expect, window, facts, vars, result = null) {
   for (const call of starts) {
     if (call.account !== vars.prod_account) problems.push(`StartExportTask ${call.export_task_id} ran in account ${call.account}, not prod`);
   }
+  if (expect.export_starts_per_attempt !== undefined) {
+    // Every attempt id was started exactly that many times, and never again once it existed.
+    const created = new Map();
+    for (const c of starts.filter((c) => c.outcome === 'created')) created.set(c.export_task_id, (created.get(c.export_task_id) ?? 0) + 1);
+    if (created.size === 0) problems.push('export_starts_per_attempt: no export task was created');
+    for (const [id, n] of created) {
+      if (n !== expect.export_starts_per_attempt) problems.push(`export attempt ${id} created ${n} times, expected ${expect.export_starts_per_attempt}`);
+    }
+    for (const c of starts.filter((c) => /AlreadyExists/.test(c.outcome ?? ''))) {
+      problems.push(`StartExportTask for ${c.export_task_id} although it existed (${c.outcome})`);
+    }
+  }
+  if (expect.export_attempts !== undefined) {
+    // Attempts are <base>, <base>-r2, <base>-r3, ... in that order.
+    const ids = [...new Set(starts.filter((c) => c.outcome === 'created').map((c) => c.export_task_id))];
+    const base = ids[0];
+    if (base === undefined && expect.export_attempts > 0) {
+      problems.push(`export attempts created: expected ${expect.export_attempts}, none was created`);
+    } else {
+      const expected = Array.from({ length: expect.export_attempts }, (_, i) => (i === 0 ? base : `${base}-r${i + 1}`));
+      eq('export attempts created', JSON.stringify(ids), JSON.stringify(expected));
+    }
+  }
 
   if (expect.acl !== undefined) problems.push(...checkAcl(expect, window, facts, vars, result));
   if (expect.acl_denied_min !== undefined) min('denied ACL requests', count(window.acl_requests, (r) => r.denied), expect.acl_denied_min);
@@ -98,12 +139,58 @@ export function checkEffects(expect, window, facts, vars, result = null) {
 
   const crawls = window.start_crawler_calls;
   if (expect.crawls_started !== undefined) eq('crawls started', count(crawls, (c) => c.outcome === 'started'), expect.crawls_started);
+  if (expect.successful_crawls !== undefined) {
+    // Crawls started in this window that ended successfully (moto: COMPLETED).
+    const ok = crawls.filter((c) => c.outcome === 'started' && CRAWL_SUCCEEDED.has(facts.crawls[c.crawl_index]?.status));
+    eq('successful crawls started', ok.length, expect.successful_crawls);
+  }
   if (expect.crawl_busy_min !== undefined) {
     min('StartCrawler refused while running', count(crawls, (c) => c.outcome === 'CrawlerRunningException'), expect.crawl_busy_min);
   }
+  // Notifications: the PutEvents entries EventBridge accepted (a refused one is not sent).
+  const sent = window.put_events.filter((e) => e.accepted !== false);
   if (expect.notifications !== undefined) {
-    eq('notifications (detail-types)', JSON.stringify(window.put_events.map((e) => e.detail_type)), JSON.stringify(expect.notifications));
+    eq('notifications (detail-types)', JSON.stringify(sent.map((e) => e.detail_type)), JSON.stringify(expect.notifications));
   }
+  if (expect.notifications_detail !== undefined) problems.push(...checkNotifications(expect.notifications_detail, sent));
+  if (expect.notify_attempts_refused_min !== undefined) {
+    min('PutEvents entries refused', count(window.put_events, (e) => e.accepted === false), expect.notify_attempts_refused_min);
+  }
+  for (const [operation, n] of Object.entries(expect.faults_injected_min ?? {})) {
+    min(`injected ${operation} errors`, count(window.faults_injected ?? [], (f) => f.operation === operation), n);
+  }
+  for (const [operation, n] of Object.entries(expect.sfn_calls_min ?? {})) {
+    min(`Step Functions ${operation} calls`, count(window.sfn_calls ?? [], (c) => c.operation === operation && c.status === 200), n);
+  }
+  return problems;
+}
+
+/**
+ * `expected`: one entry per notification sent, in order: `detail_type` plus fields of the
+ * event's detail (dotted paths) and their values; a field expected `null` must be null or
+ * absent.
+ */
+function checkNotifications(expected, sent) {
+  const problems = [];
+  if (sent.length !== expected.length) {
+    problems.push(`notifications: expected ${expected.length}, sent ${sent.length}: ${JSON.stringify(sent.map((e) => e.detail_type))}`);
+  }
+  expected.forEach((want, i) => {
+    const got = sent[i];
+    if (!got) return;
+    let detail;
+    try {
+      detail = JSON.parse(got.detail);
+    } catch {
+      problems.push(`notification ${i + 1}: detail is not JSON: ${String(got.detail).slice(0, 200)}`);
+      return;
+    }
+    for (const [field, value] of Object.entries(want)) {
+      const actual = field === 'detail_type' ? got.detail_type : lookup(detail, field);
+      const same = value === null ? actual === null || actual === undefined : JSON.stringify(actual) === JSON.stringify(value);
+      if (!same) problems.push(`notification ${i + 1} (${got.detail_type}) ${field}: expected ${JSON.stringify(value)}, got ${JSON.stringify(actual)}`);
+    }
+  });
   return problems;
 }
 
@@ -138,7 +225,7 @@ function checkAcl(expect, window, facts, vars, result) {
   const extra = [...grantedKeys].filter((k) => !exportedKeys.has(k));
   if (missing.length) problems.push(`${missing.length} exported objects got no ACL request, e.g. ${missing.slice(0, 3).join(', ')}`);
   if (extra.length) problems.push(`${extra.length} ACL requests on keys outside the export, e.g. ${extra.slice(0, 3).join(', ')}`);
-  if (granted.length !== grantedKeys.size) problems.push(`${granted.length - grantedKeys.size} duplicate ACL requests`);
+  problems.push(...checkRedone(expect, granted, window.list_requests.filter((r) => r.bucket === vars.bucket)));
   for (const r of granted) {
     if (r.acl !== CANNED || r.grants.length) {
       problems.push(`${r.key}: ACL ${JSON.stringify(r.acl)} grants ${JSON.stringify(r.grants)}, expected canned ${CANNED}`);
@@ -152,6 +239,46 @@ function checkAcl(expect, window, facts, vars, result) {
   const rewritten = result?.output?.acl?.rewritten;
   if (result?.status === 'SUCCEEDED' && rewritten !== undefined && rewritten !== grantedKeys.size) {
     problems.push(`output.acl.rewritten says ${rewritten}, moto received ${grantedKeys.size} ACL requests`);
+  }
+  return problems;
+}
+
+/**
+ * Accepted ACL requests per key: at most `acl_requests_max_per_key` (1 unless some work may
+ * be redone), and the keys sent more than once must all lie within `acl_redone_pages_max`
+ * list pages (0: none redone): a redrive of a failed RewriteAcl resumes after the last page
+ * its state recorded, so it redoes at most the page that failed.
+ */
+function checkRedone(expect, granted, lists) {
+  const problems = [];
+  const pagesMax = expect.acl_redone_pages_max ?? 0;
+  const perKeyMax = expect.acl_requests_max_per_key ?? (pagesMax > 0 ? 2 : 1);
+  const perKey = new Map();
+  for (const r of granted) perKey.set(r.key, (perKey.get(r.key) ?? 0) + 1);
+  const over = [...perKey].filter(([, n]) => n > perKeyMax);
+  if (over.length) problems.push(`${over.length} keys got more than ${perKeyMax} accepted ACL requests, e.g. ${over.slice(0, 3).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+  const redone = new Set([...perKey].filter(([, n]) => n > 1).map(([k]) => k));
+  if (redone.size === 0) return problems;
+  if (pagesMax === 0) {
+    if (over.length === 0) problems.push(`${redone.size} duplicate ACL requests, e.g. ${[...redone].slice(0, 3).join(', ')}`);
+    return problems;
+  }
+  // Greedy cover of the redone keys by listed pages (exact for one page).
+  const left = new Set(redone);
+  let pages = 0;
+  while (left.size > 0 && pages <= pagesMax) {
+    let best = null;
+    let bestCount = 0;
+    for (const page of lists) {
+      const n = (page.keys ?? []).filter((k) => left.has(k)).length;
+      if (n > bestCount) [best, bestCount] = [page, n];
+    }
+    if (!best) break;
+    for (const k of best.keys) left.delete(k);
+    pages += 1;
+  }
+  if (left.size > 0 || pages > pagesMax) {
+    problems.push(`${redone.size} keys got their ACL rewritten twice, more than ${pagesMax} list page(s) of them (e.g. ${[...redone].slice(0, 3).join(', ')})`);
   }
   return problems;
 }

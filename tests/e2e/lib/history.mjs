@@ -1,5 +1,6 @@
 // Prints an execution's state-by-state history (the event log aws-local-stepfunctions
-// keeps), the way the console's "Events" tab reads, for failed scenarios.
+// keeps, plus the harness's ExecutionRedriven marker), the way the console's "Events" tab
+// reads, for failed scenarios.
 
 const MAX_JSON = Number(process.env.E2E_HISTORY_JSON ?? 300);
 
@@ -22,6 +23,8 @@ export function formatHistory(events) {
           return `${t} ExecutionSucceeded output=${short(e.output)}`;
         case 'ExecutionFailed':
           return `${t} ExecutionFailed ${e.Error}: ${e.Cause}`;
+        case 'ExecutionRedriven':
+          return `${t} ExecutionRedriven (RedriveCount ${e.redriveCount}; the harness's redrive re-enters the last state without an Exited event)`;
         case 'StateEntered':
           return `${t} → ${state}`;
         case 'StateExited':

@@ -1,14 +1,18 @@
 // Runs one scenario file: a fresh moto with the scenario's two accounts, the real Lambda
-// binaries, each execution through the interpreter, then the expectations.
+// binaries, a Step Functions stub for the functions' own Step Functions calls, each
+// execution (or redrive) through the interpreter, the status-change event of every
+// execution that ends FAILED/TIMED_OUT/ABORTED, then the expectations.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { counterWindow, checkEffects, checkExecution, lookup } from './expect.mjs';
-import { runExecution } from './execute.mjs';
+import { redriveExecution, runExecution } from './execute.mjs';
 import { loadDefinition } from './definition.mjs';
-import { FunctionPool, REPO, missingBinaries, BIN_DIR } from './functions.mjs';
+import { BINARIES, FunctionPool, REPO, missingBinaries, BIN_DIR } from './functions.mjs';
 import { formatHistory } from './history.mjs';
 import { Launcher } from './launcher.mjs';
+import { SfnStub } from './sfn-stub.mjs';
+import { emitStatusChange } from './status-change.mjs';
 
 /** Replaces `{{path.in.vars}}` in every string of `value` (whole-string refs keep their type). */
 export function substitute(value, vars) {
@@ -30,12 +34,42 @@ function resolve(p, vars) {
   return v;
 }
 
+/**
+ * Reads a scenario file. An execution entry is either a new execution (`input`, optional
+ * `copies`) or `{"redrive": true}`: a redrive of the execution the entry before it ran
+ * (the same execution, re-entering the state it failed at, RedriveCount one more).
+ */
 export function readScenario(file) {
   const scenario = JSON.parse(fs.readFileSync(file, 'utf8'));
   if (!Array.isArray(scenario.executions) || scenario.executions.length === 0) {
     throw new Error(`${file}: "executions" must list at least one execution`);
   }
+  scenario.executions.forEach((execution, index) => {
+    const where = `${file}: executions[${index}]`;
+    if (execution.redrive !== undefined) {
+      if (execution.redrive !== true) throw new Error(`${where}: "redrive" must be true`);
+      if (index === 0) throw new Error(`${where}: a redrive needs an execution before it`);
+      if ('input' in execution || 'copies' in execution) throw new Error(`${where}: a redrive has no "input" or "copies" (it reuses the execution's)`);
+      if ((scenario.executions[index - 1].copies ?? 1) !== 1) throw new Error(`${where}: the execution before a redrive must be a single one (no "copies")`);
+    } else if (!('input' in execution)) {
+      throw new Error(`${where}: needs an "input" (or "redrive": true)`);
+    }
+  });
   return { name: path.basename(file, '.json'), ...scenario, file };
+}
+
+/** Each function's environment overrides: the SFN stub's endpoint, then the scenario's own. */
+function envOverrides(scenario, sfnUrl) {
+  const own = scenario.setup?.lambda_env ?? {};
+  for (const binary of Object.keys(own)) {
+    if (!BINARIES.includes(binary)) throw new Error(`setup.lambda_env names ${binary}, which is no function of functions.json`);
+  }
+  return Object.fromEntries(BINARIES.map((b) => [b, { AWS_ENDPOINT_URL_SFN: sfnUrl, ...(own[b] ?? {}) }]));
+}
+
+/** The vars an expectation may refer to: the set-up's, plus `execution.arn` / `.name`. */
+function expectVars(vars, record) {
+  return record ? { ...vars, execution: { arn: record.arn, name: record.name, redrive_count: record.redriveCount } } : vars;
 }
 
 /**
@@ -51,46 +85,74 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
     throw new Error(`Lambda binaries missing in ${BIN_DIR}: ${missing.join(', ')}. Run scripts/setup.sh first.`);
   }
   const launcher = await Launcher.start({ log });
+  const sfn = new SfnStub({ historyPageSize: scenario.sfn?.history_page_size ?? null });
   let pool;
   const report = { name: scenario.name, file, problems: [], executions: [] };
   try {
+    const sfnUrl = await sfn.start();
+    log(`Step Functions stub at ${sfnUrl}`);
     const vars = await launcher.setup({ ...scenario.setup, controls: scenario.controls ?? {} });
     pool = new FunctionPool({
       vars,
       motoUrl: launcher.moto,
-      envOverrides: scenario.setup?.lambda_env ?? {},
+      envOverrides: envOverrides(scenario, sfnUrl),
       logDir: path.join(REPO, 'target', 'e2e', scenario.name),
     });
-    onReady?.({ vars, launcher, scenario });
+    onReady?.({ vars, launcher, scenario, sfn });
     const first = await launcher.counters();
+    let last = null; // the record the next redrive continues
     for (const [index, execution] of scenario.executions.entries()) {
       if (execution.controls_before) await launcher.controls(execution.controls_before);
       const before = await launcher.counters();
-      const input = substitute(execution.input, vars);
-      // `copies` > 1: the same input started that many times at once (a duplicated event).
-      const copies = execution.copies ?? 1;
-      const names = Array.from({ length: copies }, (_, c) => `${scenario.name}-${index + 1}${copies > 1 ? String.fromCharCode(97 + c) : ''}`);
-      log(`execution ${names.join(', ')}: ${execution.description ?? ''}`);
-      const results = await Promise.all(
-        names.map((name) =>
-          runExecution(loaded, input, pool, {
-            name,
-            onEvent: (event) => onEvent?.(event, { launcher, vars, execution: name }),
-          }),
-        ),
-      );
+      const sfnCallsBefore = sfn.calls.length;
+      let records;
+      let labels;
+      if (execution.redrive) {
+        log(`redrive of ${last.name} (redrive ${last.redriveCount + 1}): ${execution.description ?? ''}`);
+        const record = await redriveExecution(loaded, last, pool, {
+          registry: sfn,
+          onEvent: (event) => onEvent?.(event, { launcher, vars, execution: last.name, redrive: true }),
+        });
+        records = [record];
+        labels = [`${record.name} (redrive ${record.redriveCount})`];
+      } else {
+        const input = substitute(execution.input, vars);
+        // `copies` > 1: the same input started that many times at once (a duplicated event).
+        const copies = execution.copies ?? 1;
+        const names = Array.from({ length: copies }, (_, c) => `${scenario.name}-${index + 1}${copies > 1 ? String.fromCharCode(97 + c) : ''}`);
+        log(`execution ${names.join(', ')}: ${execution.description ?? ''}`);
+        records = await Promise.all(
+          names.map((name) =>
+            runExecution(loaded, input, pool, {
+              name,
+              registry: sfn,
+              onEvent: (event) => onEvent?.(event, { launcher, vars, execution: name }),
+            }),
+          ),
+        );
+        labels = names;
+      }
+      // The failure-notification rule (best effort): inside this execution's window.
+      for (const record of records) {
+        const outcome = await emitStatusChange(record, pool);
+        if (outcome) log(`status change ${record.status} of ${record.name} → notify: ${outcome.ok ? 'ok' : `${outcome.error}: ${outcome.message}`}`);
+      }
+      last = records.at(-1);
       const after = await launcher.counters();
       const facts = await launcher.facts();
-      const window = counterWindow(before, after);
-      results.forEach((result, c) => {
-        const problems = checkExecution(execution.expect ?? {}, result, c === 0 ? window : null, facts, vars);
-        report.executions.push({ name: names[c], description: execution.description, result, problems, facts });
-        report.problems.push(...problems.map((p) => `${names[c]}: ${p}`));
+      const window = { ...counterWindow(before, after), sfn_calls: sfn.calls.slice(sfnCallsBefore) };
+      records.forEach((record, c) => {
+        const expect = substitute(execution.expect ?? {}, expectVars(vars, record));
+        const problems = checkExecution(expect, record, c === 0 ? window : null, facts, vars);
+        // A snapshot: a later redrive continues the same execution in a new record.
+        report.executions.push({ name: labels[c], description: execution.description, result: record, problems, facts });
+        report.problems.push(...problems.map((p) => `${labels[c]}: ${p}`));
       });
     }
     const facts = await launcher.facts();
-    const total = counterWindow(first, await launcher.counters());
-    report.problems.push(...checkEffects(scenario.expect ?? {}, total, facts, vars).map((p) => `scenario: ${p}`));
+    const total = { ...counterWindow(first, await launcher.counters()), sfn_calls: sfn.calls };
+    const expect = substitute(scenario.expect ?? {}, expectVars(vars, last));
+    report.problems.push(...checkEffects(expect, total, facts, vars).map((p) => `scenario: ${p}`));
     report.facts = facts;
     report.counters = total;
     report.functions = pool.stats();
@@ -102,6 +164,7 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
   } finally {
     await pool?.stop();
     await launcher.stop();
+    await sfn.stop();
   }
   report.ok = report.problems.length === 0;
   report.seconds = (Date.now() - started) / 1000;
@@ -114,8 +177,11 @@ export function formatReport(report) {
   for (const p of report.problems) lines.push(`  ✗ ${p}`);
   if (report.ok) return lines.join('\n');
   for (const e of report.executions) {
+    // Each run's own events (a redrive's start with its ExecutionRedriven event).
     lines.push('', `--- history of ${e.name} (${e.result.status}${e.result.error ? ` ${e.result.error}` : ''}) ---`);
-    lines.push(formatHistory(e.result.events));
+    lines.push(formatHistory(e.result.runEvents ?? e.result.events));
+    const sc = e.result.statusChange;
+    if (sc) lines.push(`  status change ${sc.event.detail.status} → notify: ${sc.ok ? `ok ${JSON.stringify(sc.output)}` : `${sc.error}: ${sc.message}`}`);
   }
   for (const [binary, tail] of Object.entries(report.logTails ?? {})) {
     if (tail) lines.push('', `--- ${binary} log (last lines) ---`, tail);

@@ -1,0 +1,69 @@
+// What the failure-notification rule does in AWS: an EventBridge rule on the default bus
+// matches "Step Functions Execution Status Change" events (source aws.states) with status
+// FAILED, TIMED_OUT or ABORTED and invokes the notify function with the event. The
+// interpreter emits no such event, so the runner builds it from the execution record and
+// invokes the function itself, through the same FunctionPool. EventBridge's delivery is
+// best effort: a failed invocation is recorded, never a reason to stop the run.
+
+import { randomUUID } from 'node:crypto';
+import { ACCOUNT, REGION } from './execute.mjs';
+import { LambdaError } from './runtime-api.mjs';
+
+export const DETAIL_TYPE = 'Step Functions Execution Status Change';
+/** The statuses the rule matches (and that RedriveExecution accepts). */
+export const NOTIFIED = ['FAILED', 'TIMED_OUT', 'ABORTED'];
+/** The function the rule targets. */
+export const TARGET = 'notify';
+
+/** The event Step Functions sends for `record` (an execution that just ended). */
+export function statusChangeEvent(record) {
+  const redrivable = NOTIFIED.includes(record.status);
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': DETAIL_TYPE,
+    source: 'aws.states',
+    account: ACCOUNT,
+    time: new Date(record.stopDate ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: REGION,
+    resources: [record.arn],
+    detail: {
+      executionArn: record.arn,
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      status: record.status,
+      startDate: record.startDate,
+      stopDate: record.stopDate ?? null,
+      input: JSON.stringify(record.input ?? {}),
+      inputDetails: { included: true },
+      output: null,
+      outputDetails: null,
+      error: record.status === 'ABORTED' ? null : record.error ?? null,
+      cause: record.status === 'ABORTED' ? null : typeof record.cause === 'string' ? record.cause : record.cause == null ? null : JSON.stringify(record.cause),
+      redriveCount: record.redriveCount,
+      redriveDate: record.redriveDate ?? null,
+      redriveStatus: redrivable ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+      redriveStatusReason: redrivable ? null : `Execution is ${record.status} and cannot be redriven`,
+    },
+  };
+}
+
+/**
+ * When `record` ended FAILED, TIMED_OUT or ABORTED: invokes the rule's target with the
+ * status-change event; returns {event, ok, output} or {event, ok: false, error, message}
+ * (also kept on the record as `statusChange`). Otherwise nothing (null).
+ */
+export async function emitStatusChange(record, pool) {
+  if (!NOTIFIED.includes(record.status)) return null;
+  const event = statusChangeEvent(record);
+  let outcome;
+  try {
+    outcome = { event, ok: true, output: await pool.invoke(TARGET, event) };
+  } catch (err) {
+    outcome = err instanceof LambdaError
+      ? { event, ok: false, error: err.errorType, message: err.errorMessage }
+      : { event, ok: false, error: err.name ?? 'Error', message: String(err.message ?? err) };
+  }
+  record.statusChange = outcome;
+  return outcome;
+}
