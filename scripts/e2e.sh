@@ -42,6 +42,18 @@ else
   echo "== harness checks (node) and scenarios"
   "$node" --test --test-reporter=tap --test-concurrency=1 \
     tests/e2e/harness.test.mjs tests/e2e/e2e.test.mjs || status=1
+  # Issue 15: the same pipeline with moto enforcing the Terraform's own roles and policies
+  # (tests/harness/iam_enforce.py), over scenarios that make every function call what it
+  # calls: success path with the crawler, cluster snapshots, failure notification,
+  # catalog-tables, copy delivery, export events (docs/security.md).
+  echo "== enforced IAM (E2E_ENFORCE_IAM=1)"
+  enforced=(tests/e2e/scenarios/{01-automated-instance-snapshot,02-aurora-cluster-snapshot,07-export-failed,21-catalog-tables-two-exports,31-copy-delivery-duplicate-event,40-export-event-on-time}.json)
+  enforced_log=$(mktemp)
+  E2E_ENFORCE_IAM=1 "$node" tests/e2e/run.mjs "${enforced[@]}" >"$enforced_log" 2>&1 || status=1
+  grep -v '" 200 -$' "$enforced_log" | head -n 200
+  echo "# pass $(grep -c ': ok in ' "$enforced_log")"
+  echo "# fail $(grep -c ': FAILED in ' "$enforced_log")"
+  rm -f "$enforced_log"
 fi
 echo "e2e wall time: $(( $(date +%s) - start )) s"
 exit $status

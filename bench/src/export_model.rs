@@ -234,5 +234,139 @@ pub fn simulate(
     }
 }
 
+/// How RDS's export-finished event reaches the pipeline (`[export] events = true`): each
+/// export's event is lost with probability `loss`, else delivered `U(0, delay_max)` seconds
+/// after the export turned terminal. An assumption (RDS documents best-effort delivery, no
+/// figures), stated in docs/performance.md with the command that used it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventModel {
+    /// Longest delivery delay, seconds.
+    pub delay_max: f64,
+    /// Probability that an export's event never arrives.
+    pub loss: f64,
+}
+
+/// Outcome of waiting for one export with events and the fallback poll.
+#[derive(Debug, Clone, Copy)]
+pub struct EventRun {
+    /// DescribeExportTasks calls: one per callback entry (wait-for-export), one per
+    /// fallback CheckExport, one per confirmation by export-events (StartExport's not
+    /// counted, as in [`PollRun::polls`]).
+    pub checks: u32,
+    /// Entries of the callback state (WaitForExportEvent).
+    pub entries: u32,
+    /// Callback timeouts, each followed by a CheckExport (the fallback poll).
+    pub timeouts: u32,
+    /// export-events invocations (the event, when delivered).
+    pub events_delivered: u32,
+    /// True when the wait ended by a token sent back (by the event, or at once because the
+    /// export had already ended), false when a fallback CheckExport saw the end.
+    pub woken: bool,
+    /// True when this export's event was lost.
+    pub event_lost: bool,
+    /// Seconds between the export turning terminal and the execution going on.
+    pub lag: f64,
+    /// The longest fallback interval used, seconds.
+    pub longest_fallback: f64,
+    /// The terminal status seen (or the last status if the wait timed out).
+    pub status: ExportStatus,
+    /// True when `max_wait` passed before the export ended.
+    pub timed_out: bool,
+}
+
+impl EventRun {
+    /// State transitions of the wait (StartExport's not counted, as for the Wait loop):
+    /// each entry of WaitForExportEvent, CheckExport and ExportStatus per timeout, and
+    /// ExportStatus once after a token came back.
+    pub fn transitions(&self) -> u32 {
+        self.entries + 2 * self.timeouts + u32::from(self.woken)
+    }
+
+    /// Lambda invocations: wait-for-export per entry, CheckExport per timeout, export-events
+    /// per delivered event.
+    pub fn invocations(&self) -> u32 {
+        self.entries + self.timeouts + self.events_delivered
+    }
+}
+
+/// Waits for `export` the way the callback graph does: StartExport, then WaitForExportEvent
+/// (store the token, check once, wake at once if the export has ended), woken by the
+/// export's event (delivered per `model`, drawn from `rng`) unless the fallback interval
+/// `fallback(status, samples, now)` passes first, which runs CheckExport and enters the
+/// callback again. Samples are recorded at each fallback CheckExport, as it does.
+pub fn simulate_events(
+    export: &Export,
+    max_wait: f64,
+    fallback: &dyn Fn(ExportStatus, &[ProgressSample], i64) -> u32,
+    model: EventModel,
+    rng: &mut Rng,
+) -> EventRun {
+    let (end, _) = export.terminal();
+    let event_lost = rng.chance(model.loss);
+    let delay = rng.uniform(0.0, model.delay_max);
+    let event_at = (!event_lost).then_some(end + delay);
+    let mut run = EventRun {
+        checks: 0,
+        entries: 0,
+        timeouts: 0,
+        events_delivered: u32::from(!event_lost),
+        woken: false,
+        event_lost,
+        lag: 0.0,
+        longest_fallback: 0.0,
+        status: ExportStatus::Starting,
+        timed_out: false,
+    };
+    let mut samples: Vec<ProgressSample> = Vec::new();
+    let mut t = 0.0;
+    // StartExport's output carries the first fallback interval.
+    let mut wait = fallback(ExportStatus::Starting, &samples, 0);
+    loop {
+        // WaitForExportEvent: the token is stored, then the export checked once.
+        run.entries += 1;
+        run.checks += 1;
+        let (status, _) = export.observe(t);
+        run.status = status;
+        if status.is_terminal() {
+            run.woken = true;
+            run.lag = t - end;
+            return run;
+        }
+        let interval = f64::from(wait.max(1));
+        run.longest_fallback = run.longest_fallback.max(interval);
+        if let Some(at) = event_at.filter(|&at| at < t + interval) {
+            // export-events confirms with DescribeExportTasks and sends the token.
+            run.checks += 1;
+            run.woken = true;
+            run.status = export.observe(at).0;
+            run.lag = at - end;
+            return run;
+        }
+        // The fallback: States.Timeout -> CheckExport.
+        t += interval;
+        run.timeouts += 1;
+        run.checks += 1;
+        let (status, percent) = export.observe(t);
+        run.status = status;
+        if status.is_terminal() {
+            run.lag = t - end;
+            return run;
+        }
+        if t >= max_wait {
+            run.lag = t - end;
+            run.timed_out = true;
+            return run;
+        }
+        samples.push(ProgressSample {
+            at: t as i64,
+            percent,
+        });
+        if samples.len() > MAX_PROGRESS_SAMPLES {
+            samples.remove(0);
+        }
+        wait = fallback(status, &samples, t as i64);
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -2,10 +2,16 @@
 //!
 //! * `poll-sim` (src/bin/poll-sim.rs): the polling-policy simulator over [`export_model`].
 //! * `acl-bench`: ACL rewrite throughput against [`s3_stub`], a local S3 stand-in.
+//! * `catalog-bench`: cataloging N tables (footers, Glue tables and partitions) against
+//!   [`catalog_stub`], a local S3 + Glue stand-in.
+//! * `copy-bench`: copy-delivery throughput against [`copy_stub`] (list, head, copy,
+//!   multipart UploadPartCopy).
 //! * `startup-bench`: Lambda cold start under [`runtime_api`], a local Runtime API.
 //!
 //! Benchmarks print figures; they assert nothing (docs/performance.md records them).
 
+pub mod catalog_stub;
+pub mod copy_stub;
 pub mod export_model;
 pub mod memory;
 pub mod rng;

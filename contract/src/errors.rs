@@ -50,8 +50,30 @@ pub const CRAWL_FAILED: &str = "CrawlFailed";
 pub const CRAWL_CANCELLED: &str = "CrawlCancelled";
 /// The crawl did not finish within the crawler's `max_wait_seconds`.
 pub const CRAWL_WAIT_TIMED_OUT: &str = "CrawlWaitTimedOut";
+/// Reading an object under the export prefix in the staging bucket was denied to the copier
+/// role (s3:GetObject, or kms:Decrypt on the prod key); the cause names bucket, key and
+/// permission.
+pub const COPY_SOURCE_DENIED: &str = "CopySourceDenied";
+/// Writing a copy into the analytics bucket was denied (s3:PutObject, or
+/// kms:GenerateDataKey on the analytics key); the cause names bucket, key and permission.
+pub const COPY_DESTINATION_DENIED: &str = "CopyDestinationDenied";
+/// Some objects could not be copied after retries. Retried (the copy is idempotent).
+pub const COPY_INCOMPLETE: &str = "CopyIncomplete";
+/// A Parquet file of the export cannot be read (footer missing or corrupt); the cause
+/// names the key.
+pub const PARQUET_UNREADABLE: &str = "ParquetUnreadable";
+/// Reading the exported files or writing the Glue Data Catalog was denied, or the Glue
+/// database does not exist; the cause names the resource and the permission.
+pub const CATALOG_ACCESS_DENIED: &str = "CatalogAccessDenied";
 /// Publishing the notification failed.
 pub const NOTIFY_FAILED: &str = "NotifyFailed";
+/// Storing, reading or deleting an export wait's task token in the export-waits table
+/// failed (table missing, dynamodb permission denied); the cause names the table and the
+/// operation. Fix it, then Redrive (the callback state stores a new token).
+pub const EXPORT_WAIT_STORE_FAILED: &str = "ExportWaitStoreFailed";
+/// Handing a task token back to Step Functions failed for a reason other than a closed
+/// token (states:SendTaskSuccess denied, unknown state machine); the cause says which.
+pub const TASK_TOKEN_SEND_FAILED: &str = "TaskTokenSendFailed";
 /// Any other AWS error, not retried; the cause carries the AWS error code and message.
 pub const AWS_ERROR: &str = "AwsError";
 
@@ -63,15 +85,24 @@ pub const LAMBDA_SERVICE_ERRORS: [&str; 4] = [
     "Lambda.ClientExecutionTimeoutException",
 ];
 
+/// Step Functions' own error when a Task's TimeoutSeconds passes; on the callback state
+/// (`[export] events = true`) it is the fallback poll, caught into CheckExport.
+pub const STATES_TIMEOUT: &str = "States.Timeout";
+
 /// Our transient errors, retried on every task with backoff and full jitter.
-pub const TRANSIENT: [&str; 3] = [THROTTLED, TRANSIENT_AWS_ERROR, ACL_REWRITE_INCOMPLETE];
+pub const TRANSIENT: [&str; 4] = [
+    THROTTLED,
+    TRANSIENT_AWS_ERROR,
+    ACL_REWRITE_INCOMPLETE,
+    COPY_INCOMPLETE,
+];
 
 /// StartExport's capacity errors, retried with long waits (an export slot or the snapshot
 /// may take tens of minutes to free up).
 pub const EXPORT_CAPACITY: [&str; 2] = [EXPORT_QUOTA_REACHED, SNAPSHOT_NOT_AVAILABLE];
 
 /// Every error name a handler may return (the lambdas crate tests its mapping against it).
-pub const ALL: [&str; 22] = [
+pub const ALL: [&str; 29] = [
     INVALID_INPUT,
     INVALID_CONFIG,
     THROTTLED,
@@ -92,6 +123,13 @@ pub const ALL: [&str; 22] = [
     CRAWL_FAILED,
     CRAWL_CANCELLED,
     CRAWL_WAIT_TIMED_OUT,
+    COPY_SOURCE_DENIED,
+    COPY_DESTINATION_DENIED,
+    COPY_INCOMPLETE,
+    PARQUET_UNREADABLE,
+    CATALOG_ACCESS_DENIED,
     NOTIFY_FAILED,
+    EXPORT_WAIT_STORE_FAILED,
+    TASK_TOKEN_SEND_FAILED,
     AWS_ERROR,
 ];

@@ -83,6 +83,14 @@ pub struct PollPolicy {
     /// ([`crate::MAX_EXPORT_POLLS_PER_EXECUTION`] shared by the attempts and one redrive):
     /// the wait floor rises so that even a policy stuck at it stays within this.
     pub max_polls: u32,
+    /// `[export] events = true`: RDS's export-finished events wake the execution, and
+    /// `next_poll_seconds` is the callback's fallback interval (much longer than a poll).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub events: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// StartExport's input (Parameters `{"job.$": "$.job", "policy": {...}, "max_attempts": N,
@@ -131,6 +139,10 @@ pub struct ExportState {
     /// Warnings parsed from WarningMessage (tables skipped and why).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The snapshot's SnapshotTime, seconds since the epoch, once RDS reports it
+    /// (CatalogTables orders exports of the same database by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_time: Option<i64>,
     /// Bucket the export writes to.
     pub s3_bucket: String,
     /// Where this export's objects land: `<prefix>/<export-id>` (no trailing slash), or
@@ -167,4 +179,59 @@ pub struct CheckExportInput {
     /// `$$.Execution.RedriveCount`: 0 before any redrive.
     #[serde(default)]
     pub redrive_count: u32,
+}
+
+/// WaitForExportEvent's input (`[export] events = true`; Parameters.Payload `{"job.$",
+/// "export.$", "policy", "redrive_count.$", "task_token.$": "$$.Task.Token",
+/// "execution_id.$": "$$.Execution.Id"}`). The function stores the token for the export's
+/// snapshot, checks the export once and sends the token back at once when the export has
+/// ended; `export-events` sends it when RDS says so. The callback's output is CheckExport's
+/// ([`ExportState`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitForExportInput {
+    /// The job Normalize produced.
+    pub job: Job,
+    /// The previous StartExport / CheckExport output.
+    pub export: ExportState,
+    /// Polling bounds.
+    pub policy: PollPolicy,
+    /// `$$.Execution.RedriveCount`: 0 before any redrive.
+    #[serde(default)]
+    pub redrive_count: u32,
+    /// `$$.Task.Token`: new at every entry of the state (a redrive's too).
+    pub task_token: String,
+    /// `$$.Execution.Id`: one waiting token per execution and snapshot.
+    pub execution_id: String,
+}
+
+impl WaitForExportInput {
+    /// The CheckExport input the same observation is made with.
+    pub fn check_input(&self) -> CheckExportInput {
+        CheckExportInput {
+            job: self.job.clone(),
+            export: self.export.clone(),
+            policy: self.policy,
+            redrive_count: self.redrive_count,
+        }
+    }
+}
+
+/// What `export-events` did with one RDS export event (its output; EventBridge ignores it,
+/// the logs and tests read it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportEventOutcome {
+    /// The event's snapshot ARN (empty for an event that is not an export event).
+    pub snapshot_arn: String,
+    /// Why nothing was looked up (not an export-finished event), if so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignored: Option<String>,
+    /// Waiting executions found for the snapshot.
+    pub waiting: u32,
+    /// Tokens handed back (the export confirmed ended).
+    pub woken: u32,
+    /// Waits whose export is still running per DescribeExportTasks (an early or unrelated
+    /// event): left waiting.
+    pub still_running: u32,
+    /// Tokens Step Functions no longer knows (TaskTimedOut, InvalidToken): removed.
+    pub stale: u32,
 }

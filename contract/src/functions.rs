@@ -15,15 +15,38 @@ pub mod states {
     pub const START_EXPORT: &str = "StartExport";
     /// Polls the RDS export task.
     pub const CHECK_EXPORT: &str = "CheckExport";
-    /// Rewrites object ACLs, one page of objects per call.
+    /// Rewrites object ACLs, one page of objects per call (share-key delivery).
     pub const REWRITE_ACL: &str = "RewriteAcl";
+    /// Copies the export into the analytics bucket, pages of objects per call (copy
+    /// delivery).
+    pub const COPY_OBJECTS: &str = "CopyObjects";
+    /// Writes one latest and one history Glue table per exported table (catalog tables).
+    pub const CATALOG_TABLES: &str = "CatalogTables";
     /// Starts the Glue crawler.
     pub const START_CRAWLER: &str = "StartCrawler";
     /// Polls our crawl.
     pub const CHECK_CRAWLER: &str = "CheckCrawler";
     /// Sends the success notification.
     pub const NOTIFY_SUCCESS: &str = "NotifySuccess";
+    /// Waits for the export's end as a callback (`[export] events = true`): stores the
+    /// task token, checks the export once, and is woken by `export-events` or times out
+    /// into CheckExport (the fallback poll).
+    pub const WAIT_FOR_EXPORT_EVENT: &str = "WaitForExportEvent";
 }
+
+/// The EventBridge rules that invoke a function directly (not through a Task state).
+pub mod rules {
+    /// The analytics default bus's rule on this state machine's "Step Functions Execution
+    /// Status Change" events (FAILED, TIMED_OUT, ABORTED).
+    pub const STATUS_CHANGE: &str = "status-change";
+    /// The analytics bus's rule on the RDS export-finished events forwarded from prod
+    /// (RDS-EVENT-0159/0160/0161, 0162/0163/0164).
+    pub const EXPORT_FINISHED: &str = "export-finished";
+}
+
+/// The Resource of a callback Task (`[export] events = true`): the Lambda function is named
+/// in `Parameters.FunctionName` and Step Functions waits for `$$.Task.Token` to come back.
+pub const CALLBACK_RESOURCE: &str = "arn:aws:states:::lambda:invoke.waitForTaskToken";
 
 /// One Lambda function of the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +55,11 @@ pub struct Function {
     pub binary: &'static str,
     /// What it does (the deployed function's description).
     pub description: &'static str,
-    /// The Task states whose Resource is this function.
+    /// The Task states whose Resource (or, for a callback Task, `Parameters.FunctionName`)
+    /// is this function; empty for a function only a rule invokes.
     pub states: &'static [&'static str],
+    /// The EventBridge rules ([`rules`]) that invoke it.
+    pub triggers: &'static [&'static str],
     /// The Lambda timeout; the Task's TimeoutSeconds adds [`TASK_TIMEOUT_SLACK_SECONDS`].
     pub timeout_seconds: u32,
     /// Variables that must be set (start-up fails with `InvalidConfig` naming the first missing).
@@ -76,6 +102,7 @@ pub const NORMALIZE: Function = Function {
     binary: "normalize",
     description: "Turns an RDS snapshot event or a manual request into an export job.",
     states: &[states::NORMALIZE],
+    triggers: &[],
     timeout_seconds: 60,
     required_env: &[],
     optional_env: &[
@@ -92,6 +119,7 @@ pub const START_EXPORT: Function = Function {
     binary: "start-export",
     description: "Starts (or adopts) the RDS snapshot export to S3.",
     states: &[states::START_EXPORT],
+    triggers: &[],
     timeout_seconds: 60,
     required_env: &["EXPORT_BUCKET", "EXPORT_KMS_KEY_ARN", "EXPORT_ROLE_ARN"],
     optional_env: &["EXPORT_PREFIX", PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
@@ -102,6 +130,7 @@ pub const CHECK_EXPORT: Function = Function {
     binary: "check-export",
     description: "Polls the export task's status.",
     states: &[states::CHECK_EXPORT],
+    triggers: &[],
     timeout_seconds: 60,
     required_env: &[],
     optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
@@ -112,6 +141,7 @@ pub const REWRITE_ACL: Function = Function {
     binary: "rewrite-acl",
     description: "Gives the bucket owner full control of the exported objects (skipped under BucketOwnerEnforced).",
     states: &[states::REWRITE_ACL],
+    triggers: &[],
     timeout_seconds: 900,
     required_env: &["EXPORT_BUCKET"],
     optional_env: &[
@@ -123,11 +153,41 @@ pub const REWRITE_ACL: Function = Function {
     ],
 };
 
+/// CopyObjects.
+pub const COPY_OBJECTS: Function = Function {
+    binary: "copy-objects",
+    description: "Copies the export from the prod staging bucket into the analytics bucket, re-encrypted with the analytics key.",
+    states: &[states::COPY_OBJECTS],
+    triggers: &[],
+    timeout_seconds: 900,
+    required_env: &["EXPORT_BUCKET", "DESTINATION_BUCKET"],
+    optional_env: &[
+        "EXPORT_PREFIX",
+        "DESTINATION_KMS_KEY_ARN",
+        "COPIER_ROLE_ARN",
+        "COPIER_ROLE_EXTERNAL_ID",
+        "COPY_CONCURRENCY",
+        "COPY_DEADLINE_MARGIN_SECONDS",
+    ],
+};
+
+/// CatalogTables.
+pub const CATALOG_TABLES: Function = Function {
+    binary: "catalog-tables",
+    description: "Catalogs every exported table in Glue from its Parquet footer: a latest table and a history table partitioned by export id.",
+    states: &[states::CATALOG_TABLES],
+    triggers: &[],
+    timeout_seconds: 900,
+    required_env: &["GLUE_DATABASE"],
+    optional_env: &["CATALOG_CONCURRENCY"],
+};
+
 /// StartCrawler.
 pub const START_CRAWLER: Function = Function {
     binary: "start-crawler",
     description: "Starts the Glue crawler over the export prefix.",
     states: &[states::START_CRAWLER],
+    triggers: &[],
     timeout_seconds: 60,
     required_env: &["CRAWLER_NAME"],
     optional_env: &[],
@@ -138,6 +198,7 @@ pub const CHECK_CRAWLER: Function = Function {
     binary: "check-crawler",
     description: "Polls the Glue crawler's last crawl.",
     states: &[states::CHECK_CRAWLER],
+    triggers: &[],
     timeout_seconds: 60,
     required_env: &["CRAWLER_NAME"],
     optional_env: &[],
@@ -148,9 +209,32 @@ pub const NOTIFY: Function = Function {
     binary: "notify",
     description: "Sends the success event, and the failure event of a failed execution (from its status-change event).",
     states: &[states::NOTIFY_SUCCESS],
+    triggers: &[rules::STATUS_CHANGE],
     timeout_seconds: 60,
     required_env: &[],
     optional_env: &["EVENT_BUS_NAME", "EVENT_SOURCE"],
+};
+
+/// WaitForExportEvent (`[export] events = true`).
+pub const WAIT_FOR_EXPORT: Function = Function {
+    binary: "wait-for-export",
+    description: "Stores the export wait's task token, checks the export once and hands the token back at once when it has ended.",
+    states: &[states::WAIT_FOR_EXPORT_EVENT],
+    triggers: &[],
+    timeout_seconds: 60,
+    required_env: &["EXPORT_WAITS_TABLE"],
+    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+};
+
+/// The RDS export-finished events (`[export] events = true`).
+pub const EXPORT_EVENTS: Function = Function {
+    binary: "export-events",
+    description: "Wakes the executions waiting for an export when RDS says it ended, after confirming with DescribeExportTasks.",
+    states: &[],
+    triggers: &[rules::EXPORT_FINISHED],
+    timeout_seconds: 60,
+    required_env: &["EXPORT_WAITS_TABLE"],
+    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
 };
 
 /// Every function of the pipeline, in graph order.
@@ -158,7 +242,11 @@ pub const FUNCTIONS: &[Function] = &[
     NORMALIZE,
     START_EXPORT,
     CHECK_EXPORT,
+    WAIT_FOR_EXPORT,
+    EXPORT_EVENTS,
     REWRITE_ACL,
+    COPY_OBJECTS,
+    CATALOG_TABLES,
     START_CRAWLER,
     CHECK_CRAWLER,
     NOTIFY,
@@ -187,6 +275,7 @@ pub fn table_json() -> String {
             entry.insert("description".into(), f.description.into());
             entry.insert("placeholder".into(), f.placeholder().into());
             entry.insert("states".into(), f.states.into());
+            entry.insert("triggers".into(), f.triggers.into());
             entry.insert("timeout_seconds".into(), f.timeout_seconds.into());
             entry.insert("required_env".into(), f.required_env.into());
             entry.insert("optional_env".into(), f.optional_env.into());

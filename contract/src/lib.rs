@@ -1,7 +1,7 @@
 //! The vocabulary shared by the graph, the Lambda functions and the operator CLI.
 //!
 //! - the typed input and output of every task, one module per task (`normalize`, `export`,
-//!   `rewrite_acl`, `crawler`, `notify`), re-exported here;
+//!   `rewrite_acl`, `copy_objects`, `catalog`, `crawler`, `notify`), re-exported here;
 //! - `errors`: the error names Retry/Catch match and the functions return as `errorType`;
 //! - `export_id`: the deterministic export task id of a snapshot;
 //! - `functions`: the function table, the one list of Lambda functions (binary, ARN
@@ -16,8 +16,8 @@
 //! The execution's state document grows as the pipeline runs:
 //!
 //! ```json
-//! { "job": Job, "export": ExportState, "acl": AclState, "crawler": CrawlerState,
-//!   "notification": NotifyOutput }
+//! { "job": Job, "export": ExportState, "acl": AclState | "copy": CopyState,
+//!   "catalog": CatalogState | "crawler": CrawlerState, "notification": NotifyOutput }
 //! ```
 //!
 //! No Task catches its errors: an error the retries did not absorb fails the execution at
@@ -31,6 +31,8 @@
 //! Every optional field is omitted when unset, and the graph only ever reads fields that are
 //! always present at the point where it reads them.
 
+mod catalog;
+mod copy_objects;
 mod crawler;
 pub mod errors;
 mod export;
@@ -40,6 +42,8 @@ mod normalize;
 mod notify;
 mod rewrite_acl;
 
+pub use catalog::*;
+pub use copy_objects::*;
 pub use crawler::*;
 pub use export::*;
 pub use normalize::*;

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{AclState, CrawlerState, ExportState, Job};
+use crate::{AclState, CatalogState, CopyState, CrawlerState, ExportState, Job};
 
 /// The whole state document, every part optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,9 +15,15 @@ pub struct PipelineState {
     /// From StartExport / CheckExport.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export: Option<ExportState>,
-    /// From RewriteAcl.
+    /// From RewriteAcl (share-key delivery).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<AclState>,
+    /// From CopyObjects (copy delivery).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy: Option<CopyState>,
+    /// From CatalogTables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<CatalogState>,
     /// From StartCrawler / CheckCrawler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crawler: Option<CrawlerState>,
@@ -93,6 +99,8 @@ pub struct ExecutionStatusDetail {
 }
 
 /// What the notify function is asked to do.
+// One value per invocation, deserialized once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum NotifyRequest {
@@ -107,8 +115,18 @@ impl<'de> Deserialize<'de> for NotifyRequest {
     /// NotifySuccess input. (Not `untagged`: its errors would not say which field is wrong.)
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = serde_json::Value::deserialize(deserializer)?;
-        let result = if value.get("source").and_then(|s| s.as_str()) == Some(STATES_EVENT_SOURCE)
+        // A definition from before redrive support still has a NotifyFailure state sending
+        // `"outcome": "FAILED"`: never publish that as a success (its graph catches the
+        // error and fails; the status-change rule notifies the failure).
+        if let Some(outcome) = value.get("outcome").and_then(|o| o.as_str())
+            && outcome != "SUCCEEDED"
         {
+            return Err(serde::de::Error::custom(format!(
+                "outcome {outcome:?} comes from a NotifyFailure state of an older definition: \
+                 failures are notified from the execution's status-change event now"
+            )));
+        }
+        let result = if value.get("source").and_then(|s| s.as_str()) == Some(STATES_EVENT_SOURCE) {
             serde_json::from_value(value).map(Self::Failure)
         } else {
             serde_json::from_value(value).map(Self::Success)

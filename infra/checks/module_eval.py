@@ -406,6 +406,7 @@ FUNCTIONS = {
     "replace": _replace,
     "setsubtract": lambda a, b: frozenset(_as_list(a)) - frozenset(_as_list(b)),
     "sort": lambda xs: sorted(_as_list(xs)),
+    "strcontains": lambda s, sub: sub in s,
     "toset": lambda xs: frozenset(_as_list(xs)),
     "tolist": _as_list,
     "upper": lambda s: s.upper(),

@@ -33,13 +33,25 @@ from pathlib import Path
 from lark import Tree
 
 import render_policies
-from module_eval import ANALYTICS, FUNCTIONS_JSON, MODULES, REGION, REPO, EvalError, Module, function_table, placeholders, prod_callers
+from module_eval import ANALYTICS, BUCKET, FUNCTIONS_JSON, MODULES, NAME, PROD, REGION, REPO, EvalError, Module, function_table, placeholders, prod_callers
 
 sys.path.insert(0, str(REPO / "scripts"))
 import lambda_manifest  # noqa: E402  (scripts/ is not a package)
 
 MODULE_DIR = MODULES / "analytics-account"
 DEFINITION = REPO / "state-machine" / "definition.asl.json"
+# The rendered definition of every config variant (state-machine/configs/*.toml), kept in
+# step with the generator by the state-machine crate's snapshot tests.
+SNAPSHOTS = REPO / "state-machine" / "tests" / "snapshots"
+
+
+def variant_definitions():
+    """{variant: definition text} of every committed snapshot (insta header stripped)."""
+    out = {}
+    for snap in sorted(SNAPSHOTS.glob("*.snap")):
+        text = snap.read_text()
+        out[snap.stem] = text[text.index("\n---\n", 3) + 5 :]
+    return out
 
 
 # --- what the checks read -----------------------------------------------------------------
@@ -72,6 +84,9 @@ def templatefile_variables(module):
     return module.evaluate(args[1])
 
 
+CALLBACK_RESOURCE = "arn:aws:states:::lambda:invoke.waitForTaskToken"
+
+
 def task_states(definition):
     """{state name: Resource} of every Task state, in nested branches and maps too."""
     out = {}
@@ -79,7 +94,12 @@ def task_states(definition):
     def walk(machine):
         for name, state in machine.get("States", {}).items():
             if state.get("Type") == "Task":
-                out[name] = state.get("Resource")
+                # A callback Task (lambda:invoke.waitForTaskToken) names its function in
+                # Parameters.FunctionName.
+                if state.get("Resource") == CALLBACK_RESOURCE:
+                    out[name] = state.get("Parameters", {}).get("FunctionName")
+                else:
+                    out[name] = state.get("Resource")
             for branch in state.get("Branches", []):
                 walk(branch)
             for key in ("Iterator", "ItemProcessor"):
@@ -317,12 +337,19 @@ class DefinitionWiring(unittest.TestCase):
         in_module = set(variables)
         in_definition = placeholders(self.text)
         self.assertTrue(in_definition, f"{DEFINITION} has no ${{...}} placeholders")
+        # Every placeholder of the deployed definition needs a variable (templatefile
+        # fails otherwise); the variables of functions a variant leaves out (CopyObjects
+        # with share-key delivery...) are unused, but every one is some variant's.
+        self.assertLessEqual(in_definition, in_module, f"placeholders without a templatefile variable: {sorted(in_definition - in_module)}")
+        in_variants = set().union(*(placeholders(text) for text in variant_definitions().values()))
+        # A function only a rule invokes (export-events) is in no definition.
+        in_variants |= {f["placeholder"] for f in self.table.values() if not f["states"]}
         self.assertEqual(
             in_module,
-            in_definition,
-            "templatefile variables and definition placeholders differ:\n"
-            f"  only in the module: {sorted(in_module - in_definition)}\n"
-            f"  only in the definition: {sorted(in_definition - in_module)}",
+            in_variants,
+            "templatefile variables and the placeholders of the rendered variants differ:\n"
+            f"  only in the module: {sorted(in_module - in_variants)}\n"
+            f"  only in the variants: {sorted(in_variants - in_module)}",
         )
         from_table = {f["placeholder"] for f in self.table.values()}
         self.assertEqual(in_module, from_table, "the templatefile variables are not one per function of functions.json")
@@ -351,8 +378,9 @@ class DefinitionWiring(unittest.TestCase):
             self.assertIn(state, by_state, f"Task state {state} is not in any function's states in functions.json")
             binary = by_placeholder.get(resource.removeprefix("${").removesuffix("}"))
             self.assertEqual(binary, by_state[state], f"Task state {state} has Resource {resource}")
-        missing = sorted(set(by_state) - set(tasks))
-        self.assertEqual(missing, [], "states of functions.json that are not Task states of the definition")
+        in_variants = {state for text in variant_definitions().values() for state in task_states(json.loads(text))}
+        missing = sorted(set(by_state) - in_variants)
+        self.assertEqual(missing, [], "states of functions.json that are not Task states of any rendered variant")
 
     def test_the_rendered_definition_calls_each_function_by_its_arn(self):
         # templatefile as Terraform runs it: a placeholder without a variable is an error.
@@ -599,6 +627,236 @@ class Packages(unittest.TestCase):
         failures = self.failures(self.module(manifest))
         self.assertEqual(len(failures), len(self.table), failures)
         self.assertIn("architecture must be arm64 or x86_64", failures[0])
+
+
+class CatalogModes(unittest.TestCase):
+    """catalog = "tables": catalog-tables reads the export prefix and writes the one Glue
+    database, and no crawler resource exists; catalog = "crawler": the crawler and its
+    role exist and catalog-tables gets no data or Glue access."""
+
+    CATALOGER = "catalog-tables"
+    CRAWLER_BLOCKS = [
+        ("resource", "aws_glue_crawler", "this"),
+        ("resource", "aws_glue_security_configuration", "this"),
+        ("resource", "aws_iam_role", "crawler"),
+        ("resource", "aws_iam_role_policy", "crawler"),
+    ]
+
+    @staticmethod
+    def policies(mode):
+        module = Module(MODULE_DIR, variables={"catalog": mode})
+        return module, {name: policy for _kind, name, policy in render_policies.render(module)}
+
+    def statements(self, policies, binary):
+        return {s["Sid"]: s for s in policies[f"analytics-account.lambda.{binary}.json"]["Statement"]}
+
+    def test_tables_mode_scopes_the_cataloger_to_the_export_prefix_and_one_database(self):
+        module, policies = self.policies("tables")
+        database = module.local("glue_database")
+        s = self.statements(policies, self.CATALOGER)
+        glue = s["CatalogWriteTables"]
+        self.assertEqual(
+            sorted(glue["Action"]),
+            sorted(["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition"]),
+        )
+        self.assertEqual(
+            glue["Resource"],
+            [
+                f"arn:aws:glue:{REGION}:{ANALYTICS}:catalog",
+                f"arn:aws:glue:{REGION}:{ANALYTICS}:database/{database}",
+                f"arn:aws:glue:{REGION}:{ANALYTICS}:table/{database}/*",
+            ],
+        )
+        prefix = module.var("export_prefix")
+        self.assertEqual(s["CatalogListExports"]["Action"], ["s3:ListBucket"])
+        self.assertEqual(s["CatalogListExports"]["Condition"], {"StringLike": {"s3:prefix": f"{prefix}/*"}})
+        self.assertEqual(s["CatalogReadExports"]["Action"], ["s3:GetObject"])
+        self.assertEqual(s["CatalogReadExports"]["Resource"], [module.local("prefix_objects_arn")])
+        self.assertIn(module.var("prod_kms_key_arn"), s["CatalogDecryptExports"]["Resource"])
+        self.assertIn("kms:ViaService", s["CatalogDecryptExports"]["Condition"]["StringEquals"])
+        # No other function touches the catalog or the data.
+        for binary in function_table():
+            if binary != self.CATALOGER:
+                sids = set(self.statements(policies, binary))
+                self.assertFalse({"CatalogWriteTables", "CatalogReadExports", "Crawler"} & sids, binary)
+        for block in self.CRAWLER_BLOCKS:
+            self.assertEqual(module.instances(module.block(*block)), [], block)
+        self.assertEqual(module.local("functions")[self.CATALOGER]["env"]["GLUE_DATABASE"], database)
+
+    def test_crawler_mode_has_the_crawler_and_no_catalog_writer(self):
+        module, policies = self.policies("crawler")
+        for block in self.CRAWLER_BLOCKS:
+            self.assertEqual([k for k, _ in module.instances(module.block(*block))], ["crawler"], block)
+        self.assertEqual(self.statements(policies, self.CATALOGER).keys() - {"XRay"}, {"Logs"})
+        crawler_arn = module.instance_attr(module.block("resource", "aws_glue_crawler", "this"), "crawler", "arn")
+        self.assertEqual(self.statements(policies, "start-crawler")["Crawler"]["Resource"], [crawler_arn])
+        self.assertEqual(self.statements(policies, "start-crawler")["Crawler"]["Action"], ["glue:StartCrawler"])
+
+    def test_none_mode_has_neither(self):
+        module, policies = self.policies("none")
+        for block in self.CRAWLER_BLOCKS:
+            self.assertEqual(module.instances(module.block(*block)), [], block)
+        self.assertEqual(self.statements(policies, self.CATALOGER).keys() - {"XRay"}, {"Logs"})
+        self.assertEqual(self.statements(policies, "start-crawler").keys() - {"XRay"}, {"Logs"})
+
+
+class CopyDelivery(unittest.TestCase):
+    """delivery = "copy": the export lands in a prod staging bucket and the prod copier role
+    (assumed by copy-objects only) copies it into the analytics bucket under an analytics
+    key, so no analytics principal can use the prod key; the copier is the only writer
+    under the export prefix, and nothing deletes."""
+
+    PROD_DIR = MODULES / "prod-account"
+    COPIER = f"arn:aws:iam::{PROD}:role/{NAME}-copier"
+    STAGING = f"{NAME}-export-staging-{PROD}"
+    COPY_CALLER = f"arn:aws:iam::{ANALYTICS}:role/{NAME}-copy-objects"
+    COPY_DEFINITION = SNAPSHOTS / "copy-delivery.snap"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        # The copy variant's definition, as an operator renders it for definition_path.
+        cls.definition = Path(cls.tmp.name) / "copy.asl.json"
+        cls.definition.write_text(variant_definitions()["copy-delivery"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def analytics(self, delivery="copy", **variables):
+        copy = {"staging_bucket_name": self.STAGING, "prod_copier_role_arn": self.COPIER, "definition_path": str(self.definition)} if delivery == "copy" else {}
+        return Module(MODULE_DIR, variables={"delivery": delivery, **copy, **variables})
+
+    def prod(self, delivery="copy"):
+        extra = {"analytics_copier_caller_role_arns": [self.COPY_CALLER]} if delivery == "copy" else {}
+        return Module(self.PROD_DIR, variables={"delivery": delivery, **extra})
+
+    @staticmethod
+    def policies(module):
+        return {name.removeprefix(f"{module.name}.").removesuffix(".json"): policy for _kind, name, policy in render_policies.render(module)}
+
+    @staticmethod
+    def analytics_principals(statement):
+        """The analytics-account principals a statement names or matches."""
+        found = []
+        for ids in (statement.get("Principal") or {}).values() if isinstance(statement.get("Principal"), dict) else []:
+            found += [i for i in ids if f":{ANALYTICS}:" in i]
+        for test in (statement.get("Condition") or {}).values():
+            for variable, values in test.items():
+                if variable.lower() == "aws:principalarn":
+                    found += [v for v in ([values] if isinstance(values, str) else values) if f":{ANALYTICS}:" in v]
+        return found
+
+    def test_in_copy_mode_no_analytics_principal_can_use_the_prod_key(self):
+        prod_key = self.prod().instance_attr(self.prod().block("resource", "aws_kms_key", "this"), None, "arn")
+        for delivery in ("share-key", "copy"):
+            key_policy = self.policies(self.prod(delivery))["key"]
+            granted = [(s.get("Sid"), p) for s in key_policy["Statement"] if s["Effect"] == "Allow" for p in self.analytics_principals(s)]
+            if delivery == "share-key":
+                # The check sees the readers when they are there...
+                self.assertTrue(granted, "share-key delivery should let the analytics readers decrypt")
+            else:
+                # ...and none with copy delivery: not in the key policy,
+                self.assertEqual(granted, [], "the prod key policy names analytics principals in copy mode")
+        # nor in any policy of the analytics account (the crawler's, catalog-tables', ...),
+        sample_prod_key = self.analytics().var("prod_kms_key_arn")
+        for name, policy in self.policies(self.analytics()).items():
+            for s in policy["Statement"]:
+                if s["Effect"] == "Allow" and any(k in json.dumps(s) for k in (sample_prod_key, prod_key)):
+                    self.fail(f"analytics policy {name} ({s.get('Sid')}) names the prod key in copy mode")
+        # and of the prod roles analytics functions assume, only the copier decrypts it, through
+        # S3 (to read staging); the cross-account role may only let RDS create its grant.
+        prod = self.policies(self.prod())
+        for name in ("cross_account", "copier"):
+            for s in prod[name]["Statement"]:
+                if not (any(a.startswith("kms:") for a in s["Action"]) and prod_key in s["Resource"]):
+                    continue
+                if name == "cross_account":
+                    self.assertEqual(s["Action"], ["kms:DescribeKey", "kms:CreateGrant"])
+                else:
+                    self.assertEqual(s["Action"], ["kms:Decrypt"])
+                    self.assertEqual(s["Condition"], {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}})
+        guard = prod["cross_account_copy_guard"]["Statement"]
+        self.assertEqual([(g["Effect"], g["Action"], g["Condition"]) for g in guard], [("Deny", ["kms:CreateGrant"], {"Bool": {"kms:GrantIsForAWSResource": "false"}})])
+        attached = self.prod().block("resource", "aws_iam_role_policy", "cross_account_copy_guard")
+        self.assertEqual([k for k, _ in self.prod().instances(attached)], ["staging"])
+        grant = next(s for s in prod["key"]["Statement"] if s.get("Sid") == "ExportCallerGrant")
+        self.assertEqual(grant["Condition"], {"Bool": {"kms:GrantIsForAWSResource": "true"}})
+
+    def test_only_copy_objects_may_assume_the_copier_role_with_the_external_id(self):
+        trust = self.policies(self.prod())["copier_trust"]["Statement"]
+        self.assertEqual(len(trust), 1)
+        self.assertEqual(trust[0]["Condition"]["ArnEquals"]["aws:PrincipalArn"], self.COPY_CALLER)
+        self.assertEqual(trust[0]["Condition"]["StringEquals"]["sts:ExternalId"], self.prod().var("external_id"))
+        assuming = {name for name, policy in self.policies(self.analytics()).items() for s in policy["Statement"] if s.get("Sid") == "AssumeCopierRole"}
+        self.assertEqual(assuming, {"lambda.copy-objects"})
+        statement = next(s for s in self.policies(self.analytics())["lambda.copy-objects"]["Statement"] if s.get("Sid") == "AssumeCopierRole")
+        self.assertEqual(statement["Resource"], [self.COPIER])
+        # With share-key delivery nobody assumes it.
+        self.assertFalse(any(s.get("Sid") == "AssumeCopierRole" for p in self.policies(self.analytics("share-key")).values() for s in p["Statement"]))
+
+    def test_the_copier_reads_staging_writes_the_prefix_and_never_deletes(self):
+        prefix = self.prod().var("export_prefix")
+        copier = {s["Sid"]: s for s in self.policies(self.prod())["copier"]["Statement"]}
+        self.assertEqual(copier["ReadStagedExports"]["Resource"], [f"arn:aws:s3:::{self.STAGING}/{prefix}/*"])
+        self.assertEqual(copier["WriteAnalyticsCopies"]["Resource"], [f"arn:aws:s3:::{BUCKET}/{prefix}/*"])
+        actions = [a for s in copier.values() for a in s["Action"]]
+        self.assertFalse([a for a in actions if "Delete" in a or a.endswith("*")], actions)
+        # The export role writes into staging, not into the analytics bucket.
+        export = {s["Sid"]: s for s in self.policies(self.prod())["export"]["Statement"]}
+        self.assertEqual(export["ExportObjects"]["Resource"], [f"arn:aws:s3:::{self.STAGING}/{prefix}/*"])
+        # The staging copy expires by lifecycle; its bucket refuses other accounts.
+        module = self.prod()
+        lifecycle = module.block("resource", "aws_s3_bucket_lifecycle_configuration", "staging")
+        self.assertEqual([k for k, _ in module.instances(lifecycle)], ["staging"])
+        staging_policy = {s["Sid"]: s for s in self.policies(module)["staging_bucket"]["Statement"]}
+        self.assertEqual(staging_policy["DenyOtherAccounts"]["Condition"], {"StringNotEquals": {"aws:PrincipalAccount": PROD}})
+        self.assertEqual(module.instances(module.block("resource", "aws_s3_bucket", "staging")), [("staging", {"key": "staging", "value": "staging"})])
+        self.assertEqual(self.prod("share-key").instances(self.prod("share-key").block("resource", "aws_s3_bucket", "staging")), [])
+
+    def test_the_analytics_bucket_lets_only_the_copier_write_under_the_prefix(self):
+        bucket = {s["Sid"]: s for s in self.policies(self.analytics())["bucket"]["Statement"]}
+        writers = [sid for sid, s in bucket.items() if s["Effect"] == "Allow" and any(grants(s["Action"], a) for a in ("s3:PutObject", "s3:PutObjectAcl"))]
+        self.assertEqual(writers, ["ProdCopierWrite"])
+        self.assertEqual(bucket["ProdCopierWrite"]["Principal"], {"AWS": [self.COPIER]})
+        deny = bucket["DenyExportWritesButCopier"]
+        self.assertEqual((deny["Effect"], deny["Action"]), ("Deny", ["s3:PutObject"]))
+        self.assertEqual(deny["Condition"], {"ArnNotEquals": {"aws:PrincipalArn": self.COPIER}})
+        self.assertFalse({"ProdExportRoleObjects", "ProdCrossAccountAcl"} & set(bucket))
+        # The module's key lets the copier encrypt, through S3 only.
+        key = {s["Sid"]: s for s in self.policies(self.analytics())["key"]["Statement"]}
+        self.assertEqual(key["ProdCopierEncryptsCopiesViaS3"]["Principal"], {"AWS": [self.COPIER]})
+        self.assertEqual(key["ProdCopierEncryptsCopiesViaS3"]["Condition"], {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}})
+        self.assertNotIn("ProdCopierEncryptsCopiesViaS3", {s.get("Sid") for s in self.policies(self.analytics("share-key"))["key"]["Statement"]})
+
+    def test_copy_objects_gets_the_staging_bucket_and_the_analytics_key(self):
+        module = self.analytics()
+        self.assertEqual(check_functions(module, function_table()), [])
+        env = module.local("functions")["copy-objects"]["env"]
+        self.assertEqual(env["EXPORT_BUCKET"], self.STAGING)
+        self.assertEqual(env["DESTINATION_BUCKET"], BUCKET)
+        self.assertEqual(env["DESTINATION_KMS_KEY_ARN"], module.instance_attr(module.block("resource", "aws_kms_key", "this"), None, "arn"))
+        self.assertEqual((env["COPIER_ROLE_ARN"], env["COPIER_ROLE_EXTERNAL_ID"]), (self.COPIER, module.var("prod_role_external_id")))
+        self.assertEqual(module.local("functions")["start-export"]["env"]["EXPORT_BUCKET"], self.STAGING)
+        sse_s3 = self.analytics(copy_encryption="sse-s3").local("functions")["copy-objects"]["env"]
+        self.assertIsNone(sse_s3["DESTINATION_KMS_KEY_ARN"])
+
+    def test_a_copy_set_up_with_the_wrong_definition_or_ownership_fails_the_plan(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            manifest = str(write_packages(tmp, function_table(), "x86_64"))
+            machine = ("resource", "aws_sfn_state_machine", "this")
+            ok = self.analytics(lambda_manifest_path=manifest)
+            self.assertEqual(ok.precondition_failures(ok.block(*machine)), [])
+            wrong = self.analytics(lambda_manifest_path=manifest, definition_path=str(DEFINITION))
+            failures = wrong.precondition_failures(wrong.block(*machine))
+            self.assertEqual(len(failures), 1, failures)
+            self.assertIn("copy-delivery.toml", failures[0][1])
+            share = self.analytics("share-key", lambda_manifest_path=manifest, definition_path=str(self.definition))
+            self.assertEqual(len(share.precondition_failures(share.block(*machine))), 1)
+        owner = self.analytics(object_ownership="ObjectWriter")
+        failures = owner.precondition_failures(owner.block("resource", "aws_s3_bucket_ownership_controls", "this"))
+        self.assertEqual(len(failures), 1, failures)
+        self.assertIn("BucketOwnerEnforced", failures[0][1])
 
 
 if __name__ == "__main__":

@@ -55,6 +55,8 @@ pub struct Aws {
     prod_role: Option<ProdRole>,
     own_prod: ProdClients,
     sessions: Mutex<HashMap<String, Arc<ProdClients>>>,
+    copier_role: Option<ProdRole>,
+    copier_sessions: Mutex<HashMap<String, aws_sdk_s3::Client>>,
     /// S3 with the function's own credentials (GetBucketOwnershipControls).
     pub s3: aws_sdk_s3::Client,
     /// Glue (StartCrawler, GetCrawler).
@@ -83,8 +85,53 @@ impl Aws {
             sfn: aws_sdk_sfn::Client::new(&sdk),
             sessions: Mutex::new(HashMap::new()),
             prod_role,
+            copier_role: None,
+            copier_sessions: Mutex::new(HashMap::new()),
             sdk,
         }
+    }
+
+    /// The same clients, with the prod copier role CopyObjects assumes (copy delivery).
+    #[must_use]
+    pub fn with_copier_role(mut self, copier_role: Option<ProdRole>) -> Self {
+        self.copier_role = copier_role;
+        self
+    }
+
+    /// S3 for the copy of export `export_id`: the assumed copier role (reads the staging
+    /// bucket, writes the analytics bucket) with a session named after the export, or the
+    /// function's own credentials without one.
+    pub async fn copier(&self, export_id: &str) -> aws_sdk_s3::Client {
+        let Some(role) = &self.copier_role else {
+            return self.s3.clone();
+        };
+        let name = session_name(export_id);
+        let mut sessions = self.copier_sessions.lock().await;
+        if let Some(client) = sessions.get(&name) {
+            return client.clone();
+        }
+        let client = s3_client(&self.assumed(role, &name).await);
+        if sessions.len() >= SESSION_CACHE_MAX {
+            sessions.clear();
+        }
+        sessions.insert(name, client.clone());
+        client
+    }
+
+    /// The SDK configuration with `role` assumed (AssumeRoleProvider, external id) under
+    /// session name `name`.
+    async fn assumed(&self, role: &ProdRole, name: &str) -> SdkConfig {
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
+            .session_name(name)
+            .configure(&self.sdk);
+        if let Some(external_id) = &role.external_id {
+            builder = builder.external_id(external_id);
+        }
+        let provider = builder.build().await;
+        self.sdk
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build()
     }
 
     /// Clients for prod resources of export `export_id`: own credentials without a prod
@@ -98,19 +145,7 @@ impl Aws {
         if let Some(clients) = sessions.get(&name) {
             return Arc::clone(clients);
         }
-        let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
-            .session_name(&name)
-            .configure(&self.sdk);
-        if let Some(external_id) = &role.external_id {
-            builder = builder.external_id(external_id);
-        }
-        let provider = builder.build().await;
-        let sdk = self
-            .sdk
-            .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
-            .build();
-        let clients = Arc::new(ProdClients::new(&sdk));
+        let clients = Arc::new(ProdClients::new(&self.assumed(role, &name).await));
         if sessions.len() >= SESSION_CACHE_MAX {
             sessions.clear();
         }
@@ -136,17 +171,4 @@ pub fn session_name(export_id: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn session_names_are_valid_and_bounded() {
-        assert_eq!(
-            session_name("orders-1a2b3c4d"),
-            "snapshot-export-orders-1a2b3c4d"
-        );
-        let long = session_name(&"a".repeat(100));
-        assert_eq!(long.len(), 64);
-        assert_eq!(session_name("a/b c:é"), "snapshot-export-a-b-c--");
-    }
-}
+mod tests;

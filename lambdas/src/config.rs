@@ -131,21 +131,7 @@ fn prod_role(env: &Env) -> Result<Option<ProdRole>, TaskError> {
 
 /// `EXPORT_BUCKET`: a plausible S3 bucket name.
 fn bucket(env: &Env) -> Result<String, TaskError> {
-    let b = env.required("EXPORT_BUCKET")?;
-    let ok = (3..=63).contains(&b.len())
-        && b.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        && b.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && b.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if ok {
-        Ok(b)
-    } else {
-        Err(invalid(
-            "EXPORT_BUCKET",
-            &b,
-            "an S3 bucket name (3-63 of a-z 0-9 . -)",
-        ))
-    }
+    bucket_named(env, "EXPORT_BUCKET")
 }
 
 /// `EXPORT_PREFIX` trimmed of slashes; empty when unset.
@@ -322,6 +308,136 @@ impl RewriteAclConfig {
                 |n| *n <= 900,
                 "an integer number of seconds from 0 to 900",
             )?),
+        })
+    }
+}
+
+/// Default number of objects copied at once (each is a HeadObject then a CopyObject).
+pub const DEFAULT_COPY_CONCURRENCY: usize = 128;
+/// Default seconds kept free before the Lambda deadline (a 5 GiB CopyObject can take a
+/// minute or two).
+pub const DEFAULT_COPY_DEADLINE_MARGIN_SECONDS: u64 = 120;
+
+/// The prod-account copier role CopyObjects assumes (copy delivery).
+fn copier_role(env: &Env) -> Result<Option<ProdRole>, TaskError> {
+    let role = arn(env, "COPIER_ROLE_ARN", false)?;
+    let external_id = env.optional("COPIER_ROLE_EXTERNAL_ID");
+    match role {
+        Some(role_arn) => Ok(Some(ProdRole {
+            role_arn,
+            external_id,
+        })),
+        None if external_id.is_some() => Err(TaskError::InvalidConfig(
+            "COPIER_ROLE_EXTERNAL_ID is set but COPIER_ROLE_ARN is not: set both or neither".into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// `name`: a plausible S3 bucket name.
+fn bucket_named(env: &Env, name: &str) -> Result<String, TaskError> {
+    let b = env.required(name)?;
+    let ok = (3..=63).contains(&b.len())
+        && b.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && b.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && b.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(b)
+    } else {
+        Err(invalid(name, &b, "an S3 bucket name (3-63 of a-z 0-9 . -)"))
+    }
+}
+
+/// CopyObjects's configuration (copy delivery).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyObjectsConfig {
+    /// `EXPORT_BUCKET`: the prod staging bucket the export is written to.
+    pub source_bucket: String,
+    /// `EXPORT_PREFIX` without leading or trailing slashes (may be empty); the copies keep
+    /// the same keys.
+    pub prefix: String,
+    /// `DESTINATION_BUCKET`: the analytics bucket.
+    pub destination_bucket: String,
+    /// `DESTINATION_KMS_KEY_ARN`: the analytics key the copies are encrypted with; SSE-S3
+    /// when unset.
+    pub destination_kms_key_arn: Option<String>,
+    /// `COPIER_ROLE_ARN` / `COPIER_ROLE_EXTERNAL_ID`: the prod copier role (reads staging,
+    /// writes the analytics bucket); the function's own credentials when unset.
+    pub copier_role: Option<ProdRole>,
+    /// `COPY_CONCURRENCY`: objects copied at once.
+    pub concurrency: usize,
+    /// `COPY_DEADLINE_MARGIN_SECONDS`: stop starting copies when less time is left.
+    pub deadline_margin: Duration,
+}
+
+impl CopyObjectsConfig {
+    /// Parses the environment.
+    pub fn from_env(env: &Env) -> Result<Self, TaskError> {
+        let source_bucket = bucket(env)?;
+        let destination_bucket = bucket_named(env, "DESTINATION_BUCKET")?;
+        if destination_bucket == source_bucket {
+            return Err(invalid(
+                "DESTINATION_BUCKET",
+                &destination_bucket,
+                "a bucket other than EXPORT_BUCKET (the staging bucket)",
+            ));
+        }
+        Ok(Self {
+            source_bucket,
+            prefix: prefix(env)?,
+            destination_bucket,
+            destination_kms_key_arn: arn(env, "DESTINATION_KMS_KEY_ARN", false)?,
+            copier_role: copier_role(env)?,
+            concurrency: env.number(
+                "COPY_CONCURRENCY",
+                DEFAULT_COPY_CONCURRENCY,
+                |n| (1..=1000).contains(n),
+                "an integer from 1 to 1000",
+            )?,
+            deadline_margin: Duration::from_secs(env.number(
+                "COPY_DEADLINE_MARGIN_SECONDS",
+                DEFAULT_COPY_DEADLINE_MARGIN_SECONDS,
+                |n| *n <= 900,
+                "an integer number of seconds from 0 to 900",
+            )?),
+        })
+    }
+}
+
+/// Default number of tables CatalogTables handles at once.
+pub const DEFAULT_CATALOG_CONCURRENCY: usize = 32;
+/// Seconds CatalogTables keeps free before the Lambda deadline.
+pub const CATALOG_DEADLINE_MARGIN_SECONDS: u64 = 60;
+
+/// CatalogTables's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogTablesConfig {
+    /// `GLUE_DATABASE`: the one Glue database the tables are written to.
+    pub database: String,
+    /// `CATALOG_CONCURRENCY`: tables (footer reads and Glue writes) in flight.
+    pub concurrency: usize,
+}
+
+impl CatalogTablesConfig {
+    /// Parses the environment.
+    pub fn from_env(env: &Env) -> Result<Self, TaskError> {
+        let database = env.required("GLUE_DATABASE")?;
+        if database.len() > 255 || database.chars().any(char::is_control) {
+            return Err(invalid(
+                "GLUE_DATABASE",
+                &database,
+                "a Glue database name (at most 255 characters)",
+            ));
+        }
+        Ok(Self {
+            database,
+            concurrency: env.number(
+                "CATALOG_CONCURRENCY",
+                DEFAULT_CATALOG_CONCURRENCY,
+                |n| (1..=256).contains(n),
+                "an integer from 1 to 256",
+            )?,
         })
     }
 }

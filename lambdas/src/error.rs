@@ -92,9 +92,33 @@ pub enum TaskError {
     /// Our crawl was cancelled.
     #[error("{0}")]
     CrawlCancelled(String),
+    /// Reading the staging side of a copy was denied (s3:ListBucket, s3:GetObject or
+    /// kms:Decrypt); names bucket, key and permission.
+    #[error("{0}")]
+    CopySourceDenied(String),
+    /// Writing a copy into the analytics bucket was denied (s3:PutObject or
+    /// kms:GenerateDataKey); names bucket, key and permission.
+    #[error("{0}")]
+    CopyDestinationDenied(String),
+    /// Some objects could not be copied after retries; retried by the state machine.
+    #[error("{0}")]
+    CopyIncomplete(String),
+    /// A Parquet file of the export cannot be read (footer missing or corrupt); names the key.
+    #[error("{0}")]
+    ParquetUnreadable(String),
+    /// Reading the exported files or writing the Glue catalog was denied, or the Glue
+    /// database does not exist; names the resource and the permission.
+    #[error("{0}")]
+    CatalogAccessDenied(String),
     /// Publishing the notification failed.
     #[error("{0}")]
     NotifyFailed(String),
+    /// The export-waits table could not be written, read or cleaned up.
+    #[error("{0}")]
+    ExportWaitStoreFailed(String),
+    /// A task token could not be handed back (other than a closed token).
+    #[error("{0}")]
+    TaskTokenSendFailed(String),
 }
 
 impl TaskError {
@@ -122,7 +146,14 @@ impl TaskError {
             Self::CrawlWaitTimedOut(_) => errors::CRAWL_WAIT_TIMED_OUT,
             Self::CrawlFailed(_) => errors::CRAWL_FAILED,
             Self::CrawlCancelled(_) => errors::CRAWL_CANCELLED,
+            Self::CopySourceDenied(_) => errors::COPY_SOURCE_DENIED,
+            Self::CopyDestinationDenied(_) => errors::COPY_DESTINATION_DENIED,
+            Self::CopyIncomplete(_) => errors::COPY_INCOMPLETE,
+            Self::ParquetUnreadable(_) => errors::PARQUET_UNREADABLE,
+            Self::CatalogAccessDenied(_) => errors::CATALOG_ACCESS_DENIED,
             Self::NotifyFailed(_) => errors::NOTIFY_FAILED,
+            Self::ExportWaitStoreFailed(_) => errors::EXPORT_WAIT_STORE_FAILED,
+            Self::TaskTokenSendFailed(_) => errors::TASK_TOKEN_SEND_FAILED,
         }
     }
 
@@ -184,7 +215,14 @@ mod tests {
             TaskError::CrawlWaitTimedOut(s()),
             TaskError::CrawlFailed(s()),
             TaskError::CrawlCancelled(s()),
+            TaskError::CopySourceDenied(s()),
+            TaskError::CopyDestinationDenied(s()),
+            TaskError::CopyIncomplete(s()),
+            TaskError::ParquetUnreadable(s()),
+            TaskError::CatalogAccessDenied(s()),
             TaskError::NotifyFailed(s()),
+            TaskError::ExportWaitStoreFailed(s()),
+            TaskError::TaskTokenSendFailed(s()),
         ]
     }
 
@@ -215,10 +253,17 @@ mod tests {
                 | TaskError::CrawlWaitTimedOut(_)
                 | TaskError::CrawlFailed(_)
                 | TaskError::CrawlCancelled(_)
-                | TaskError::NotifyFailed(_) => 1,
+                | TaskError::CopySourceDenied(_)
+                | TaskError::CopyDestinationDenied(_)
+                | TaskError::CopyIncomplete(_)
+                | TaskError::ParquetUnreadable(_)
+                | TaskError::CatalogAccessDenied(_)
+                | TaskError::NotifyFailed(_)
+                | TaskError::ExportWaitStoreFailed(_)
+                | TaskError::TaskTokenSendFailed(_) => 1,
             })
             .sum::<usize>();
-        assert_eq!(count, 22);
+        assert_eq!(count, 29);
     }
 
     #[test]
@@ -268,6 +313,7 @@ mod tests {
                 "Throttled"
                     | "TransientAwsError"
                     | "AclRewriteIncomplete"
+                    | "CopyIncomplete"
                     | "ExportQuotaReached"
                     | "SnapshotNotAvailable"
             );

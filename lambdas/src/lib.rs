@@ -8,7 +8,9 @@
 
 pub mod acl;
 pub mod aws;
+pub mod catalog;
 pub mod config;
+pub mod copy;
 pub mod error;
 pub mod export_id;
 pub mod handlers;

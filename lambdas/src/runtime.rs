@@ -145,7 +145,8 @@ pub async fn run<T: Handler>() -> Result<(), lambda_runtime::Error> {
 /// The payload as the handler's input type. Deserialized here rather than by the runtime
 /// so that a payload of the wrong shape is an `InvalidInput` naming the field (the
 /// runtime's own error type would be a Rust type name no Retry or Catch can match).
-fn parse_input<T: Handler>(payload: serde_json::Value) -> Result<T::Input, TaskError> {
+/// Public for the input fuzz test (`lambdas/tests/fuzz.rs`).
+pub fn parse_input<T: Handler>(payload: serde_json::Value) -> Result<T::Input, TaskError> {
     serde_json::from_value(payload).map_err(|e| {
         TaskError::InvalidInput(format!(
             "the {} function's input does not have the shape its state passes: {e}",

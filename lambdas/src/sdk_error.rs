@@ -100,6 +100,16 @@ where
             operation,
             detail: format!("timed out: {}", full_chain(err)),
         },
+        // The prod role's credentials refused (sts:AssumeRole denied by our role's policy
+        // or by the prod role's trust policy): a permission to fix, not a retry.
+        SdkError::DispatchFailure(_) if assume_role_denied(&full_chain(err)) => TaskError::Aws {
+            operation,
+            code: "AccessDenied".to_owned(),
+            message: format!(
+                "the credentials of the assumed role were refused: {}",
+                full_chain(err)
+            ),
+        },
         SdkError::DispatchFailure(_) => TaskError::TransientAws {
             operation,
             detail: format!("request not delivered: {}", full_chain(err)),
@@ -121,6 +131,13 @@ where
     }
 }
 
+/// Whether a dispatch failure is STS refusing the role assumption the credentials
+/// provider made (AssumeRoleProvider reports it as a credentials-loading failure).
+fn assume_role_denied(chain: &str) -> bool {
+    chain.contains("loading credentials")
+        && (chain.contains("AccessDenied") || chain.contains("not authorized"))
+}
+
 /// The error and its sources joined with `: ` (the SDK's Display is often just
 /// "dispatch failure", the useful part is in the sources).
 fn full_chain(err: &(dyn StdError + 'static)) -> String {
@@ -138,89 +155,4 @@ fn full_chain(err: &(dyn StdError + 'static)) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use aws_sdk_glue::operation::get_crawler::GetCrawlerError;
-    use aws_smithy_runtime_api::http::StatusCode;
-    use aws_smithy_types::body::SdkBody;
-    use aws_smithy_types::error::ErrorMetadata;
-
-    fn service_error(status: u16, code: &str) -> SdkError<GetCrawlerError, HttpResponse> {
-        let err =
-            GetCrawlerError::generic(ErrorMetadata::builder().code(code).message("msg").build());
-        let raw = HttpResponse::new(
-            StatusCode::try_from(status).unwrap_or_else(|_| panic!("status {status}")),
-            SdkBody::empty(),
-        );
-        SdkError::service_error(err, raw)
-    }
-
-    #[test]
-    fn throttling_codes_and_429_are_throttled() {
-        for code in THROTTLING_CODES {
-            assert_eq!(
-                classify("op", &service_error(400, code)).name(),
-                "Throttled",
-                "{code}"
-            );
-        }
-        assert_eq!(
-            classify("op", &service_error(429, "Whatever")).name(),
-            "Throttled"
-        );
-        assert_eq!(
-            classify("op", &service_error(503, "SlowDown")).name(),
-            "Throttled"
-        );
-    }
-
-    #[test]
-    fn server_errors_are_transient_client_errors_are_not() {
-        assert_eq!(
-            classify("op", &service_error(500, "InternalError")).name(),
-            "TransientAwsError"
-        );
-        assert_eq!(
-            classify("op", &service_error(503, "ServiceUnavailable")).name(),
-            "TransientAwsError"
-        );
-        let e = classify(
-            "glue:GetCrawler",
-            &service_error(400, "ValidationException"),
-        );
-        assert_eq!(e.name(), "AwsError");
-        assert_eq!(
-            e.to_string(),
-            "glue:GetCrawler failed with ValidationException: msg"
-        );
-    }
-
-    #[test]
-    fn timeouts_and_dispatch_failures_are_transient() {
-        let t: SdkError<GetCrawlerError, HttpResponse> = SdkError::timeout_error("slow");
-        assert_eq!(classify("op", &t).name(), "TransientAwsError");
-        let d: SdkError<GetCrawlerError, HttpResponse> = SdkError::dispatch_failure(
-            aws_smithy_runtime_api::client::result::ConnectorError::io("refused".into()),
-        );
-        let e = classify("op", &d);
-        assert_eq!(e.name(), "TransientAwsError");
-        assert!(e.to_string().contains("refused"), "{e}");
-    }
-
-    #[test]
-    fn code_is_ignores_case_and_fault_suffix() {
-        assert!(code_is(
-            Some("DBSnapshotNotFound"),
-            "DbSnapshotNotFoundFault"
-        ));
-        assert!(code_is(
-            Some("KMSKeyNotAccessibleFault"),
-            "KmsKeyNotAccessible"
-        ));
-        assert!(!code_is(
-            Some("DBSnapshotNotFound"),
-            "DBClusterSnapshotNotFound"
-        ));
-        assert!(!code_is(None, "X"));
-    }
-}
+mod tests;

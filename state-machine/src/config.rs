@@ -21,6 +21,10 @@ const MAX_EXPORT_ATTEMPTS_PER_RUN: u32 = 10;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PipelineConfig {
+    /// How the export reaches the analytics account.
+    pub delivery: Delivery,
+    /// How the export is cataloged.
+    pub catalog: Catalog,
     /// Export polling and capacity retries.
     pub export: ExportConfig,
     /// The ACL rewrite step.
@@ -31,6 +35,32 @@ pub struct PipelineConfig {
     pub notifications: NotificationsConfig,
     /// The execution as a whole.
     pub execution: ExecutionConfig,
+}
+
+/// `delivery`: how the analytics account gets to read the export.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Delivery {
+    /// The export stays where RDS wrote it, under the prod key shared with analytics;
+    /// RewriteAcl gives the bucket owner the objects (when ACLs are enabled).
+    #[default]
+    ShareKey,
+    /// The export lands in a prod staging bucket and CopyObjects copies it into the
+    /// analytics bucket, re-encrypted with an analytics key: the prod key stays in prod.
+    Copy,
+}
+
+/// `catalog`: how the export is cataloged for Athena.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Catalog {
+    /// CatalogTables writes one latest and one history table per exported table.
+    #[default]
+    Tables,
+    /// A Glue crawler (`[crawler]`).
+    Crawler,
+    /// No catalog step.
+    None,
 }
 
 /// `[export]`.
@@ -50,6 +80,9 @@ pub struct ExportConfig {
     /// Export attempts that may end FAILED or CANCELED before StartExport fails the
     /// execution; each redrive allows one more.
     pub max_attempts: u32,
+    /// True: RDS's export-finished events wake the execution (a callback Task,
+    /// WaitForExportEvent, whose timeout is the fallback poll); false: the Wait loop.
+    pub events: bool,
 }
 
 impl Default for ExportConfig {
@@ -64,11 +97,12 @@ impl Default for ExportConfig {
             // cause (a permission, a KMS grant) fails once more and then waits for an
             // operator's fix and Redrive, instead of spending hours of export per attempt.
             max_attempts: 2,
+            events: false,
         }
     }
 }
 
-/// `[acl]`.
+/// `[acl]` (share-key delivery; copy delivery has no ACL step).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AclConfig {
@@ -82,7 +116,7 @@ impl Default for AclConfig {
     }
 }
 
-/// `[crawler]`.
+/// `[crawler]` (`catalog = "crawler"`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CrawlerConfig {
@@ -185,7 +219,11 @@ impl PipelineConfig {
             1000,
         )?;
         at_least("export.max_attempts", e.max_attempts, 1)?;
-        at_most("export.max_attempts", e.max_attempts, MAX_EXPORT_ATTEMPTS_PER_RUN)?;
+        at_most(
+            "export.max_attempts",
+            e.max_attempts,
+            MAX_EXPORT_ATTEMPTS_PER_RUN,
+        )?;
         let c = &self.crawler;
         at_least("crawler.poll_seconds", c.poll_seconds, 1)?;
         at_least("crawler.busy_retry_seconds", c.busy_retry_seconds, 1)?;
@@ -220,6 +258,7 @@ impl PipelineConfig {
             max_poll_seconds: self.export.max_poll_seconds,
             max_wait_seconds: u64::from(self.export.max_wait_hours) * 3600,
             max_polls: MAX_EXPORT_POLLS_PER_EXECUTION / (self.export.max_attempts + 1),
+            events: self.export.events,
         }
     }
 
@@ -270,94 +309,4 @@ fn with_reason(err: AslError, reason: &str) -> AslError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn empty_toml_is_the_default() {
-        let config = PipelineConfig::from_toml_str("").unwrap();
-        assert_eq!(config, PipelineConfig::default());
-        assert_eq!(config.export.max_poll_seconds, 1800);
-        assert_eq!(config.poll_policy().max_wait_seconds, 24 * 3600);
-        assert_eq!(config.crawl_policy().max_wait_seconds, 7200);
-        assert_eq!(config.execution_timeout_seconds(), 259_200);
-    }
-
-    #[test]
-    fn documented_example_parses() {
-        let doc = include_str!("../../docs/state-machine.md");
-        let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
-        let end = start + doc[start..].find("```").unwrap();
-        let config = PipelineConfig::from_toml_str(&doc[start..end]).unwrap();
-        assert_eq!(config, PipelineConfig::default());
-    }
-
-    #[test]
-    fn partial_sections_keep_other_defaults() {
-        let config = PipelineConfig::from_toml_str("[acl]\nenabled = false\n").unwrap();
-        assert!(!config.acl.enabled);
-        assert_eq!(config.export, ExportConfig::default());
-    }
-
-    #[test]
-    fn unknown_keys_are_named() {
-        for (toml, key) in [
-            ("[export]\nmin_poll_secs = 3\n", "min_poll_secs"),
-            ("[exports]\n", "exports"),
-        ] {
-            let err = PipelineConfig::from_toml_str(toml).unwrap_err().to_string();
-            assert!(err.contains(key), "{err}");
-        }
-    }
-
-    #[test]
-    fn bad_values_name_the_key() {
-        for (toml, key) in [
-            (
-                "[export]\nmin_poll_seconds = 0\n",
-                "export.min_poll_seconds",
-            ),
-            (
-                "[export]\nmin_poll_seconds = 100\nmax_poll_seconds = 50\n",
-                "export.max_poll_seconds",
-            ),
-            ("[export]\nmax_wait_hours = 0\n", "export.max_wait_hours"),
-            (
-                "[export]\ncapacity_retry_interval_seconds = 0\n",
-                "export.capacity_retry_interval_seconds",
-            ),
-            (
-                "[export]\ncapacity_retry_max_attempts = 0\n",
-                "export.capacity_retry_max_attempts",
-            ),
-            ("[crawler]\npoll_seconds = 0\n", "crawler.poll_seconds"),
-            (
-                "[crawler]\nbusy_retry_seconds = 0\n",
-                "crawler.busy_retry_seconds",
-            ),
-            (
-                "[crawler]\nmax_wait_minutes = 0\n",
-                "crawler.max_wait_minutes",
-            ),
-            (
-                "[execution]\ntimeout_hours = 0\n",
-                "execution.timeout_hours",
-            ),
-            (
-                "[execution]\ntimeout_hours = 9000\n",
-                "execution.timeout_hours",
-            ),
-            (
-                "[execution]\ntimeout_hours = 24\n",
-                "execution.timeout_hours",
-            ),
-        ] {
-            let err = PipelineConfig::from_toml_str(toml).unwrap_err().to_string();
-            assert!(err.contains(&format!("`{key}`")), "{toml}: {err}");
-        }
-        let err = PipelineConfig::from_toml_str("[export]\nmin_poll_seconds = -1\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("min_poll_seconds"), "{err}");
-    }
-}
+mod tests;

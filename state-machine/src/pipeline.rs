@@ -14,21 +14,30 @@
 //! which starts a new attempt or fails there, with the failure's name and cause. The
 //! failure notification comes from an EventBridge rule on the execution's status change,
 //! not from the graph.
+//!
+//! With `[export] events = true` the export wait is a callback instead of the Wait loop:
+//! WaitForExportEvent (`lambda:invoke.waitForTaskToken`) stores `$$.Task.Token` for the
+//! export's snapshot, checks the export once (handing the token back at once when it has
+//! ended), and is woken by the `export-events` function when RDS's export-finished event
+//! comes. Its TimeoutSecondsPath is the policy's fallback interval; the one Catch in the
+//! graph sends that `States.Timeout` to CheckExport (the fallback poll, not a failure), and
+//! the loop goes on. Every other error of the state fails the execution there, and a
+//! redrive re-enters it, which stores a new token (the old one is dead).
 
 use serde_json::{Value, json};
 
 use crate::asl::{
-    Choice, ChoiceRule, Condition, JitterStrategy, JsonPath, ResultPath, Retrier, StateMachine,
-    Succeed, Task, Transition, Wait, WaitFor,
+    Catcher, Choice, ChoiceRule, Condition, JitterStrategy, JsonPath, ResultPath, Retrier,
+    StateMachine, StateMachineBuilder, Succeed, Task, Transition, Wait, WaitFor,
 };
-use crate::config::PipelineConfig;
+use crate::config::{Catalog, Delivery, PipelineConfig};
 use crate::error::AslError;
 use contract::functions;
 use contract::{CrawlOutcome, CrawlStart, ExportStatus, JobAction, errors};
 
 pub use contract::functions::states::{
-    CHECK_CRAWLER, CHECK_EXPORT, NORMALIZE, NOTIFY_SUCCESS, REWRITE_ACL, START_CRAWLER,
-    START_EXPORT,
+    CATALOG_TABLES, CHECK_CRAWLER, CHECK_EXPORT, COPY_OBJECTS, NORMALIZE, NOTIFY_SUCCESS,
+    REWRITE_ACL, START_CRAWLER, START_EXPORT, WAIT_FOR_EXPORT_EVENT,
 };
 
 /// Ends here when Normalize says `ignore`, else goes on to StartExport.
@@ -41,6 +50,10 @@ pub const WAIT_FOR_EXPORT: &str = "WaitForExport";
 pub const EXPORT_STATUS: &str = "ExportStatus";
 /// Loops RewriteAcl until `$.acl.done`.
 pub const ACL_DONE: &str = "AclDone";
+/// Loops CopyObjects until `$.copy.done`.
+pub const COPY_DONE: &str = "CopyDone";
+/// Loops CatalogTables until `$.catalog.done`.
+pub const CATALOG_DONE: &str = "CatalogDone";
 /// Branches on `$.crawler.start`.
 pub const CRAWLER_STARTED: &str = "CrawlerStarted";
 /// Waits for another crawl to finish before starting ours.
@@ -59,19 +72,39 @@ const REDRIVE_COUNT: &str = "$$.Execution.RedriveCount";
 /// Builds the export graph for `config`.
 pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
     config.validate()?;
-    let acl = config.acl.enabled;
-    let wait_for_crawl = config.crawler.wait_for_completion;
+    let copy = config.delivery == Delivery::Copy;
+    let acl = !copy && config.acl.enabled;
+    let crawler = config.catalog == Catalog::Crawler;
+    let wait_for_crawl = crawler && config.crawler.wait_for_completion;
     let notify = config.notifications.enabled;
 
     // Where the switches send each outcome.
     let on_success = if notify { NOTIFY_SUCCESS } else { SUCCEEDED };
-    let after_export = if acl { REWRITE_ACL } else { START_CRAWLER };
+    let catalog = match config.catalog {
+        Catalog::Tables => CATALOG_TABLES,
+        Catalog::Crawler => START_CRAWLER,
+        Catalog::None => on_success,
+    };
+    let after_export = if copy {
+        COPY_OBJECTS
+    } else if acl {
+        REWRITE_ACL
+    } else {
+        catalog
+    };
     let after_crawl_start = if wait_for_crawl {
         WAIT_FOR_CRAWLER
     } else {
         on_success
     };
 
+    let events = config.export.events;
+    // Where the export loop waits: the Wait state, or the callback (events on).
+    let wait_state = if events {
+        WAIT_FOR_EXPORT_EVENT
+    } else {
+        WAIT_FOR_EXPORT
+    };
     let poll_policy = to_json(config.poll_policy())?;
     let crawl_policy = to_json(config.crawl_policy())?;
 
@@ -102,7 +135,7 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
     // Export: start, then poll with Wait states so hours of export cost no Lambda time. A
     // FAILED or CANCELED attempt comes back here: StartExport starts the next attempt while
     // the budget (max_attempts + RedriveCount) allows, else fails with the export's cause.
-    let mut start_export = lambda(START_EXPORT, WAIT_FOR_EXPORT)?
+    let mut start_export = lambda(START_EXPORT, wait_state)?
         .parameters(json!({
             "job.$": "$.job",
             "policy": poll_policy,
@@ -119,13 +152,39 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
             .jitter(JitterStrategy::Full),
     );
     m.state(START_EXPORT, start_export);
-    m.state(
-        WAIT_FOR_EXPORT,
-        Wait::new(
-            WaitFor::SecondsPath(path("$.export.next_poll_seconds")?),
-            Transition::next(CHECK_EXPORT),
-        ),
-    );
+    if events {
+        // The callback's output is CheckExport's (the export state), sent by wait-for-export
+        // or export-events; a timeout is the fallback poll.
+        m.state(
+            WAIT_FOR_EXPORT_EVENT,
+            callback(
+                WAIT_FOR_EXPORT_EVENT,
+                EXPORT_STATUS,
+                json!({
+                    "job.$": "$.job",
+                    "export.$": "$.export",
+                    "policy": poll_policy,
+                    "redrive_count.$": REDRIVE_COUNT,
+                    "task_token.$": "$$.Task.Token",
+                    "execution_id.$": "$$.Execution.Id",
+                }),
+                "$.export.next_poll_seconds",
+            )?
+            .result_path(result_path("$.export")?)
+            .catch(vec![
+                Catcher::on([errors::STATES_TIMEOUT], CHECK_EXPORT)
+                    .result_path(result_path("$.export_wait")?),
+            ]),
+        );
+    } else {
+        m.state(
+            WAIT_FOR_EXPORT,
+            Wait::new(
+                WaitFor::SecondsPath(path("$.export.next_poll_seconds")?),
+                Transition::next(CHECK_EXPORT),
+            ),
+        );
+    }
     m.state(
         CHECK_EXPORT,
         lambda(CHECK_EXPORT, EXPORT_STATUS)?
@@ -154,7 +213,7 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
                 START_EXPORT,
             ),
         ])
-        .default(WAIT_FOR_EXPORT),
+        .default(wait_state),
     );
 
     // ACLs: RewriteAcl takes the whole state ($.acl is absent on the first call) and is
@@ -169,10 +228,49 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
             ACL_DONE,
             Choice::new(vec![ChoiceRule::new(
                 Condition::boolean_equals(path("$.acl.done")?, true),
-                START_CRAWLER,
+                catalog,
             )])
             .default(REWRITE_ACL),
         );
+    }
+
+    // Copy delivery: CopyObjects takes the whole state and is called again until it has
+    // copied the whole export prefix into the analytics bucket; a redrive or a duplicate
+    // resumes without copying an object twice.
+    if copy {
+        m.state(
+            COPY_OBJECTS,
+            lambda(COPY_OBJECTS, COPY_DONE)?.result_path(result_path("$.copy")?),
+        );
+        m.state(
+            COPY_DONE,
+            Choice::new(vec![ChoiceRule::new(
+                Condition::boolean_equals(path("$.copy.done")?, true),
+                catalog,
+            )])
+            .default(COPY_OBJECTS),
+        );
+    }
+
+    // Catalog tables: CatalogTables takes the whole state and is called again until every
+    // exported table is cataloged.
+    if config.catalog == Catalog::Tables {
+        m.state(
+            CATALOG_TABLES,
+            lambda(CATALOG_TABLES, CATALOG_DONE)?.result_path(result_path("$.catalog")?),
+        );
+        m.state(
+            CATALOG_DONE,
+            Choice::new(vec![ChoiceRule::new(
+                Condition::boolean_equals(path("$.catalog.done")?, true),
+                on_success,
+            )])
+            .default(CATALOG_TABLES),
+        );
+    }
+
+    if !crawler {
+        return finish(m, notify);
     }
 
     // Crawler: start (waiting out someone else's crawl), then optionally poll ours. A
@@ -252,8 +350,12 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
         );
     }
 
-    // The successful end. A failed notification fails the execution here, so a redrive
-    // sends it once the bus is fixed; the data is exported and cataloged either way.
+    finish(m, notify)
+}
+
+/// The successful end. A failed notification fails the execution at NotifySuccess, so a
+/// redrive sends it once the bus is fixed; the data is exported and cataloged either way.
+fn finish(mut m: StateMachineBuilder, notify: bool) -> Result<StateMachine, AslError> {
     if notify {
         m.state(
             NOTIFY_SUCCESS,
@@ -282,6 +384,23 @@ fn lambda(state: &str, next: &str) -> Result<Task, AslError> {
     )
     .timeout_seconds(function.task_timeout_seconds().into())
     .retry(standard_retries()))
+}
+
+/// The callback Task state `state` (`lambda:invoke.waitForTaskToken`) calling its function
+/// (per the function table) with `payload`, waiting at most the seconds at
+/// `timeout_path`, with the standard retries (the invocation's errors) and no Catch yet.
+fn callback(state: &str, next: &str, payload: Value, timeout_path: &str) -> Result<Task, AslError> {
+    let function =
+        functions::for_state(state).ok_or_else(|| AslError::NoFunction(state.to_owned()))?;
+    let mut task = Task::new(functions::CALLBACK_RESOURCE, Transition::next(next))
+        .parameters(json!({
+            "FunctionName": format!("${{{}}}", function.placeholder()),
+            "Payload": payload,
+        }))
+        .retry(standard_retries());
+    task.extra
+        .insert("TimeoutSecondsPath".to_owned(), Value::from(timeout_path));
+    Ok(task)
 }
 
 /// (1) the Lambda service errors as CDK's LambdaInvoke retries them, (2) our transient

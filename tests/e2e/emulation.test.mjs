@@ -232,11 +232,25 @@ test('SFN stub: GetExecutionHistory in AWS event names, order, pages; errors as 
     assert.equal(missing.body.__type, 'ExecutionDoesNotExist');
     const badToken = await sfnCall(url, 'GetExecutionHistory', { executionArn: failed.arn, nextToken: 'x' });
     assert.equal(badToken.body.__type, 'InvalidToken');
-    const unknown = await sfnCall(url, 'SendTaskSuccess', { taskToken: 't', output: '{}' });
+    // Callback tokens: an unknown one is InvalidToken; a minted one settles once, with the
+    // output parsed, and is TaskTimedOut afterwards (as is a closed one).
+    assert.equal((await sfnCall(url, 'SendTaskSuccess', { taskToken: 't', output: '{}' })).body.__type, 'InvalidToken');
+    const minted = stub.mintToken({ state: 'Wait', execution: failed.arn });
+    assert.equal((await sfnCall(url, 'SendTaskSuccess', { taskToken: minted.token, output: 'not json' })).body.__type, 'InvalidOutput');
+    assert.equal((await sfnCall(url, 'SendTaskSuccess', { taskToken: minted.token, output: '{"status":"COMPLETE"}' })).status, 200);
+    assert.deepEqual(await minted.promise, { status: 'COMPLETE' });
+    assert.equal((await sfnCall(url, 'SendTaskFailure', { taskToken: minted.token, error: 'X' })).body.__type, 'TaskTimedOut');
+    const failing = stub.mintToken({ state: 'Wait', execution: failed.arn });
+    await sfnCall(url, 'SendTaskFailure', { taskToken: failing.token, error: 'ExportFailed', cause: 'why' });
+    await assert.rejects(failing.promise, (err) => err.name === 'ExportFailed' && err.message === 'why');
+    const closed = stub.mintToken({ state: 'Wait', execution: failed.arn });
+    stub.closeToken(closed.token);
+    assert.equal((await sfnCall(url, 'SendTaskSuccess', { taskToken: closed.token, output: '{}' })).body.__type, 'TaskTimedOut');
+    const unknown = await sfnCall(url, 'SendTaskHeartbeat', { taskToken: 't' });
     assert.equal(unknown.body.__type, 'UnknownOperationException');
-    stub.handle('SendTaskSuccess', (body) => ({ echoed: body.taskToken }));
-    assert.deepEqual((await sfnCall(url, 'SendTaskSuccess', { taskToken: 't' })).body, { echoed: 't' }, 'operations can be added');
-    assert.deepEqual(stub.calls.map((c) => c.operation).slice(-2), ['SendTaskSuccess', 'SendTaskSuccess']);
+    stub.handle('SendTaskHeartbeat', (body) => ({ echoed: body.taskToken }));
+    assert.deepEqual((await sfnCall(url, 'SendTaskHeartbeat', { taskToken: 't' })).body, { echoed: 't' }, 'operations can be added');
+    assert.deepEqual(stub.calls.map((c) => c.operation).slice(-2), ['SendTaskHeartbeat', 'SendTaskHeartbeat']);
 
     // After a redrive: ExecutionRedriven, then the re-entered state.
     throttles = 0;

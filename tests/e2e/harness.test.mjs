@@ -128,11 +128,26 @@ test('every function of functions.json gets the variables it requires, and only 
 test('definition: placeholders and task states are the function table\'s', async () => {
   const fs = await import('node:fs');
   const os = await import('node:os');
-  const { BINARIES, FUNCTIONS, functionArn } = await import('./lib/functions.mjs');
+  const { BINARIES, FUNCTIONS, REPO, functionArn } = await import('./lib/functions.mjs');
+  const { scenarioDefinition } = await import('./lib/scenario.mjs');
   const loaded = loadDefinition();
+  // Every state of the table is bound to its function in the default definition or in a
+  // variant's (state-machine/configs/*.toml, rendered by the build's CLI).
+  const configs = fs.readdirSync(path.join(REPO, 'state-machine', 'configs')).filter((f) => f.endsWith('.toml'));
+  const variants = configs.map((f) => loadDefinition(scenarioDefinition({ pipeline_config: `state-machine/configs/${f}`, file: f })));
+  const bound = Object.assign({}, ...variants.map((v) => v.tasks), loaded.tasks);
   for (const binary of BINARIES) {
-    for (const state of FUNCTIONS[binary].states) assert.equal(loaded.tasks[state], binary, state);
+    for (const state of FUNCTIONS[binary].states) assert.equal(bound[state], binary, state);
   }
+  // The callback state (export-events.toml) is bound by Parameters.FunctionName and rewritten
+  // for the interpreter: no $$.Task.Token, no TimeoutSecondsPath, the timeout path recorded.
+  const events = variants[configs.indexOf('export-events.toml')];
+  assert.deepEqual(events.callbacks.WaitForExportEvent, { timeoutPath: '$.export.next_poll_seconds', binary: 'wait-for-export' });
+  const callback = events.definition.States.WaitForExportEvent;
+  assert.ok(!JSON.stringify(callback).includes('$$.Task.Token'));
+  assert.equal(callback.TimeoutSecondsPath, undefined);
+  assert.equal(callback.Parameters['e2e_timeout_seconds.$'], '$.export.next_poll_seconds');
+  assert.deepEqual(loaded.callbacks, {}, 'the default definition polls with its Wait loop');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'definition-'));
   const write = (states) => {
     const file = path.join(dir, 'd.asl.json');

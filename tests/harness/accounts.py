@@ -10,6 +10,9 @@ controls).
 prod (another account id, reached through STS AssumeRole, as moto switches accounts by the
 role ARN): the DB instance or Aurora cluster and its snapshots, the KMS key, the export
 role and the cross-account role the Lambdas assume (PROD_ROLE_ARN).
+
+Copy delivery (`setup.copy`, {} for the defaults): the prod staging bucket the export is
+written to, the prod copier role and the analytics key of the copies.
 """
 
 from __future__ import annotations
@@ -110,6 +113,33 @@ def create_event_bus(endpoint: str, name: str) -> None:
     _client(endpoint, "events").create_event_bus(Name=name)
 
 
+def build_copy_delivery(endpoint: str, setup: dict[str, Any], prod: dict[str, str]) -> dict[str, Any]:
+    """Copy delivery (`setup.copy`): the prod staging bucket the export is written to
+    (BucketOwnerEnforced), the prod copier role copy-objects assumes (COPIER_ROLE_ARN, with
+    the external id) and, unless `encryption` is "sse-s3", the analytics KMS key of the
+    copies (DESTINATION_KMS_KEY_ARN)."""
+    spec = setup.get("copy") or {}
+    staging = spec.get("staging_bucket", "prod-export-staging")
+    s3 = _client(endpoint, "s3", prod)
+    s3.create_bucket(Bucket=staging)
+    s3.put_bucket_ownership_controls(
+        Bucket=staging, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
+    copier = _client(endpoint, "iam", prod).create_role(
+        RoleName="snapshot-export-copier",
+        AssumeRolePolicyDocument=_trust({"AWS": f"arn:aws:iam::{ANALYTICS_ACCOUNT}:root"}),
+    )["Role"]["Arn"]
+    key = None
+    if spec.get("encryption", "kms") == "kms":
+        key = _client(endpoint, "kms").create_key(Description="analytics copies")["KeyMetadata"]["Arn"]
+    return {
+        "delivery": "copy",
+        "staging_bucket": staging,
+        "copier_role_arn": copier,
+        "destination_kms_key_arn": key,
+    }
+
+
 def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
     """Creates everything `setup` asks for; returns the names and ARNs the Lambdas need."""
     bucket = setup.get("bucket", {}).get("name", "analytics-snapshot-exports")
@@ -166,8 +196,25 @@ def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
     ]["Arn"]
     rds = _client(endpoint, "rds", prod)
     snapshots = {s["alias"]: _snapshot(rds, s) for s in setup.get("snapshots", [])}
+    copy = build_copy_delivery(endpoint, setup, prod) if setup.get("copy") is not None else {}
+    # The export-waits table of the callback wait (`[export] events = true`), as the
+    # Terraform declares it: key snapshot_arn + execution_id, on demand.
+    waits_table = setup.get("export_waits_table", "snapshot-export-waits")
+    _client(endpoint, "dynamodb").create_table(
+        TableName=waits_table,
+        AttributeDefinitions=[
+            {"AttributeName": "snapshot_arn", "AttributeType": "S"},
+            {"AttributeName": "execution_id", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "snapshot_arn", "KeyType": "HASH"},
+            {"AttributeName": "execution_id", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
 
     return {
+        **copy,
         "region": REGION,
         "analytics_account": ANALYTICS_ACCOUNT,
         "prod_account": PROD_ACCOUNT,
@@ -185,4 +232,5 @@ def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
         "event_bus_missing": bus_missing,
         "crawler_missing": crawler_missing,
         "snapshot": snapshots,
+        "export_waits_table": waits_table,
     }

@@ -8,13 +8,19 @@ Routes (all JSON):
   moto's own export, `complete` at once; see patches.py).
 - `GET /counters` → what the Lambdas asked for (see patches.Counters).
 - `GET /facts` → the emulator's own state, read from the backends: export tasks, objects in
-  the bucket with their writer account, crawls, Glue tables.
+  the bucket with their writer account, crawls, Glue tables (`glue_catalog`: each table's
+  columns, location, parameters and partitions, and DuckDB's reading of the files there:
+  catalog_facts.py).
 - `POST /reset` → moto reset plus fresh controls and counters.
+- `GET /iam` → with E2E_ENFORCE_IAM=1 (iam_enforce.py): the requests moto denied, the
+  operations checked on their action only, the AssumeRole trust decisions, the statement
+  dropped (E2E_IAM_DROP, the minus-one check).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +32,9 @@ from moto.rds.models import rds_backends
 from moto.s3.models import s3_backends
 
 import accounts
+import catalog_facts
+import copy_facts
+import iam_enforce
 import patches
 
 
@@ -41,7 +50,18 @@ class Harness:
         self.vars: dict[str, Any] = {}
 
     def setup(self, section: dict[str, Any]) -> dict[str, Any]:
-        self.vars = accounts.build(self.moto_endpoint, section)
+        # E2E_ENFORCE_IAM=1: the set-up runs unchecked, then moto enforces the Terraform's
+        # roles, created from infra/ (iam_enforce.py), and each function gets its role's keys.
+        with iam_enforce.unenforced():
+            if iam_enforce.ENABLED:
+                section = {**section, "crawler": {"name": iam_enforce.crawler_name(), **section.get("crawler", {})}}
+            self.vars = accounts.build(self.moto_endpoint, section)
+            if iam_enforce.ENABLED:
+                drop = json.loads(os.environ.get("E2E_IAM_DROP") or "null")
+                prod = accounts.prod_credentials(self.moto_endpoint)
+                definition = section.get("definition_file")  # the graph the runner runs
+                self.vars.update(iam_enforce.apply(self.moto_endpoint, self.vars, accounts._client, prod, drop, definition))
+        iam_enforce.enforce(True)
         controls = section.get("controls", {})
         if controls:
             self.controls(controls)
@@ -52,6 +72,12 @@ class Harness:
         """Applies the actions (the operator's fixes: create what was missing), then the controls."""
         changes = dict(changes)
         actions = {name: changes.pop(name, False) for name in ACTIONS}
+        with iam_enforce.unenforced():
+            self._actions(actions)
+        with patches.LOCK:
+            patches.CONTROLS.update(changes)
+
+    def _actions(self, actions: dict[str, Any]) -> None:
         if actions["create_crawler"]:
             v = self.vars
             accounts.create_crawler(
@@ -61,8 +87,6 @@ class Harness:
         if actions["create_event_bus"]:
             accounts.create_event_bus(self.moto_endpoint, self.vars["event_bus_name"])
             self.vars["event_bus_missing"] = False
-        with patches.LOCK:
-            patches.CONTROLS.update(changes)
 
     def reset(self) -> None:
         urlopen(Request(f"{self.moto_endpoint}/moto-api/reset", method="POST"), timeout=10).read()
@@ -116,6 +140,10 @@ class Harness:
                 "objects": objects,
                 "crawls": crawls,
                 "glue_tables": tables,
+                # Each table's definition, partitions, and DuckDB's view of its files.
+                "glue_catalog": catalog_facts.glue_catalog(self.vars),
+                # Copy delivery: both buckets' objects with writer, ETag, encryption, metadata.
+                "copy_buckets": copy_facts.copy_buckets(self.vars),
                 "vars": self.vars,
             }
 
@@ -151,6 +179,12 @@ def make_handler(harness: Harness) -> type[BaseHTTPRequestHandler]:
                 elif method == "POST" and self.path == "/reset":
                     harness.reset()
                     self._reply(200, {"ok": True})
+                elif method == "GET" and self.path == "/iam":
+                    self._reply(200, iam_enforce.report())
+                elif method == "POST" and self.path == "/export/advance":
+                    # The callback scenarios' clock: one timeline step, no DescribeExportTasks.
+                    task_id = self._body().get("export_task_id", "")
+                    self._reply(200, {"export_task_id": task_id, "status": patches.advance_export(task_id)})
                 elif method == "GET" and self.path == "/health":
                     self._reply(200, {"ok": True})
                 else:

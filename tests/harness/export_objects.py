@@ -3,20 +3,154 @@
 A real export writes, under `<S3Prefix>/<export-id>/`:
 `<database>/<schema.table>/<partition>/part-*.gz.parquet` data files, `_SUCCESS` markers
 per table, `export_info_<id>.json` and `export_tables_info_<id>_from_1_to_N.json`. The
-bytes here are small fakes; the layout, the count and the writer are what the pipeline
-cares about. Objects are put through the prod account's S3 backend, the way the export
-role (a prod principal) writes into the analytics bucket, so prod is their writer.
+data files are real Parquet (pyarrow, gzip), a few rows per file with nulls, of the
+columns `spec["columns"][table]` names (`[[name, type], ...]`; types: int32, int64,
+boolean, double, float, string, binary, date, timestamp, decimal(p,s),
+list<T>, struct<a:T,...>) or DEFAULT_COLUMNS; every part of a table holds the same bytes.
+`export_tables_info` names each table `database.schema.table` with status COMPLETE and its
+original (PostgreSQL) column types, plus `spec["failed_tables"]` with status FAILED and no
+files. Objects are put through the prod account's S3 backend, the way the export role (a
+prod principal) writes into the analytics bucket, so prod is their writer.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import re
+from functools import lru_cache
 from typing import Any
 
 from moto.s3.models import s3_backends
 
 # Per-table layout: `1/` partitions of at most this many parts each.
 PARTS_PER_PARTITION = 100
+# The columns of a table the spec gives none for.
+DEFAULT_COLUMNS = [["id", "int64"], ["name", "string"], ["amount", "decimal(12,2)"], ["created_at", "timestamp"]]
+# Rows per data file: the third has every nullable value null.
+ROWS = 3
+# What RDS would report as the original PostgreSQL type of each exported type.
+ORIGINAL_TYPES = {
+    "int32": "integer", "int64": "bigint", "boolean": "boolean", "double": "double precision",
+    "float": "real", "string": "text", "binary": "bytea", "date": "date",
+    "timestamp": "timestamp with time zone",
+}
+
+
+def _split_top(text: str) -> list[str]:
+    """`a:int,b:list<x>` → ['a:int', 'b:list<x>'] (commas at depth 0 only)."""
+    parts, depth, current = [], 0, ""
+    for c in text:
+        if c == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += {"<": 1, ">": -1, "(": 1, ")": -1}.get(c, 0)
+        current += c
+    if current:
+        parts.append(current)
+    return parts
+
+
+def arrow_type(name: str) -> Any:
+    """The pyarrow type of a column type name of the spec."""
+    import pyarrow as pa
+
+    simple = {
+        "int32": pa.int32(), "int64": pa.int64(), "boolean": pa.bool_(), "double": pa.float64(),
+        "float": pa.float32(), "string": pa.string(), "binary": pa.binary(), "date": pa.date32(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+    }
+    if name in simple:
+        return simple[name]
+    m = re.fullmatch(r"decimal\((\d+),\s*(\d+)\)", name)
+    if m:
+        return pa.decimal128(int(m.group(1)), int(m.group(2)))
+    m = re.fullmatch(r"list<(.+)>", name)
+    if m:
+        return pa.list_(arrow_type(m.group(1)))
+    m = re.fullmatch(r"struct<(.+)>", name)
+    if m:
+        fields = [f.split(":", 1) for f in _split_top(m.group(1))]
+        return pa.struct([pa.field(n, arrow_type(t)) for n, t in fields])
+    raise ValueError(f"unknown column type {name!r} in the export spec")
+
+
+def _value(t: Any, row: int) -> Any:
+    import datetime
+    import decimal
+
+    import pyarrow as pa
+
+    if pa.types.is_boolean(t):
+        return row % 2 == 0
+    if pa.types.is_integer(t):
+        return 1000 + row
+    if pa.types.is_floating(t):
+        return 0.5 + row
+    if pa.types.is_string(t):
+        return f"text-{row}"
+    if pa.types.is_binary(t):
+        return bytes([row, 0xFF, 0x00])
+    if pa.types.is_date(t):
+        return datetime.date(2026, 11, 24) + datetime.timedelta(days=row)
+    if pa.types.is_timestamp(t):
+        return datetime.datetime(2026, 11, 24, 3, 10, row, tzinfo=datetime.timezone.utc)
+    if pa.types.is_decimal(t):
+        return decimal.Decimal(1234 + row).scaleb(-t.scale)
+    if pa.types.is_list(t):
+        return [_value(t.value_type, row), _value(t.value_type, row + 1)]
+    if pa.types.is_struct(t):
+        return {t.field(i).name: _value(t.field(i).type, row) for i in range(t.num_fields)}
+    raise ValueError(f"no sample value for {t}")
+
+
+@lru_cache(maxsize=64)
+def parquet_bytes(columns: tuple[tuple[str, str], ...]) -> bytes:
+    """A gzip Parquet file of `columns` with ROWS rows; the last row's nullable values null
+    (the first column is the key, never null)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrays, fields = [], []
+    for index, (name, type_name) in enumerate(columns):
+        t = arrow_type(type_name)
+        values = [_value(t, row) for row in range(ROWS)]
+        if index > 0:
+            values[-1] = None
+        arrays.append(pa.array(values, type=t))
+        fields.append(pa.field(name, t, nullable=index > 0))
+    table = pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+    out = io.BytesIO()
+    # As RDS: decimals of up to 9 / 18 digits as INT32 / INT64, larger ones fixed-length.
+    pq.write_table(table, out, compression="gzip", store_decimal_as_integer=True)
+    return out.getvalue()
+
+
+def table_columns(spec: dict[str, Any], table: str) -> tuple[tuple[str, str], ...]:
+    columns = spec.get("columns", {}).get(table, DEFAULT_COLUMNS)
+    return tuple((str(n), str(t)) for n, t in columns)
+
+
+def tables_info(spec: dict[str, Any], database: str, tables: list[str]) -> dict[str, Any]:
+    """`export_tables_info`: each table COMPLETE with its original types, the failed ones FAILED."""
+    entries = []
+    for table in tables:
+        mappings = [
+            {
+                "columnName": name,
+                "originalType": "numeric" if type_name.startswith("decimal") else ORIGINAL_TYPES.get(type_name, "jsonb"),
+                "expectedExportedType": type_name,
+            }
+            for name, type_name in table_columns(spec, table)
+        ]
+        entries.append(
+            {"target": f"{database}.{table}", "status": "COMPLETE", "sizeGB": 0.0,
+             "schemaMetadata": {"originalTypeMappings": mappings}}
+        )
+    for table in spec.get("failed_tables", []):
+        entries.append({"target": f"{database}.{table}", "status": "FAILED", "sizeGB": 0.0})
+    return {"perTableStatus": entries}
 
 
 def export_root(task: Any) -> str:
@@ -59,6 +193,8 @@ def write_export_objects(task: Any, account_id: str, spec: dict[str, Any]) -> li
     backend = s3_backends[account_id]["aws"]
     keys = plan_keys(task, spec)
     tables = spec.get("tables", ["public.orders"])
+    database = spec.get("database", "appdb")
+    root = export_root(task)
     for key in keys:
         if key.endswith("export_info_" + task.export_task_identifier + ".json"):
             body = json.dumps(
@@ -69,13 +205,12 @@ def write_export_objects(task: Any, account_id: str, spec: dict[str, Any]) -> li
                 }
             ).encode()
         elif "export_tables_info_" in key:
-            body = json.dumps(
-                {"perTableStatus": [{"target": t, "status": "COMPLETE"} for t in tables]}
-            ).encode()
+            body = json.dumps(tables_info(spec, database, tables)).encode()
         elif key.endswith("_SUCCESS"):
             body = b""
         else:
-            body = b"PAR1fake-parquet-bytesPAR1"
+            table = key[len(f"{root}/{database}/"):].split("/", 1)[0]
+            body = parquet_bytes(table_columns(spec, table))
         backend.put_object(
             task.s3_bucket,
             key,

@@ -22,6 +22,9 @@ Environment (read at start; the caller sets it per launcher):
   moto builds to itself.
 - Any other moto setting read from the environment applies as with `moto_server`, e.g.
   `SF_EXECUTION_HISTORY_TYPE=FAILURE` (every Step Functions execution FAILED).
+- `E2E_ENFORCE_IAM=1`: moto enforces the Terraform's own roles and policies once `/setup`
+  has built the accounts (iam_enforce.py); `E2E_IAM_DROP` (JSON `{"role", "sid"}`) drops
+  one statement from them (the minus-one check, scripts/minus-one.sh).
 - `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (`testing`), `AWS_DEFAULT_REGION`
   (`us-east-1`) and `AWS_EC2_METADATA_DISABLED` default for the boto3 calls of `/setup`.
 """
@@ -46,12 +49,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from moto.server import ThreadedMotoServer  # noqa: E402
 
 import control  # noqa: E402
+import iam_enforce  # noqa: E402
 import patches  # noqa: E402
 
 
 def start() -> tuple[ThreadedMotoServer, str, str, control.Harness]:
     """Starts both servers on free loopback ports (used by the unit checks too)."""
     patches.install()
+    if iam_enforce.ENABLED:
+        iam_enforce.install()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     host, port = moto.get_host_and_port()

@@ -21,6 +21,14 @@ moto in the same process, so plain attribute patching reaches the server's threa
   after `crawl_ticks` ticks (moto's manual state progression) with `crawl_outcome`
   (SUCCEEDED, or FAILED / CANCELLED with `crawl_error_message`).
 - PutEvents: recorded (source, detail-type, bus, detail, and whether it was accepted).
+- CopyObject (copy delivery): recorded with source, destination, caller account and the
+  encryption and metadata headers (`copy_requests`); `s3:CopyObject` faults apply.
+- A task reaching COMPLETE gets a SnapshotTime (moto has none): `export_snapshot_time`
+  (ISO 8601) when set, else its snapshot's creation time.
+- Glue UpdateTable: moto ignores VersionId; here a VersionId other than the table's current
+  version is refused with ConcurrentModificationException, as Glue's optimistic locking
+  does. CreateTable, UpdateTable and BatchCreatePartition calls are recorded
+  (`glue_writes`: operation, table, VersionId given, outcome).
 - Any operation of a JSON or query service (RDS, Glue, EventBridge, STS, ...) and the S3
   operations the Lambdas call can be made to fail (`faults`), with the error shape of the
   service's protocol; each injected error is recorded.
@@ -33,14 +41,16 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable
 from xml.sax.saxutils import unescape
 
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.events.models import EventsBackend
-from moto.glue.exceptions import CrawlerRunningException
-from moto.glue.models import FakeCrawler, GlueBackend
+from moto.glue.exceptions import CrawlerRunningException, GlueClientError
+from moto.glue.models import FakeCrawler, GlueBackend, glue_backends
+from moto.glue.responses import GlueResponse
 from moto.moto_api import state_manager
 from moto.rds.exceptions import RDSClientError
 from moto.rds.models import RDSBackend
@@ -58,7 +68,7 @@ warnings.filterwarnings("ignore", message=r".*does not match an error shape.*")
 TERMINAL_EXPORT = {"COMPLETE", "FAILED", "CANCELED"}
 CRAWL_OUTCOMES = {"SUCCEEDED", "FAILED", "CANCELLED"}
 # The S3 operations a fault can name (S3 is routed by REST path, not by a generic action).
-S3_FAULT_OPERATIONS = {"ListObjectsV2", "PutObjectAcl", "GetBucketOwnershipControls"}
+S3_FAULT_OPERATIONS = {"ListObjectsV2", "PutObjectAcl", "GetBucketOwnershipControls", "CopyObject"}
 
 
 def _default_timeline() -> list[dict[str, Any]]:
@@ -82,6 +92,9 @@ class Controls:
     crawl_ticks: int = 1
     crawl_outcome: str = "SUCCEEDED"
     crawl_error_message: str | None = None
+    # SnapshotTime (ISO 8601) of the export tasks that complete from now on; None: the
+    # snapshot's creation time.
+    export_snapshot_time: str | None = None
     # "service:Operation" -> {code, message, status, count, after, account}; see set_faults.
     faults: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Bookkeeping of acl_denied_after (not a control).
@@ -137,6 +150,8 @@ class Counters:
     get_crawler_calls: int = 0
     put_events: list[dict[str, Any]] = field(default_factory=list)
     faults_injected: list[dict[str, Any]] = field(default_factory=list)
+    glue_writes: list[dict[str, Any]] = field(default_factory=list)
+    copy_requests: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         with LOCK:
@@ -149,6 +164,8 @@ class Counters:
                 "get_crawler_calls": self.get_crawler_calls,
                 "put_events": list(self.put_events),
                 "faults_injected": list(self.faults_injected),
+                "glue_writes": list(self.glue_writes),
+                "copy_requests": list(self.copy_requests),
             }
 
 
@@ -333,6 +350,12 @@ def _advance(task: Any, account_id: str) -> None:
         )
     if "warning_message" in entry:
         task.warning_message = entry["warning_message"]
+    if status == "COMPLETE" and getattr(task, "snapshot_time", None) is None:
+        task.snapshot_time = (
+            datetime.fromisoformat(CONTROLS.export_snapshot_time.replace("Z", "+00:00"))
+            if CONTROLS.export_snapshot_time
+            else task.snapshot.snapshot_create_time
+        )
     if status == "COMPLETE" and task_id not in OBJECTS_WRITTEN:
         OBJECTS_WRITTEN[task_id] = write_export_objects(task, account_id, CONTROLS.objects)
 
@@ -347,6 +370,22 @@ def _describe_export_tasks(original: Callable[..., Any]) -> Callable[..., Any]:
             return tasks
 
     return patched
+
+
+def advance_export(task_id: str) -> str | None:
+    """Moves export task `task_id` one step along the timeline, as time passing does, without
+    a DescribeExportTasks (not counted): the clock of the callback scenarios, where nobody
+    polls while the execution waits for RDS's event. Returns its status (upper case), None
+    when no such task exists."""
+    from moto.rds.models import rds_backends
+
+    with LOCK:
+        backend = rds_backends[accounts.PROD_ACCOUNT][accounts.REGION]
+        task = backend.export_tasks.get(task_id)
+        if task is None:
+            return None
+        _advance(task, backend.account_id)
+        return str(task.status).upper()
 
 
 # --- S3 ----------------------------------------------------------------------------------
@@ -534,6 +573,77 @@ def _put_events(original: Callable[..., Any]) -> Callable[..., Any]:
     return patched
 
 
+# --- Glue tables ------------------------------------------------------------------------------
+
+
+def _glue_write(operation: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def patched(self: GlueResponse) -> Any:
+            params = self.parameters
+            table = params.get("TableName") or (params.get("TableInput") or {}).get("Name")
+            record = {"operation": operation, "database": params.get("DatabaseName"), "table": table,
+                      "version_id": params.get("VersionId"), "outcome": "ok"}
+            with LOCK:
+                COUNTERS.glue_writes.append(record)
+            if operation == "UpdateTable" and params.get("VersionId") is not None:
+                backend = glue_backends[self.current_account][self.region]
+                current = str(backend.get_table(params.get("DatabaseName"), table)._current_version)
+                if params["VersionId"] != current:
+                    record["outcome"] = "ConcurrentModificationException"
+                    raise GlueClientError(
+                        "ConcurrentModificationException",
+                        f"Table {table} is at version {current}, not {params['VersionId']}",
+                    )
+            try:
+                return original(self)
+            except ServiceException as e:
+                record["outcome"] = getattr(e, "code", type(e).__name__)
+                raise
+            except GlueClientError as e:
+                record["outcome"] = e.error_type
+                raise
+
+        return patched
+
+    return make
+
+
+# --- S3 copies (copy delivery) ------------------------------------------------------------
+
+
+def _copy_object(original: Callable[..., Any]) -> Callable[..., Any]:
+    """CopyObject: recorded (source, destination, caller account, encryption and metadata
+    headers, whether it was accepted); `s3:CopyObject` faults apply."""
+
+    def patched(self: S3Response) -> Any:
+        from urllib.parse import unquote, urlparse
+
+        source = urlparse(str(self.headers.get("x-amz-copy-source", ""))).path
+        src_bucket, _, src_key = unquote(source).lstrip("/").partition("/")
+        with LOCK:
+            record = {
+                "source_bucket": src_bucket,
+                "source_key": src_key,
+                "bucket": self.bucket_name,
+                "key": self.parse_key_name(),
+                "account": self.current_account,
+                "encryption": self.headers.get("x-amz-server-side-encryption"),
+                "kms_key_id": self.headers.get("x-amz-server-side-encryption-aws-kms-key-id"),
+                "metadata_directive": self.headers.get("x-amz-metadata-directive"),
+                "source_etag_metadata": self.headers.get("x-amz-meta-source-etag"),
+                "denied": False,
+            }
+            COUNTERS.copy_requests.append(record)
+            fault = _s3_fault(self, "CopyObject")
+            if fault is not None:
+                record["denied"] = True
+                record["fault"] = fault[0]
+                return fault
+        return original(self)
+
+    return patched
+
+
 def install() -> None:
     """Installs every patch once (idempotent)."""
     if getattr(RDSBackend, "_harness_patched", False):
@@ -544,9 +654,13 @@ def install() -> None:
     _wrap(S3Response, "put_object_acl", _put_object_acl)
     _wrap(S3Response, "list_objects_v2", _list_objects_v2)
     _wrap(S3Response, "get_bucket_ownership_controls", _get_bucket_ownership_controls)
+    _wrap(S3Response, "copy_object", _copy_object)
     _wrap(GlueBackend, "start_crawler", _start_crawler)
     _wrap(GlueBackend, "get_crawler", _get_crawler)
     _wrap(FakeCrawler, "as_dict", _crawler_as_dict)
     _wrap(EventsBackend, "put_events", _put_events)
+    _wrap(GlueResponse, "create_table", _glue_write("CreateTable"))
+    _wrap(GlueResponse, "update_table", _glue_write("UpdateTable"))
+    _wrap(GlueResponse, "batch_create_partition", _glue_write("BatchCreatePartition"))
     RDSBackend._harness_patched = True  # type: ignore[attr-defined]
     set_crawl_ticks(1)

@@ -112,6 +112,64 @@ class HarnessTest(unittest.TestCase):
         listed = self.client("s3").list_objects_v2(Bucket=self.vars["bucket"], Prefix="exports/orders-export-1/")
         self.assertEqual(listed["KeyCount"], 12)
 
+    def test_export_advance_moves_the_timeline_uncounted_and_the_waits_table_exists(self) -> None:
+        # The callback scenarios' clock: /export/advance steps the export without a
+        # DescribeExportTasks; the set-up creates the export-waits table (DynamoDB).
+        self.do_setup(controls={"timeline": [{"status": "STARTING"}, {"status": "COMPLETE", "percent": 100}]})
+        self.start_export(self.prod("rds"))
+        steps = [call(f"{self.control}/export/advance", "POST", {"export_task_id": "orders-export-1"})["status"] for _ in range(3)]
+        self.assertEqual(steps, ["STARTING", "COMPLETE", "COMPLETE"])
+        self.assertIsNone(call(f"{self.control}/export/advance", "POST", {"export_task_id": "nope"})["status"])
+        self.assertEqual(call(f"{self.control}/counters")["describe_export_calls"], 0)
+        table = self.client("dynamodb").describe_table(TableName=self.vars["export_waits_table"])["Table"]
+        self.assertEqual([k["AttributeName"] for k in table["KeySchema"]], ["snapshot_arn", "execution_id"])
+
+    def test_exports_write_real_parquet_with_snapshot_time_and_tables_info(self) -> None:
+        self.do_setup(
+            controls={
+                "export_snapshot_time": "2026-11-24T03:10:00Z",
+                "objects": {
+                    "database": "shop",
+                    "tables": ["public.orders"],
+                    "columns": {"public.orders": [["id", "int64"], ["total", "decimal(12,2)"]]},
+                    "failed_tables": ["public.audit"],
+                    "total_objects": 5,
+                },
+            }
+        )
+        rds = self.prod("rds")
+        self.start_export(rds)
+        task = rds.describe_export_tasks(ExportTaskIdentifier="orders-export-1")["ExportTasks"][0]
+        self.assertEqual(task["SnapshotTime"].isoformat(), "2026-11-24T03:10:00+00:00")
+        s3 = self.client("s3")
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=self.vars["bucket"], Prefix="exports/orders-export-1/")["Contents"]]
+        part = next(k for k in keys if k.endswith(".parquet"))
+        body = s3.get_object(Bucket=self.vars["bucket"], Key=part)["Body"].read()
+        self.assertEqual((body[:4], body[-4:]), (b"PAR1", b"PAR1"))
+        info_key = next(k for k in keys if "export_tables_info_" in k)
+        info = json.loads(s3.get_object(Bucket=self.vars["bucket"], Key=info_key)["Body"].read())
+        self.assertEqual(
+            [(t["target"], t["status"]) for t in info["perTableStatus"]],
+            [("shop.public.orders", "COMPLETE"), ("shop.public.audit", "FAILED")],
+        )
+
+    def test_glue_update_table_checks_the_version_id(self) -> None:
+        self.do_setup()
+        glue = self.client("glue")
+        db = self.vars["glue_database"]
+        table = {"Name": "t", "StorageDescriptor": {"Columns": [{"Name": "a", "Type": "int"}]}}
+        glue.create_table(DatabaseName=db, TableInput=table)
+        version = glue.get_table(DatabaseName=db, Name="t")["Table"]["VersionId"]
+        glue.update_table(DatabaseName=db, TableInput=table, VersionId=version)
+        with self.assertRaises(glue.exceptions.ConcurrentModificationException):
+            glue.update_table(DatabaseName=db, TableInput=table, VersionId=version)
+        glue.update_table(DatabaseName=db, TableInput=table)  # no VersionId: no check, as Glue
+        writes = call(f"{self.control}/counters")["glue_writes"]
+        self.assertEqual(
+            [(w["operation"], w["outcome"]) for w in writes],
+            [("CreateTable", "ok"), ("UpdateTable", "ok"), ("UpdateTable", "ConcurrentModificationException"), ("UpdateTable", "ok")],
+        )
+
     def test_failed_export_has_cause(self) -> None:
         self.do_setup(controls={"timeline": [{"status": "FAILED", "failure_cause": "S3 bucket gone"}]})
         rds = self.prod("rds")

@@ -99,10 +99,10 @@ fn unknown_names(scenario: &Value, states: &BTreeSet<String>) -> Vec<String> {
 /// the repository root), or the default configuration.
 fn pipeline_states(scenario: &Value) -> BTreeSet<String> {
     let config = match scenario.get("pipeline_config").and_then(Value::as_str) {
-        Some(file) => PipelineConfig::from_file(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file),
-        )
-        .unwrap_or_else(|e| panic!("{file}: {e}")),
+        Some(file) => {
+            PipelineConfig::from_file(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file))
+                .unwrap_or_else(|e| panic!("{file}: {e}"))
+        }
         None => PipelineConfig::default(),
     };
     let machine = pipeline(&config).expect("the pipeline renders");

@@ -4,12 +4,13 @@
 //! Every `[[bin]]` of lambdas/Cargo.toml is a function of the table and the other way
 //! round; every Task state of every rendered variant (the default and
 //! `state-machine/configs/*.toml`) calls, by its ARN placeholder, the function the table
-//! lists for that state; and every function is called by some variant.
+//! lists for that state (a callback Task: by `Parameters.FunctionName`); and every function
+//! is called by some variant or triggered by an EventBridge rule.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use contract::functions::{FUNCTIONS, for_state};
+use contract::functions::{CALLBACK_RESOURCE, FUNCTIONS, for_state};
 use state_machine::config::PipelineConfig;
 use state_machine::pipeline::pipeline;
 
@@ -71,17 +72,24 @@ fn every_task_state_calls_the_function_the_table_lists_for_it() {
             }
             let function = for_state(name)
                 .unwrap_or_else(|| panic!("Task state {name} is in no function's `states`"));
-            assert_eq!(
-                state["Resource"],
-                format!("${{{}}}", function.placeholder()),
-                "{name}"
-            );
+            let placeholder = format!("${{{}}}", function.placeholder());
+            if state["Resource"] == CALLBACK_RESOURCE {
+                assert_eq!(state["Parameters"]["FunctionName"], placeholder, "{name}");
+            } else {
+                assert_eq!(state["Resource"], placeholder, "{name}");
+            }
             called.insert(function.binary.to_owned());
         }
     }
+    called.extend(
+        FUNCTIONS
+            .iter()
+            .filter(|f| !f.triggers.is_empty())
+            .map(|f| f.binary.to_owned()),
+    );
     assert_eq!(
         called,
         table_binaries(),
-        "a function no variant calls (add a state-machine/configs/*.toml that does)"
+        "a function no variant calls and no rule triggers (add a state-machine/configs/*.toml that calls it)"
     );
 }

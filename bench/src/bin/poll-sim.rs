@@ -2,13 +2,20 @@
 //! 60 s / 300 s loops over the same seeded mix of exports and prints, per policy, polls per
 //! export, state transitions, detection lag and cost.
 //!
-//! `cargo run -p snapshot-export-bench --bin poll-sim [-- --seed 42 --exports 10000]`
-//! (pure arithmetic: the dev profile is fine).
+//! With RDS's export-finished events (`[export] events = true`) the wait is a callback
+//! woken by the event, with the policy's fallback interval as its timeout: the last
+//! sections compare it, in the same run and over the same exports, with the adaptive Wait
+//! loop and the fixed 60 s / 300 s loops, under an event model (delivery delay up to
+//! `--event-delay-max` seconds, `--event-loss-percent` of the events lost).
+//!
+//! `cargo run --release -p snapshot-export-bench --bin poll-sim [-- --seed 42 --exports 10000
+//! --event-delay-max 60 --event-loss-percent 1]`
 
 use contract::{ExportStatus, PollPolicy, ProgressSample};
 use lambdas::polling::{Tuning, next_poll_seconds, next_poll_seconds_tuned, poll_bounds};
 use snapshot_export_bench::export_model::{
-    Export, PollRun, Shape, draw_with, generate_mix, simulate,
+    EventModel, EventRun, Export, PollRun, Shape, draw_with, generate_mix, simulate,
+    simulate_events,
 };
 use snapshot_export_bench::rng::Rng;
 use snapshot_export_bench::stats::{max, mean, percentile};
@@ -20,6 +27,12 @@ const TRANSITIONS_PER_POLL: f64 = 3.0;
 const EVENTS_PER_POLL: f64 = 9.0;
 /// Standard workflow price, dollars per state transition ($0.025 per 1,000).
 const DOLLARS_PER_TRANSITION: f64 = 0.025 / 1_000.0;
+/// Lambda (arm64, 256 MB, docs/cost.md): $0.20 per million requests plus an assumed 100 ms
+/// billed per short call at $0.0000133334 per GB-second.
+const DOLLARS_PER_INVOCATION: f64 = 0.20 / 1e6 + 0.25 * 0.1 * 0.000_013_333_4;
+/// DynamoDB on demand: $0.625 per million write and $0.125 per million read request units.
+const DOLLARS_PER_WRITE: f64 = 0.625 / 1e6;
+const DOLLARS_PER_READ: f64 = 0.125 / 1e6;
 
 type Policy<'a> = Box<dyn Fn(ExportStatus, &[ProgressSample], i64) -> u32 + 'a>;
 
@@ -34,6 +47,17 @@ fn main() {
     };
     let seed = arg("--seed", 42);
     let n = arg("--exports", 10_000) as usize;
+    let float = |name: &str, default: f64| -> f64 {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let events = EventModel {
+        delay_max: float("--event-delay-max", 60.0),
+        loss: float("--event-loss-percent", 1.0) / 100.0,
+    };
 
     // The deployed default's policy (30 s to 30 min, 24 h, the poll budget of 2 attempts
     // plus a redrive).
@@ -223,6 +247,8 @@ fn main() {
         }
     }
 
+    events_sections(seed, &policy, &mix, &two_hours, events);
+
     println!("\n## Worst case for the history limit\n");
     let stuck = PollPolicy {
         max_wait_seconds: 24 * 3_600,
@@ -248,4 +274,194 @@ fn poll_and_lag_cells(runs: &[PollRun]) -> String {
         percentile(&lag, 95.0),
         max(&lag)
     )
+}
+
+/// One row of the events-vs-polling tables: per export, status checks (mean, p95, max),
+/// transitions, Lambda invocations, detection lag p50/p95/max, dollars per 1,000 exports.
+struct Row {
+    checks: Vec<f64>,
+    transitions: Vec<f64>,
+    invocations: Vec<f64>,
+    lag: Vec<f64>,
+    dollars: Vec<f64>,
+}
+
+impl Row {
+    fn from_polls(runs: &[PollRun]) -> Self {
+        let polls: Vec<f64> = runs.iter().map(|r| f64::from(r.polls)).collect();
+        let transitions: Vec<f64> = polls.iter().map(|p| p * TRANSITIONS_PER_POLL).collect();
+        Self {
+            dollars: polls
+                .iter()
+                .map(|p| {
+                    p * (TRANSITIONS_PER_POLL * DOLLARS_PER_TRANSITION + DOLLARS_PER_INVOCATION)
+                })
+                .collect(),
+            checks: polls.clone(),
+            invocations: polls,
+            transitions,
+            lag: runs
+                .iter()
+                .filter(|r| !r.timed_out)
+                .map(|r| r.lag)
+                .collect(),
+        }
+    }
+
+    fn from_events(runs: &[EventRun]) -> Self {
+        let dollars = |r: &EventRun| {
+            // PutItem per entry; per delivered event one consistent Query; per token sent
+            // back one DeleteItem.
+            let writes = f64::from(r.entries) + f64::from(u32::from(r.woken));
+            let reads = f64::from(r.events_delivered);
+            f64::from(r.transitions()) * DOLLARS_PER_TRANSITION
+                + f64::from(r.invocations()) * DOLLARS_PER_INVOCATION
+                + writes * DOLLARS_PER_WRITE
+                + reads * DOLLARS_PER_READ
+        };
+        Self {
+            checks: runs.iter().map(|r| f64::from(r.checks)).collect(),
+            transitions: runs.iter().map(|r| f64::from(r.transitions())).collect(),
+            invocations: runs.iter().map(|r| f64::from(r.invocations())).collect(),
+            lag: runs
+                .iter()
+                .filter(|r| !r.timed_out)
+                .map(|r| r.lag)
+                .collect(),
+            dollars: runs.iter().map(dollars).collect(),
+        }
+    }
+
+    fn cells(&self) -> String {
+        format!(
+            "{:.2} | {:.0} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} | {:.4}",
+            mean(&self.checks),
+            percentile(&self.checks, 95.0),
+            max(&self.checks),
+            mean(&self.transitions),
+            mean(&self.invocations),
+            percentile(&self.lag, 50.0),
+            percentile(&self.lag, 95.0),
+            max(&self.lag),
+            mean(&self.dollars) * 1_000.0,
+        )
+    }
+}
+
+/// The callback's runs over `exports`, each export's event drawn from a generator seeded
+/// with `seed` (so every table row sees the same events).
+fn event_runs(
+    exports: &[Export],
+    max_wait: f64,
+    fallback: &dyn Fn(ExportStatus, &[ProgressSample], i64) -> u32,
+    model: EventModel,
+    seed: u64,
+) -> Vec<EventRun> {
+    let mut rng = Rng::new(seed ^ 0x3_0000);
+    exports
+        .iter()
+        .map(|e| simulate_events(e, max_wait, fallback, model, &mut rng))
+        .collect()
+}
+
+/// Events + fallback next to today's adaptive Wait loop and the fixed loops, on the whole
+/// mix and on 2-hour exports; the lag of lost events against the fallback interval; the
+/// loss rate's effect.
+fn events_sections(
+    seed: u64,
+    policy: &PollPolicy,
+    mix: &[Export],
+    two_hours: &[Export],
+    model: EventModel,
+) {
+    let max_wait = policy.max_wait_seconds as f64;
+    let events_policy = PollPolicy {
+        events: true,
+        ..*policy
+    };
+    let fallback =
+        move |s, p: &[ProgressSample], now| next_poll_seconds(&events_policy, s, p, 0, now);
+    let adaptive = move |s, p: &[ProgressSample], now| next_poll_seconds(policy, s, p, 0, now);
+    let label = format!(
+        "events + fallback (ours: delay U(0, {:.0}) s, {:.1} % lost)",
+        model.delay_max,
+        model.loss * 100.0
+    );
+    let header = "| policy | status checks mean | checks p95 | checks max | transitions mean | Lambda invocations mean | lag p50 s | lag p95 s | lag max s | $ per 1,000 exports |";
+    let rule = "|---|---|---|---|---|---|---|---|---|---|";
+    for (title, exports) in [
+        (
+            format!("whole mix ({} exports, 5 % failing)", mix.len()),
+            mix,
+        ),
+        (
+            format!("2-hour exports ({}, completing)", two_hours.len()),
+            two_hours,
+        ),
+    ] {
+        println!("\n## RDS export events + fallback vs polling: {title}\n");
+        println!("{header}\n{rule}");
+        let ours = event_runs(exports, max_wait, &fallback, model, seed);
+        println!("| {label} | {} |", Row::from_events(&ours).cells());
+        let polled = |p: &dyn Fn(ExportStatus, &[ProgressSample], i64) -> u32| -> Vec<PollRun> {
+            exports.iter().map(|e| simulate(e, max_wait, p)).collect()
+        };
+        println!(
+            "| adaptive Wait loop (today) | {} |",
+            Row::from_polls(&polled(&adaptive)).cells()
+        );
+        println!(
+            "| fixed 60 s | {} |",
+            Row::from_polls(&polled(&|_, _, _| 60)).cells()
+        );
+        println!(
+            "| fixed 300 s | {} |",
+            Row::from_polls(&polled(&|_, _, _| 300)).cells()
+        );
+    }
+
+    println!("\n## Lost events (whole mix): the fallback bounds their lag\n");
+    let ours = event_runs(mix, max_wait, &fallback, model, seed);
+    let lost: Vec<&EventRun> = ours
+        .iter()
+        .filter(|r| r.event_lost && !r.timed_out)
+        .collect();
+    let lost_lag: Vec<f64> = lost.iter().map(|r| r.lag).collect();
+    let over = lost.iter().filter(|r| r.lag > r.longest_fallback).count();
+    println!(
+        "{} exports lost their event: lag p50 {:.0} s, p95 {:.0} s, max {:.0} s; longest fallback interval used {:.0} s; lag above the run's longest fallback interval: {over}",
+        lost.len(),
+        percentile(&lost_lag, 50.0),
+        percentile(&lost_lag, 95.0),
+        max(&lost_lag),
+        max(&lost.iter().map(|r| r.longest_fallback).collect::<Vec<_>>()),
+    );
+
+    println!("\n## Event loss and delay (events + fallback)\n");
+    println!(
+        "| delay max s | lost % | checks mean | lag p95 s | lag max s | 2-hour checks mean | 2-hour checks max | 2-hour lag p95 s | 2-hour lag max s |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (delay_max, loss) in [
+        (60.0, 0.0),
+        (60.0, 0.01),
+        (60.0, 0.05),
+        (300.0, 0.01),
+        (60.0, 1.0),
+    ] {
+        let m = EventModel { delay_max, loss };
+        let all = Row::from_events(&event_runs(mix, max_wait, &fallback, m, seed));
+        let two = Row::from_events(&event_runs(two_hours, max_wait, &fallback, m, seed));
+        println!(
+            "| {delay_max:.0} | {:.0} | {:.2} | {:.0} | {:.0} | {:.2} | {:.0} | {:.0} | {:.0} |",
+            loss * 100.0,
+            mean(&all.checks),
+            percentile(&all.lag, 95.0),
+            max(&all.lag),
+            mean(&two.checks),
+            max(&two.checks),
+            percentile(&two.lag, 95.0),
+            max(&two.lag),
+        );
+    }
 }

@@ -38,6 +38,13 @@ pub struct RunningExecution {
     pub percent: Option<u8>,
     /// TotalExtractedDataInGB.
     pub extracted_gb: Option<i32>,
+    /// Copy delivery: objects copied into the analytics bucket so far (already-present
+    /// copies included), from the execution's `$.copy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub objects_copied: Option<u64>,
+    /// Copy delivery: bytes copied so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_copied: Option<u64>,
 }
 
 /// A Glue crawler's state.
@@ -67,23 +74,34 @@ impl Report for StatusReport {
         let mut text = if self.running.is_empty() {
             "no running executions\n".to_owned()
         } else {
-            let mut table = Table::new(&[
+            // Copy delivery: a COPIED column once an execution has copied objects.
+            let copying = self.running.iter().any(|r| r.objects_copied.is_some());
+            let headers: &[&'static str] = &[
                 "NAME",
                 "STARTED",
                 "STATE",
                 "EXPORT ID",
                 "EXPORT",
                 "PROGRESS",
-            ]);
+                "COPIED",
+            ];
+            let mut table = Table::new(&headers[..if copying { 7 } else { 6 }]);
             for r in &self.running {
-                table.row(vec![
+                let mut row = vec![
                     r.name.clone(),
                     r.started.clone(),
                     or_none(r.state.as_deref()),
                     or_none(r.export_task_id.as_deref()),
                     or_none(r.export_status.as_deref()),
                     r.percent.map_or_else(|| "-".to_owned(), progress_bar),
-                ]);
+                ];
+                if copying {
+                    row.push(r.objects_copied.map_or_else(
+                        || "-".to_owned(),
+                        |n| format!("{n} obj, {}", human_bytes(r.bytes_copied.unwrap_or(0))),
+                    ));
+                }
+                table.row(row);
             }
             table.render()
         };
@@ -176,6 +194,14 @@ pub async fn gather(clients: &Clients, args: &StatusArgs) -> Result<StatusReport
             extracted_gb: export
                 .as_ref()
                 .and_then(ExportTask::total_extracted_data_in_gb),
+            objects_copied: state
+                .as_ref()
+                .and_then(|s| s.copy.as_ref())
+                .map(|c| c.copied + c.already_copied),
+            bytes_copied: state
+                .as_ref()
+                .and_then(|s| s.copy.as_ref())
+                .map(|c| c.bytes_copied),
         });
     }
     let crawler = match &args.crawler {
@@ -276,4 +302,53 @@ async fn crawler_status(
         last_crawl: last.and_then(|l| l.status()).map(|s| s.as_str().to_owned()),
         last_error: last.and_then(|l| l.error_message()).map(str::to_owned),
     })
+}
+
+/// `1536` → `1.5 KiB`.
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod copy_tests {
+    use super::*;
+
+    #[test]
+    fn copy_progress_is_shown_in_the_table() {
+        let report = StatusReport {
+            running: vec![RunningExecution {
+                name: "e1".into(),
+                execution_arn: "arn".into(),
+                started: "now".into(),
+                state: Some("CopyObjects".into()),
+                snapshot_arn: None,
+                export_task_id: Some("orders-1".into()),
+                export_status: Some("COMPLETE".into()),
+                percent: Some(100),
+                extracted_gb: None,
+                objects_copied: Some(1200),
+                bytes_copied: Some(3 * 1024 * 1024 * 1024),
+            }],
+            crawler: None,
+        };
+        let table = report.table();
+        assert!(table.contains("COPIED"), "{table}");
+        assert!(table.contains("1200 obj, 3.0 GiB"), "{table}");
+        // Without copy delivery the table keeps its columns.
+        let mut share = report.clone();
+        share.running[0].objects_copied = None;
+        assert!(!share.table().contains("COPIED"));
+        assert_eq!(human_bytes(512), "512 B");
+    }
 }

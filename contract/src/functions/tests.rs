@@ -19,7 +19,11 @@ fn binaries_states_and_placeholders_are_unique() {
         "a state calls two functions: {states:?}"
     );
     for f in FUNCTIONS {
-        assert!(!f.states.is_empty(), "{} is called by no state", f.binary);
+        assert!(
+            !f.states.is_empty() || !f.triggers.is_empty(),
+            "{} is called by no state and triggered by no rule",
+            f.binary
+        );
         assert_eq!(by_binary(f.binary), Some(f));
         for state in f.states {
             assert_eq!(for_state(state), Some(f));
@@ -36,6 +40,12 @@ fn binaries_states_and_placeholders_are_unique() {
     assert_eq!(START_EXPORT.placeholder(), "start_export_function_arn");
     assert_eq!(REWRITE_ACL.task_timeout_seconds(), 960);
     assert_eq!(for_state("WaitForExport"), None);
+    assert_eq!(
+        for_state(states::WAIT_FOR_EXPORT_EVENT),
+        Some(&WAIT_FOR_EXPORT)
+    );
+    assert_eq!(NOTIFY.triggers, &[rules::STATUS_CHANGE]);
+    assert_eq!(EXPORT_EVENTS.triggers, &[rules::EXPORT_FINISHED]);
     assert_eq!(by_binary("start_export"), None);
 }
 
@@ -58,5 +68,6 @@ fn table_json_lists_every_function_with_its_placeholder() {
         assert_eq!(entry["placeholder"], f.placeholder());
         assert_eq!(entry["timeout_seconds"], f.timeout_seconds);
         assert_eq!(entry["states"], serde_json::json!(f.states));
+        assert_eq!(entry["triggers"], serde_json::json!(f.triggers));
     }
 }

@@ -64,3 +64,21 @@ variable "lambda_manifest_path" {
   type        = string
   default     = null
 }
+
+variable "catalog" {
+  description = "How the exports are cataloged (the analytics module's catalog): \"tables\", \"crawler\" or \"none\". Render the state machine with the same catalog (state-machine/configs/)."
+  type        = string
+  default     = "tables"
+}
+
+variable "delivery" {
+  description = "How the analytics account gets the exports (both modules' delivery): \"share-key\" (analytics readers decrypt with the prod key) or \"copy\" (a prod staging bucket, copied into the analytics bucket under an analytics key). Copy needs the definition rendered with state-machine/configs/copy-delivery.toml (definition_path)."
+  type        = string
+  default     = "share-key"
+}
+
+variable "definition_path" {
+  description = "State machine definition to deploy; null uses the committed default (share-key delivery). For delivery = \"copy\": `snapshot-export render --config state-machine/configs/copy-delivery.toml --out <file>`."
+  type        = string
+  default     = null
+}

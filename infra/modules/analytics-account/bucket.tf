@@ -14,6 +14,20 @@ resource "aws_s3_bucket_ownership_controls" "this" {
   rule {
     object_ownership = var.object_ownership
   }
+
+  lifecycle {
+    # The copies belong to this account only under BucketOwnerEnforced (copy delivery has
+    # no ACL step).
+    precondition {
+      condition     = var.delivery != "copy" || var.object_ownership == "BucketOwnerEnforced"
+      error_message = "delivery = \"copy\" needs object_ownership = \"BucketOwnerEnforced\"."
+    }
+
+    precondition {
+      condition     = var.delivery != "copy" || (var.staging_bucket_name != null && var.prod_copier_role_arn != null)
+      error_message = "delivery = \"copy\" needs staging_bucket_name and prod_copier_role_arn (the prod module's staging_bucket_name and copier_role_arn outputs)."
+    }
+  }
 }
 
 resource "aws_s3_bucket_public_access_block" "this" {
@@ -121,62 +135,141 @@ data "aws_iam_policy_document" "bucket" {
     }
   }
 
-  # RDS checks the bucket with the export role before writing.
-  statement {
-    sid       = "ProdExportRoleBucket"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [aws_s3_bucket.this.arn]
+  # Share-key delivery (none of the prod statements below exist with copy delivery, where
+  # RDS writes into the prod staging bucket): RDS checks the bucket with the export role
+  # before writing.
+  dynamic "statement" {
+    for_each = local.copy_delivery ? [] : [1]
 
-    principals {
-      type        = "AWS"
-      identifiers = [var.prod_export_role_arn]
+    content {
+      sid       = "ProdExportRoleBucket"
+      actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+      resources = [aws_s3_bucket.this.arn]
+
+      principals {
+        type        = "AWS"
+        identifiers = [var.prod_export_role_arn]
+      }
     }
   }
 
-  statement {
-    sid       = "ProdExportRoleObjects"
-    actions   = ["s3:PutObject*", "s3:GetObject*", "s3:DeleteObject*"]
-    resources = [local.prefix_objects_arn]
+  dynamic "statement" {
+    for_each = local.copy_delivery ? [] : [1]
 
-    principals {
-      type        = "AWS"
-      identifiers = [var.prod_export_role_arn]
+    content {
+      sid       = "ProdExportRoleObjects"
+      actions   = ["s3:PutObject*", "s3:GetObject*", "s3:DeleteObject*"]
+      resources = [local.prefix_objects_arn]
+
+      principals {
+        type        = "AWS"
+        identifiers = [var.prod_export_role_arn]
+      }
     }
   }
 
   # RewriteAcl (through the prod cross-account role) lists the export's objects...
-  statement {
-    sid       = "ProdCrossAccountList"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.this.arn]
+  dynamic "statement" {
+    for_each = local.copy_delivery ? [] : [1]
 
-    principals {
-      type        = "AWS"
-      identifiers = [var.prod_cross_account_role_arn]
-    }
+    content {
+      sid       = "ProdCrossAccountList"
+      actions   = ["s3:ListBucket"]
+      resources = [aws_s3_bucket.this.arn]
 
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${var.export_prefix}/*"]
+      principals {
+        type        = "AWS"
+        identifiers = [var.prod_cross_account_role_arn]
+      }
+
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${var.export_prefix}/*"]
+      }
     }
   }
 
   # ...and, as their owner under ObjectWriter, hands them to the bucket owner.
-  statement {
-    sid       = "ProdCrossAccountAcl"
-    actions   = ["s3:PutObjectAcl"]
-    resources = [local.prefix_objects_arn]
+  dynamic "statement" {
+    for_each = local.copy_delivery ? [] : [1]
 
-    principals {
-      type        = "AWS"
-      identifiers = [var.prod_cross_account_role_arn]
+    content {
+      sid       = "ProdCrossAccountAcl"
+      actions   = ["s3:PutObjectAcl"]
+      resources = [local.prefix_objects_arn]
+
+      principals {
+        type        = "AWS"
+        identifiers = [var.prod_cross_account_role_arn]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "s3:x-amz-acl"
+        values   = ["bucket-owner-full-control"]
+      }
     }
+  }
 
-    condition {
-      test     = "StringEquals"
-      variable = "s3:x-amz-acl"
-      values   = ["bucket-owner-full-control"]
+  # Copy delivery: the prod copier role lists the export prefix (so that HeadObject of a
+  # missing copy answers 404), reads back and writes the copies, and may abort its own
+  # multipart copies; it is the only principal that may write under the prefix.
+  dynamic "statement" {
+    for_each = local.copier_statements
+
+    content {
+      sid       = "ProdCopierList"
+      actions   = ["s3:ListBucket"]
+      resources = [aws_s3_bucket.this.arn]
+
+      principals {
+        type        = "AWS"
+        identifiers = [var.prod_copier_role_arn]
+      }
+
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${var.export_prefix}/*"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.copier_statements
+
+    content {
+      sid       = "ProdCopierWrite"
+      actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+      resources = [local.prefix_objects_arn]
+
+      principals {
+        type        = "AWS"
+        identifiers = [var.prod_copier_role_arn]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.copier_statements
+
+    content {
+      sid       = "DenyExportWritesButCopier"
+      effect    = "Deny"
+      actions   = ["s3:PutObject"]
+      resources = [local.prefix_objects_arn]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnNotEquals"
+        variable = "aws:PrincipalArn"
+        values   = [var.prod_copier_role_arn]
+      }
     }
   }
 }

@@ -39,6 +39,9 @@ resource "aws_cloudwatch_event_rule" "this" {
     account       = [var.prod_account_id]
     source        = ["aws.rds"]
     "detail-type" = ["RDS DB Snapshot Event", "RDS DB Cluster Snapshot Event"]
+    # Snapshot created (manual, automated, copy; cluster manual, automated): the
+    # export-finished events prod also forwards with export_events go to export-events.
+    detail = { EventID = ["RDS-EVENT-0042", "RDS-EVENT-0091", "RDS-EVENT-0197", "RDS-EVENT-0075", "RDS-EVENT-0169"] }
   })
   tags = var.tags
 }

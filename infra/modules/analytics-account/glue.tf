@@ -1,6 +1,9 @@
-# The Glue database and crawler over the export prefix. Every export of a table becomes
-# one table (CombineCompatibleSchemas); the export's JSON metadata and _SUCCESS markers are
-# not data. The crawler never deletes tables (house rule: nothing is deleted).
+# The Glue database, and the crawler over the export prefix when catalog = "crawler" (its
+# security configuration, role and policy too: none of them exist otherwise). With the
+# crawler, every export of a table becomes one table (CombineCompatibleSchemas); the
+# export's JSON metadata and _SUCCESS markers are not data. The crawler never deletes
+# tables (house rule: nothing is deleted). With catalog = "tables" the catalog-tables
+# function writes the tables of this database itself (lambdas.tf).
 
 resource "aws_glue_catalog_database" "this" {
   name        = local.glue_database
@@ -9,6 +12,8 @@ resource "aws_glue_catalog_database" "this" {
 }
 
 resource "aws_glue_security_configuration" "this" {
+  for_each = local.crawler_instances
+
   name = "${var.name}-crawler"
 
   encryption_configuration {
@@ -30,11 +35,13 @@ resource "aws_glue_security_configuration" "this" {
 }
 
 resource "aws_glue_crawler" "this" {
+  for_each = local.crawler_instances
+
   name                   = local.crawler_name
   description            = "Catalogues the Parquet files of the RDS snapshot exports."
   database_name          = aws_glue_catalog_database.this.name
-  role                   = aws_iam_role.crawler.arn
-  security_configuration = aws_glue_security_configuration.this.name
+  role                   = aws_iam_role.crawler[each.key].arn
+  security_configuration = aws_glue_security_configuration.this[each.key].name
 
   s3_target {
     path       = "s3://${aws_s3_bucket.this.id}/${var.export_prefix}/"
@@ -60,6 +67,8 @@ resource "aws_glue_crawler" "this" {
 }
 
 resource "aws_iam_role" "crawler" {
+  for_each = local.crawler_instances
+
   name               = "${var.name}-crawler"
   description        = "Role of the ${var.name} Glue crawler."
   assume_role_policy = data.aws_iam_policy_document.crawler_trust.json
@@ -75,8 +84,12 @@ data "aws_iam_policy_document" "crawler_trust" {
       identifiers = ["glue.amazonaws.com"]
     }
 
+    # Confused deputy: AWS Glue's documentation does not say that Glue sends
+    # aws:SourceAccount when a crawler assumes its role; with StringEquals an absent key
+    # would deny the crawler its role. IfExists still refuses another account's Glue when
+    # the key is sent (docs/security.md: check on the first apply, then tighten).
     condition {
-      test     = "StringEquals"
+      test     = "StringEqualsIfExists"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
     }
@@ -84,8 +97,10 @@ data "aws_iam_policy_document" "crawler_trust" {
 }
 
 resource "aws_iam_role_policy" "crawler" {
+  for_each = local.crawler_instances
+
   name   = "crawler"
-  role   = aws_iam_role.crawler.id
+  role   = aws_iam_role.crawler[each.key].id
   policy = data.aws_iam_policy_document.crawler.json
 }
 
@@ -113,7 +128,7 @@ data "aws_iam_policy_document" "crawler" {
   statement {
     sid       = "DecryptExports"
     actions   = ["kms:Decrypt"]
-    resources = [var.prod_kms_key_arn, coalesce(var.bucket_kms_key_arn, aws_kms_key.this.arn)]
+    resources = local.reader_kms_key_arns
 
     condition {
       test     = "StringEquals"
@@ -145,11 +160,7 @@ data "aws_iam_policy_document" "crawler" {
       "glue:UpdatePartition",
       "glue:BatchUpdatePartition",
     ]
-    resources = [
-      "arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog",
-      aws_glue_catalog_database.this.arn,
-      "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${aws_glue_catalog_database.this.name}/*",
-    ]
+    resources = local.glue_table_arns
   }
 
   statement {

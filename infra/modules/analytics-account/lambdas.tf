@@ -77,13 +77,90 @@ data "aws_iam_policy_document" "lambda" {
     }
   }
 
+  # Copy delivery: copy-objects reads the staging bucket and writes this bucket as the
+  # prod copier role, and nothing else (absent assume_copier means false).
   dynamic "statement" {
-    for_each = length(each.value.glue) > 0 ? [1] : []
+    for_each = try(each.value.assume_copier, false) && local.copy_delivery && var.prod_copier_role_arn != null ? [1] : []
+
+    content {
+      sid       = "AssumeCopierRole"
+      actions   = ["sts:AssumeRole"]
+      resources = [var.prod_copier_role_arn]
+    }
+  }
+
+  # The crawler exists only with catalog = "crawler".
+  dynamic "statement" {
+    for_each = length(each.value.glue) > 0 ? aws_glue_crawler.this : {}
 
     content {
       sid       = "Crawler"
       actions   = each.value.glue
-      resources = [aws_glue_crawler.this.arn]
+      resources = [statement.value.arn]
+    }
+  }
+
+  # CatalogTables (catalog = "tables"): lists the export prefix, reads the exported files'
+  # footers and export_tables_info (ranged GETs), and writes the tables and partitions of
+  # the one Glue database.
+  dynamic "statement" {
+    for_each = each.value.catalog && local.catalog_tables ? [1] : []
+
+    content {
+      sid       = "CatalogListExports"
+      actions   = ["s3:ListBucket"]
+      resources = [aws_s3_bucket.this.arn]
+
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${var.export_prefix}/*"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.catalog && local.catalog_tables ? [1] : []
+
+    content {
+      sid       = "CatalogReadExports"
+      actions   = ["s3:GetObject"]
+      resources = [local.prefix_objects_arn]
+    }
+  }
+
+  # The files are encrypted with the prod export key (prod's key policy must list this
+  # role among its readers) or, written with the bucket default, the module's key.
+  dynamic "statement" {
+    for_each = each.value.catalog && local.catalog_tables ? [1] : []
+
+    content {
+      sid       = "CatalogDecryptExports"
+      actions   = ["kms:Decrypt"]
+      resources = local.reader_kms_key_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.catalog && local.catalog_tables ? [1] : []
+
+    content {
+      sid = "CatalogWriteTables"
+      actions = [
+        "glue:GetDatabase",
+        "glue:GetTable",
+        "glue:CreateTable",
+        "glue:UpdateTable",
+        "glue:GetPartitions",
+        "glue:BatchCreatePartition",
+      ]
+      resources = local.glue_table_arns
     }
   }
 
@@ -123,6 +200,44 @@ data "aws_iam_policy_document" "lambda" {
       sid       = "ReadExecutionHistory"
       actions   = ["states:GetExecutionHistory"]
       resources = [local.executions_arn]
+    }
+  }
+
+  # export_events: the callback functions keep the waiting tokens in the one table and
+  # hand them back to this state machine only.
+  dynamic "statement" {
+    for_each = try(each.value.callback, false) && var.export_events ? [1] : []
+
+    content {
+      sid       = "ExportWaitsTable"
+      actions   = ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem"]
+      resources = [local.export_waits_table_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = try(each.value.callback, false) && var.export_events ? [1] : []
+
+    content {
+      sid       = "ExportWaitsTableKey"
+      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      resources = [aws_kms_key.this.arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["dynamodb.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = try(each.value.callback, false) && var.export_events ? [1] : []
+
+    content {
+      sid       = "SendTaskToken"
+      actions   = ["states:SendTaskSuccess", "states:SendTaskFailure"]
+      resources = [local.state_machine_arn]
     }
   }
 }

@@ -64,6 +64,29 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # Copy delivery: the prod copier role encrypts the copies it writes into the bucket (and
+  # reads back parts of a multipart copy), only through S3.
+  dynamic "statement" {
+    for_each = local.copier_uses_module_key ? [1] : []
+
+    content {
+      sid       = "ProdCopierEncryptsCopiesViaS3"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = [var.prod_copier_role_arn]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
   # CloudWatch alarms publish to the encrypted alarm topic.
   statement {
     sid       = "CloudWatchAlarmsToSns"

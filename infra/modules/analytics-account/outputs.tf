@@ -36,13 +36,21 @@ output "event_bus_name" {
 }
 
 output "crawler_name" {
-  description = "Name of the Glue crawler."
-  value       = aws_glue_crawler.this.name
+  description = "Name of the Glue crawler (catalog = \"crawler\"; null otherwise)."
+  value       = one([for c in aws_glue_crawler.this : c.name])
 }
 
 output "crawler_role_arn" {
-  description = "ARN of the crawler's role (a reader of the prod export key)."
-  value       = aws_iam_role.crawler.arn
+  description = "ARN of the crawler's role, a reader of the prod export key (catalog = \"crawler\"; null otherwise)."
+  value       = one([for r in aws_iam_role.crawler : r.arn])
+}
+
+output "catalog_reader_role_arns" {
+  description = "Roles that read the exported files to catalog them, so need kms:Decrypt on the prod export key through S3 (with the analysts' roles, the prod-account module's analytics_reader_role_arns): the catalog-tables function's role (catalog = \"tables\") or the crawler's (catalog = \"crawler\")."
+  value = concat(
+    [for r in aws_iam_role.crawler : r.arn],
+    [for k, r in aws_iam_role.lambda : r.arn if local.functions[k].catalog && local.catalog_tables],
+  )
 }
 
 output "glue_database_name" {

@@ -28,6 +28,21 @@ resource "aws_sfn_state_machine" "this" {
 
   # The lists that are not derived from the table must still name exactly its functions.
   lifecycle {
+    # The graph must deliver the way the accounts are set up: CopyObjects is in the
+    # definition exactly with delivery = "copy" (render it with
+    # state-machine/configs/copy-delivery.toml and pass it as definition_path).
+    precondition {
+      condition     = (var.delivery == "copy") == strcontains(file(local.definition_path), "copy_objects_function_arn")
+      error_message = "delivery is \"${var.delivery}\" but ${local.definition_path} ${var.delivery == "copy" ? "has no CopyObjects state: render the definition with delivery = \"copy\" (state-machine/configs/copy-delivery.toml) and pass it as definition_path" : "has a CopyObjects state (rendered for copy delivery)"}."
+    }
+
+    # The callback wait needs the export-waits table, the rule and its permissions, which
+    # exist exactly with export_events (state-machine/configs/export-events.toml).
+    precondition {
+      condition     = var.export_events == strcontains(file(local.definition_path), "wait_for_export_function_arn")
+      error_message = "export_events is ${var.export_events} but ${local.definition_path} ${var.export_events ? "has no WaitForExportEvent state: render the definition with [export] events = true (state-machine/configs/export-events.toml) and pass it as definition_path" : "has a WaitForExportEvent state (rendered with [export] events = true): set export_events = true"}."
+    }
+
     precondition {
       condition     = length(setsubtract(keys(local.function_permissions), keys(local.function_table))) == 0
       error_message = "local.function_permissions has entries for functions not in functions.json: ${join(", ", setsubtract(keys(local.function_permissions), keys(local.function_table)))}."

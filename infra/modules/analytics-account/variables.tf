@@ -179,8 +179,19 @@ variable "log_retention_days" {
   default     = 365
 }
 
+variable "catalog" {
+  description = "How the exports are cataloged: \"tables\" (the catalog-tables function writes one latest and one history Glue table per exported table), \"crawler\" (a Glue crawler; its resources exist only then) or \"none\". Must match `catalog` of the state machine's config."
+  type        = string
+  default     = "tables"
+
+  validation {
+    condition     = contains(["tables", "crawler", "none"], var.catalog)
+    error_message = "catalog must be \"tables\", \"crawler\" or \"none\"."
+  }
+}
+
 variable "glue_database_name" {
-  description = "Glue database the crawler writes tables to; null uses '<name>' with '-' replaced by '_'."
+  description = "Glue database the exported tables are written to (by catalog-tables or the crawler); null uses '<name>' with '-' replaced by '_'."
   type        = string
   default     = null
 }
@@ -207,4 +218,49 @@ variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "export_events" {
+  description = "True: RDS's export-finished events wake the executions (the definition must be rendered with [export] events = true, state-machine/configs/export-events.toml, and the prod module must forward the events: export_events there too); creates the export-waits table, the rule and the callback permissions. False: the Wait loop polls."
+  type        = bool
+  default     = false
+}
+
+variable "delivery" {
+  description = "How the export reaches this account: \"share-key\" (RDS writes into this bucket under the prod key, which readers decrypt through S3) or \"copy\" (RDS writes into a prod staging bucket and the copy-objects function, as the prod copier role, copies it into this bucket re-encrypted with this account's key: no principal here uses the prod key). Must match the prod module's and the state machine config's `delivery`; copy needs the definition rendered with `delivery = \"copy\"` (definition_path)."
+  type        = string
+  default     = "share-key"
+
+  validation {
+    condition     = contains(["share-key", "copy"], var.delivery)
+    error_message = "delivery must be \"share-key\" or \"copy\"."
+  }
+}
+
+variable "staging_bucket_name" {
+  description = "Copy delivery: the prod staging bucket (the prod module's staging_bucket_name output); the export is written there and copied from there."
+  type        = string
+  default     = null
+}
+
+variable "prod_copier_role_arn" {
+  description = "Copy delivery: the prod copier role the copy-objects function assumes (the prod module's copier_role_arn output); it is the only principal the bucket policy lets write under the export prefix. Assumed with prod_role_external_id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.prod_copier_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.prod_copier_role_arn))
+    error_message = "prod_copier_role_arn must be an IAM role ARN."
+  }
+}
+
+variable "copy_encryption" {
+  description = "Copy delivery: \"kms\" encrypts the copies with this account's key (bucket_kms_key_arn, else the module's key, whose policy lets the copier role use it through S3; an external key's policy must allow it too), \"sse-s3\" with SSE-S3."
+  type        = string
+  default     = "kms"
+
+  validation {
+    condition     = contains(["kms", "sse-s3"], var.copy_encryption)
+    error_message = "copy_encryption must be \"kms\" or \"sse-s3\"."
+  }
 }

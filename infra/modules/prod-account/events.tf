@@ -52,3 +52,27 @@ data "aws_iam_policy_document" "events" {
     resources = [var.analytics_event_bus_arn]
   }
 }
+
+# export_events: the export-finished events go the same way (same bus, same role); the
+# analytics rule hands them to the export-events function.
+resource "aws_cloudwatch_event_rule" "export_finished" {
+  for_each = var.export_events ? toset(["export-events"]) : toset([])
+
+  name        = "${var.name}-export-finished"
+  description = "RDS snapshot export finished: forward to the ${var.name} pipeline in ${var.analytics_account_id}."
+  event_pattern = jsonencode({
+    source        = ["aws.rds"]
+    "detail-type" = ["RDS DB Snapshot Event", "RDS DB Cluster Snapshot Event"]
+    detail        = { EventID = local.export_finished_event_ids }
+  })
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "export_finished" {
+  for_each = var.export_events ? toset(["export-events"]) : toset([])
+
+  rule      = aws_cloudwatch_event_rule.export_finished[each.key].name
+  target_id = "analytics-event-bus"
+  arn       = var.analytics_event_bus_arn
+  role_arn  = aws_iam_role.events.arn
+}

@@ -7,7 +7,7 @@
 
 resource "aws_iam_role" "export" {
   name               = "${var.name}-export"
-  description        = "RDS snapshot export writes s3://${var.analytics_bucket_name}/${var.export_prefix}/ with this role."
+  description        = "RDS snapshot export writes s3://${local.copy_delivery ? local.staging_bucket_name : var.analytics_bucket_name}/${var.export_prefix}/ with this role."
   assume_role_policy = data.aws_iam_policy_document.export_trust.json
   tags               = var.tags
 }
@@ -120,19 +120,30 @@ resource "aws_iam_role_policy" "cross_account" {
 }
 
 data "aws_iam_policy_document" "cross_account" {
-  # Normalize looks the snapshot up; StartExport / CheckExport start and follow exports.
+  #checkov:skip=CKV_AWS_356:rds:DescribeExportTasks only, on "*": called with an export task id alone, which names no snapshot the optional snapshot/cluster resource types could match; "*" works however AWS authorizes it (docs/security.md), and it only reads export status.
+  # Normalize looks the snapshot up; StartExport starts exports of this account's snapshots.
   statement {
     sid = "SnapshotExports"
     actions = [
       "rds:DescribeDBSnapshots",
       "rds:DescribeDBClusterSnapshots",
       "rds:StartExportTask",
-      "rds:DescribeExportTasks",
     ]
     resources = [
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:snapshot:*",
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:cluster-snapshot:*",
     ]
+  }
+
+  # StartExport (adoption) and CheckExport describe an export by its task id only. The
+  # Service Authorization Reference gives DescribeExportTasks optional resource types
+  # (snapshot, cluster-snapshot, cluster) but not which one a request naming only a task
+  # id is matched against: a statement scoped to snapshot ARNs may never apply. "*" works
+  # either way and only reads export status (docs/security.md: check on the first apply).
+  statement {
+    sid       = "DescribeExports"
+    actions   = ["rds:DescribeExportTasks"]
+    resources = ["*"]
   }
 
   statement {
@@ -154,28 +165,63 @@ data "aws_iam_policy_document" "cross_account" {
     resources = [aws_kms_key.this.arn]
   }
 
-  # RewriteAcl lists the export's objects and, as their owner, rewrites their ACL.
-  statement {
-    sid       = "ListExportPrefix"
-    actions   = ["s3:ListBucket"]
-    resources = [local.bucket_arn]
+  # RewriteAcl lists the export's objects and, as their owner, rewrites their ACL
+  # (share-key delivery only: with copy delivery the copies belong to analytics).
+  dynamic "statement" {
+    for_each = local.copy_delivery ? [] : [1]
 
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${var.export_prefix}/*"]
+    content {
+      sid       = "ListExportPrefix"
+      actions   = ["s3:ListBucket"]
+      resources = [local.bucket_arn]
+
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${var.export_prefix}/*"]
+      }
     }
   }
 
+  dynamic "statement" {
+    for_each = local.copy_delivery ? [] : [1]
+
+    content {
+      sid       = "RewriteExportAcls"
+      actions   = ["s3:PutObjectAcl"]
+      resources = [local.prefix_objects_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "s3:x-amz-acl"
+        values   = ["bucket-owner-full-control"]
+      }
+    }
+  }
+}
+
+# Copy delivery: only RDS may create a grant on the export key (for StartExportTask), so
+# no one assuming the cross-account role can grant itself the key. A policy of its own,
+# attached only with copy delivery.
+resource "aws_iam_role_policy" "cross_account_copy_guard" {
+  for_each = local.staging_instances
+
+  name   = "copy-delivery-guard"
+  role   = aws_iam_role.cross_account.id
+  policy = data.aws_iam_policy_document.cross_account_copy_guard.json
+}
+
+data "aws_iam_policy_document" "cross_account_copy_guard" {
   statement {
-    sid       = "RewriteExportAcls"
-    actions   = ["s3:PutObjectAcl"]
-    resources = [local.prefix_objects_arn]
+    sid       = "DenyGrantsNotForRds"
+    effect    = "Deny"
+    actions   = ["kms:CreateGrant"]
+    resources = [aws_kms_key.this.arn]
 
     condition {
-      test     = "StringEquals"
-      variable = "s3:x-amz-acl"
-      values   = ["bucket-owner-full-control"]
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["false"]
     }
   }
 }

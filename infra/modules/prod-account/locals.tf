@@ -4,7 +4,16 @@ locals {
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.name
 
-  bucket_arn = "arn:${local.partition}:s3:::${var.analytics_bucket_name}"
+  # Copy delivery: RDS writes into the prod staging bucket, the copier role copies from it
+  # into the analytics bucket; share-key: RDS writes into the analytics bucket.
+  copy_delivery        = var.delivery == "copy"
+  staging_bucket_name  = coalesce(var.staging_bucket_name, lower("${var.name}-export-staging-${local.account_id}"))
+  staging_bucket_arn   = "arn:${local.partition}:s3:::${local.staging_bucket_name}"
+  analytics_bucket_arn = "arn:${local.partition}:s3:::${var.analytics_bucket_name}"
+  staging_instances    = local.copy_delivery ? toset(["staging"]) : toset([])
+
+  # The bucket RDS writes the export to.
+  bucket_arn = local.copy_delivery ? local.staging_bucket_arn : local.analytics_bucket_arn
   # Every object permission is limited to the export prefix.
   prefix_objects_arn = "${local.bucket_arn}/${var.export_prefix}/*"
 
@@ -14,6 +23,10 @@ locals {
   snapshot_identifier_filter = length(var.db_identifiers) == 0 ? {} : {
     SourceIdentifier = flatten([for db in var.db_identifiers : [{ prefix = db }, { prefix = "rds:${db}-" }]])
   }
+
+  # Snapshot export finished (DB snapshot failed, canceled, completed; cluster snapshot
+  # the same), forwarded with export_events: they name the snapshot, not the export task.
+  export_finished_event_ids = ["RDS-EVENT-0159", "RDS-EVENT-0160", "RDS-EVENT-0161", "RDS-EVENT-0162", "RDS-EVENT-0163", "RDS-EVENT-0164"]
 
   event_pattern = {
     source        = ["aws.rds"]

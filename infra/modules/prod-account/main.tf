@@ -74,11 +74,24 @@ data "aws_iam_policy_document" "key" {
       type        = "AWS"
       identifiers = [aws_iam_role.cross_account.arn]
     }
+
+    # Copy delivery: only RDS may create the grant (for StartExportTask), so no one
+    # assuming this role can grant itself the key.
+    dynamic "condition" {
+      for_each = local.copy_delivery ? [1] : []
+
+      content {
+        test     = "Bool"
+        variable = "kms:GrantIsForAWSResource"
+        values   = ["true"]
+      }
+    }
   }
 
-  # Analytics readers decrypt the exported files, only through S3.
+  # Analytics readers decrypt the exported files, only through S3 (share-key delivery
+  # only: with copy delivery no analytics principal may use this key).
   dynamic "statement" {
-    for_each = length(var.analytics_reader_role_arns) > 0 ? [1] : []
+    for_each = length(var.analytics_reader_role_arns) > 0 && !local.copy_delivery ? [1] : []
 
     content {
       sid       = "AnalyticsReadersDecryptViaS3"

@@ -29,3 +29,13 @@ output "events_role_arn" {
   description = "ARN of the role EventBridge uses to put events on the analytics bus."
   value       = aws_iam_role.events.arn
 }
+
+output "staging_bucket_name" {
+  description = "Copy delivery: the prod staging bucket the exports are written to (the analytics module's staging_bucket_name, EXPORT_BUCKET of start-export and copy-objects); null with share-key delivery."
+  value       = local.copy_delivery ? aws_s3_bucket.staging["staging"].id : null
+}
+
+output "copier_role_arn" {
+  description = "Copy delivery: the role the copy-objects function assumes (COPIER_ROLE_ARN; the analytics bucket and key policies allow it); null with share-key delivery."
+  value       = local.copy_delivery ? aws_iam_role.copier["staging"].arn : null
+}

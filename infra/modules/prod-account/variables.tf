@@ -101,3 +101,54 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "delivery" {
+  description = "How the analytics account gets the export: \"share-key\" (RDS writes into the analytics bucket under this module's key, which analytics readers may decrypt through S3) or \"copy\" (RDS writes into a prod staging bucket created here, and the analytics copy-objects function copies it, as the copier role, into the analytics bucket re-encrypted with an analytics key: no analytics principal can use this module's key). Must match `delivery` of the analytics module and of the state machine's config."
+  type        = string
+  default     = "share-key"
+
+  validation {
+    condition     = contains(["share-key", "copy"], var.delivery)
+    error_message = "delivery must be \"share-key\" or \"copy\"."
+  }
+}
+
+variable "staging_bucket_name" {
+  description = "Copy delivery: name of the prod staging bucket the exports are written to; null uses '<name>-export-staging-<prod account id>' (lower case)."
+  type        = string
+  default     = null
+}
+
+variable "staging_expiration_days" {
+  description = "Copy delivery: days after which the staging copy of an export expires (S3 lifecycle; the pipeline itself never deletes anything). Leave enough time to redrive a failed copy (redrive is possible for 14 days)."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.staging_expiration_days >= 1
+    error_message = "staging_expiration_days must be at least 1."
+  }
+}
+
+variable "staging_access_log_bucket" {
+  description = "Copy delivery: bucket receiving the staging bucket's server access logs; null disables them."
+  type        = string
+  default     = null
+}
+
+variable "analytics_copier_caller_role_arns" {
+  description = "Copy delivery: analytics Lambda roles that may assume the copier role (the copy-objects function's role, '<name>-copy-objects'). Required with delivery = \"copy\"."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.analytics_copier_caller_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", a))])
+    error_message = "analytics_copier_caller_role_arns must be IAM role ARNs."
+  }
+}
+
+variable "export_events" {
+  description = "True: also forward RDS's export-finished events (RDS-EVENT-0159/0160/0161, 0162/0163/0164) to the analytics bus, where they wake the waiting executions (the analytics module's export_events)."
+  type        = bool
+  default     = false
+}

@@ -139,3 +139,71 @@ fn notify_defaults() {
     assert_eq!(c.event_bus_name, None);
     assert_eq!(c.event_source, "snapshot-export");
 }
+
+#[test]
+fn copy_objects_reads_defaults_and_names_errors() {
+    let base = [
+        ("EXPORT_BUCKET", "prod-staging"),
+        ("DESTINATION_BUCKET", "analytics-exports"),
+    ];
+    let c = CopyObjectsConfig::from_env(&env(&base)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (c.source_bucket.as_str(), c.destination_bucket.as_str()),
+        ("prod-staging", "analytics-exports")
+    );
+    assert_eq!((c.concurrency, c.copier_role.clone()), (128, None));
+    assert_eq!(c.deadline_margin, Duration::from_secs(120));
+    assert_eq!(c.destination_kms_key_arn, None);
+    let c = CopyObjectsConfig::from_env(&env(&[
+        base[0],
+        base[1],
+        ("EXPORT_PREFIX", "/rds/"),
+        ("DESTINATION_KMS_KEY_ARN", "arn:aws:kms:us-east-1:1:key/a"),
+        ("COPIER_ROLE_ARN", "arn:aws:iam::2:role/copier"),
+        ("COPIER_ROLE_EXTERNAL_ID", "xid"),
+        ("COPY_CONCURRENCY", "16"),
+    ]))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.prefix, "rds");
+    assert_eq!(c.concurrency, 16);
+    assert_eq!(
+        c.copier_role,
+        Some(ProdRole {
+            role_arn: "arn:aws:iam::2:role/copier".into(),
+            external_id: Some("xid".into())
+        })
+    );
+    for (k, v) in [
+        ("COPY_CONCURRENCY", "0"),
+        ("COPY_DEADLINE_MARGIN_SECONDS", "901"),
+        ("DESTINATION_KMS_KEY_ARN", "alias/x"),
+        ("COPIER_ROLE_EXTERNAL_ID", "only-the-id"),
+        ("DESTINATION_BUCKET", "prod-staging"),
+        ("DESTINATION_BUCKET", "Bad_Bucket"),
+    ] {
+        let mut pairs: Vec<(&'static str, &str)> =
+            base.iter().copied().filter(|(n, _)| *n != k).collect();
+        pairs.push((k, v));
+        let text = err_text(CopyObjectsConfig::from_env(&env(&pairs)));
+        assert!(text.contains(k.trim_end_matches("_EXTERNAL_ID")), "{text}");
+    }
+    let text = err_text(CopyObjectsConfig::from_env(&env(&base[..1])));
+    assert!(text.contains("DESTINATION_BUCKET"), "{text}");
+}
+
+#[test]
+fn catalog_tables_database_and_concurrency() {
+    let text = err_text(CatalogTablesConfig::from_env(&env(&[])));
+    assert!(text.contains("GLUE_DATABASE"), "{text}");
+    let c = CatalogTablesConfig::from_env(&env(&[("GLUE_DATABASE", " analytics ")]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.database, "analytics");
+    assert_eq!(c.concurrency, DEFAULT_CATALOG_CONCURRENCY);
+    for v in ["0", "257", "x"] {
+        let text = err_text(CatalogTablesConfig::from_env(&env(&[
+            ("GLUE_DATABASE", "analytics"),
+            ("CATALOG_CONCURRENCY", v),
+        ])));
+        assert!(text.contains("CATALOG_CONCURRENCY"), "{text}");
+    }
+}

@@ -1,7 +1,8 @@
 //! StartCrawler and CheckCrawler: start the Glue crawl over the export and follow it.
 //!
 //! A crawl that was already running when we asked may predate the export, so the graph
-//! waits and starts again (`ALREADY_RUNNING`). CheckCrawler only trusts a finished crawl
+//! waits and starts again (`ALREADY_RUNNING`), unless a crawl that started after our first
+//! request has succeeded meanwhile (it read the delivered export: no second crawl). CheckCrawler only trusts a finished crawl
 //! that started after ours was requested (minus a little clock skew).
 //!
 //! The graph comes back to StartCrawler when our crawl ends FAILED or CANCELLED: it then
@@ -12,7 +13,6 @@
 
 use aws_sdk_glue::types::{CrawlerState as GlueCrawlerState, LastCrawlStatus};
 use contract::{CheckCrawlerInput, CrawlOutcome, CrawlStart, CrawlerState, StartCrawlerInput};
-
 
 use crate::aws::Aws;
 use crate::config::{CrawlerConfig, Env};
@@ -69,6 +69,20 @@ pub async fn start_crawler(
             _ => {}
         }
     }
+    // Back from waiting out a crawl that was running when we first asked: a crawl that
+    // started after that request (a duplicate execution's, a scheduled one) has read the
+    // delivered export, so when it succeeded it is adopted instead of crawling again.
+    let requested_at = match &input.state.crawler {
+        Some(previous) if previous.start == CrawlStart::AlreadyRunning => previous.started_at,
+        _ => now,
+    };
+    if requested_at < now
+        && let Some(adopted) =
+            succeeded_since(glue, name, requested_at, input.redrive_count).await?
+    {
+        tracing::info!(crawler = %name, "a crawl started after our request succeeded: adopted");
+        return Ok(adopted);
+    }
     let start = match glue.start_crawler().name(name).send().await {
         Ok(_) => CrawlStart::Started,
         Err(e) if code(&e) == Some("CrawlerRunningException") => CrawlStart::AlreadyRunning,
@@ -79,12 +93,50 @@ pub async fn start_crawler(
     Ok(CrawlerState {
         crawler_name: name.clone(),
         start,
-        started_at: now,
+        started_at: requested_at,
         outcome: CrawlOutcome::Pending,
         error_message: String::new(),
         checks: 0,
         wait_started_at: now,
         redrive_count: input.redrive_count,
+    })
+}
+
+/// The crawler's last crawl as this run's, when it started at or after `since` (minus the
+/// clock skew) and succeeded.
+async fn succeeded_since(
+    glue: &aws_sdk_glue::Client,
+    name: &str,
+    since: i64,
+    redrive_count: u32,
+) -> Result<Option<CrawlerState>, TaskError> {
+    let out = match glue.get_crawler().name(name).send().await {
+        Ok(out) => out,
+        Err(e) if code(&e) == Some("EntityNotFoundException") => return Err(not_found(name)),
+        Err(e) => return Err(classify("glue:GetCrawler", &e)),
+    };
+    let crawler = out.crawler().ok_or_else(|| not_found(name))?;
+    let last = crawler.last_crawl();
+    let started = last.and_then(|l| l.start_time()).map(|t| t.secs());
+    let succeeded = last.and_then(|l| l.status()).is_some_and(|s| {
+        // moto reports a finished crawl as COMPLETED.
+        *s == LastCrawlStatus::Succeeded || s.as_str().eq_ignore_ascii_case("COMPLETED")
+    });
+    let ready = crawler.state() == Some(&GlueCrawlerState::Ready);
+    Ok(match started {
+        Some(started) if ready && succeeded && started >= since - CLOCK_SKEW_SECONDS => {
+            Some(CrawlerState {
+                crawler_name: name.to_owned(),
+                start: CrawlStart::Started,
+                started_at: started,
+                outcome: CrawlOutcome::Succeeded,
+                error_message: String::new(),
+                checks: 1,
+                wait_started_at: started,
+                redrive_count,
+            })
+        }
+        _ => None,
     })
 }
 
@@ -98,7 +150,10 @@ pub async fn check_crawler(
     let name = &cfg.crawler_name;
     let mut state = input.crawler;
     if input.redrive_count > state.redrive_count {
-        tracing::info!(redrive_count = input.redrive_count, "redriven: the crawl wait starts again");
+        tracing::info!(
+            redrive_count = input.redrive_count,
+            "redriven: the crawl wait starts again"
+        );
         state.redrive_count = input.redrive_count;
         state.wait_started_at = now;
     }

@@ -22,6 +22,7 @@ pub(crate) struct TaskView {
     pub(crate) warning_message: Option<String>,
     pub(crate) s3_bucket: Option<String>,
     pub(crate) s3_prefix: Option<String>,
+    pub(crate) snapshot_time: Option<i64>,
 }
 
 impl TaskView {
@@ -36,6 +37,7 @@ impl TaskView {
             warning_message: t.warning_message().map(str::to_owned),
             s3_bucket: t.s3_bucket().map(str::to_owned),
             s3_prefix: t.s3_prefix().map(str::to_owned),
+            snapshot_time: t.snapshot_time().map(|d| d.secs()),
         }
     }
 
@@ -52,6 +54,7 @@ impl TaskView {
             warning_message: t.warning_message().map(str::to_owned),
             s3_bucket: t.s3_bucket().map(str::to_owned),
             s3_prefix: t.s3_prefix().map(str::to_owned),
+            snapshot_time: t.snapshot_time().map(|d| d.secs()),
         }
     }
 
@@ -171,6 +174,9 @@ pub(crate) fn observe(
     state.total_extracted_gb = view.total_gb.map(i64::from);
     state.failure_cause = failure_cause(view, status);
     state.warnings = parse_warnings(view.warning_message.as_deref());
+    if view.snapshot_time.is_some() {
+        state.snapshot_time = view.snapshot_time;
+    }
     state.progress.push(ProgressSample {
         at: now,
         percent: state.percent_progress,
@@ -186,87 +192,4 @@ pub(crate) fn observe(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn warnings_from_json_or_raw() {
-        assert_eq!(parse_warnings(None), Vec::<String>::new());
-        assert_eq!(parse_warnings(Some("  ")), Vec::<String>::new());
-        assert_eq!(
-            parse_warnings(Some(
-                r#"{"warnings":[{"message":"table a skipped"},{"message":"table b skipped"}]}"#
-            )),
-            vec!["table a skipped".to_owned(), "table b skipped".to_owned()]
-        );
-        assert_eq!(
-            parse_warnings(Some(r#"["x", "y"]"#)),
-            vec!["x".to_owned(), "y".to_owned()]
-        );
-        assert_eq!(
-            parse_warnings(Some("plain text warning")),
-            vec!["plain text warning".to_owned()]
-        );
-        assert_eq!(parse_warnings(Some("{}")), vec!["{}".to_owned()]);
-    }
-
-    #[test]
-    fn failure_cause_never_empty_when_terminal_failure() {
-        let v = TaskView {
-            id: "e-1".into(),
-            ..TaskView::default()
-        };
-        assert_eq!(
-            failure_cause(&v, ExportStatus::Failed),
-            "export task e-1 ended FAILED; RDS gave no FailureCause"
-        );
-        assert!(failure_cause(&v, ExportStatus::Canceled).contains("CANCELED"));
-        assert_eq!(failure_cause(&v, ExportStatus::InProgress), "");
-        let v = TaskView {
-            failure_cause: Some("S3 access denied".into()),
-            ..v
-        };
-        assert_eq!(failure_cause(&v, ExportStatus::Failed), "S3 access denied");
-        assert_eq!(failure_cause(&v, ExportStatus::Complete), "");
-    }
-
-    #[test]
-    fn progress_is_bounded() {
-        let policy = PollPolicy {
-            min_poll_seconds: 30,
-            max_poll_seconds: 1800,
-            max_wait_seconds: 86_400,
-            max_polls: 2_400,
-        };
-        let mut s = ExportState {
-            export_task_id: "e".into(),
-            attempt: 1,
-            adopted: false,
-            status: ExportStatus::Starting,
-            percent_progress: 0,
-            total_extracted_gb: None,
-            failure_cause: String::new(),
-            warnings: vec![],
-            s3_bucket: "b".into(),
-            s3_prefix: "e".into(),
-            started_at: 0,
-            wait_started_at: 0,
-            redrive_count: 0,
-            checks: 0,
-            next_poll_seconds: 30,
-            progress: vec![],
-        };
-        let v = TaskView {
-            id: "e".into(),
-            percent: Some(150),
-            ..TaskView::default()
-        };
-        for i in 0..40 {
-            observe(&mut s, &v, ExportStatus::InProgress, &policy, i);
-        }
-        assert_eq!(s.progress.len(), MAX_PROGRESS_SAMPLES);
-        assert_eq!(s.progress.last().map(|p| p.at), Some(39));
-        assert_eq!(s.percent_progress, 100);
-        assert!((30..=1800).contains(&s.next_poll_seconds));
-    }
-}
+mod tests;

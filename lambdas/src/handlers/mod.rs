@@ -1,9 +1,12 @@
 //! The task handlers, one module per state-machine task (crawler start and check share
 //! one). Each exposes a plain async function over injected clients, configuration, input
-//! and clock (what the tests call), and a [`crate::runtime::Task`] the binary runs.
+//! and clock (what the tests call), and a [`crate::runtime::Handler`] the binary runs.
 
+pub mod catalog_tables;
 pub mod check_export;
+pub mod copy_objects;
 pub mod crawler;
+pub mod export_events;
 pub(crate) mod export_task;
 pub mod normalize;
 pub mod notify;

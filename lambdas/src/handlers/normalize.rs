@@ -50,7 +50,9 @@ impl Parsed {
 /// Parses and filters the raw input (no AWS call).
 pub fn parse(cfg: &NormalizeConfig, input: &Value) -> Result<Parsed, TaskError> {
     parse_input(cfg, input).map_err(|e| match e {
-        TaskError::InvalidInput(message) => TaskError::InvalidInput(format!("{message}{NO_REDRIVE}")),
+        TaskError::InvalidInput(message) => {
+            TaskError::InvalidInput(format!("{message}{NO_REDRIVE}"))
+        }
         other => other,
     })
 }

@@ -36,6 +36,7 @@ pub fn success_detail(input: &NotifyInput, now: i64) -> Value {
     let s = &input.state;
     let job = s.job.as_ref();
     let export = s.export.as_ref();
+    let copy = s.copy.as_ref();
     let started = DateTime::from_str(&input.execution_started_at, Format::DateTime)
         .ok()
         .map(|d| d.secs());
@@ -47,8 +48,15 @@ pub fn success_detail(input: &NotifyInput, now: i64) -> Value {
         "db_identifier": job.and_then(|j| j.db_identifier.as_deref()),
         "export_task_id": export.map(|e| e.export_task_id.as_str()).or(job.map(|j| j.export_task_id.as_str())),
         "export_attempt": export.map(|e| e.attempt),
-        "s3_location": export.map(|e| format!("s3://{}/{}/", e.s3_bucket, e.s3_prefix)),
-        "object_count": s.acl.as_ref().map(|a| a.rewritten),
+        // Copy delivery: the data is read from the copy in the analytics bucket.
+        "s3_location": export.map(|e| format!("s3://{}/{}/", copy.map_or(e.s3_bucket.as_str(), |c| c.destination_bucket.as_str()), e.s3_prefix)),
+        "object_count": s.acl.as_ref().map(|a| a.rewritten).or(copy.map(|c| c.copied + c.already_copied)),
+        "delivery": if copy.is_some() { "copy" } else { "share-key" },
+        "staging_location": copy.and(export).map(|e| format!("s3://{}/{}/", e.s3_bucket, e.s3_prefix)),
+        "objects_copied": copy.map(|c| c.copied),
+        "objects_already_copied": copy.map(|c| c.already_copied),
+        "bytes_copied": copy.map(|c| c.bytes_copied),
+        "multipart_copies": copy.map(|c| c.multipart),
         "acl_skipped": s.acl.as_ref().map(|a| a.skipped),
         "export_percent": export.map(|e| e.percent_progress),
         "exported_gb": export.and_then(|e| e.total_extracted_gb),
@@ -56,6 +64,14 @@ pub fn success_detail(input: &NotifyInput, now: i64) -> Value {
         "execution_duration_seconds": started.map(|t| now.saturating_sub(t)),
         "export_duration_seconds": export.map(|e| now.saturating_sub(e.started_at)),
         "crawler_outcome": s.crawler.as_ref().map(|c| c.outcome.as_str()),
+        // Catalog tables: what was cataloged, what was left out and why, changed column types.
+        "catalog": s.catalog.as_ref().map(|c| json!({
+            "database": c.database,
+            "tables_cataloged": c.cataloged,
+            "latest_kept_newer": c.kept_newer,
+            "tables_skipped": c.skipped,
+            "type_changes": c.type_changes,
+        })),
     })
 }
 
@@ -229,7 +245,14 @@ pub async fn notify(
     match request {
         NotifyRequest::Success(input) => {
             let detail = success_detail(input, now);
-            publish(events, cfg, DETAIL_TYPE_SUCCEEDED, &detail, &input.execution_id).await
+            publish(
+                events,
+                cfg,
+                DETAIL_TYPE_SUCCEEDED,
+                &detail,
+                &input.execution_id,
+            )
+            .await
         }
         NotifyRequest::Failure(event) => {
             let arn = &event.detail.execution_arn;

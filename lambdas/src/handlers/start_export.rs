@@ -93,6 +93,7 @@ pub async fn start_export(
             total_extracted_gb: None,
             failure_cause: String::new(),
             warnings: Vec::new(),
+            snapshot_time: None,
             // Where the task really writes (an adopted task may predate a config change;
             // RewriteAcl then refuses the mismatch instead of touching the wrong place).
             s3_bucket: view.s3_bucket.clone().unwrap_or_else(|| cfg.bucket.clone()),

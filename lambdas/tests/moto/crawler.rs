@@ -29,7 +29,7 @@ fn job() -> Job {
 #[tokio::test(flavor = "multi_thread")]
 async fn crawl_starts_runs_and_succeeds() {
     let moto = Moto::start();
-    moto.control(
+    moto.moto_api(
         "POST",
         "/moto-api/state-manager/set-transition",
         r#"{"model_name":"glue::crawl","transition":{"progression":"time","seconds":1}}"#,
@@ -68,14 +68,14 @@ async fn crawl_starts_runs_and_succeeds() {
         crawler_name: "exports-crawler".into(),
     };
 
-    let started = start_crawler(&aws.glue, &cfg, unix_now())
+    let started = start_crawler(&aws.glue, &cfg, &first_crawl(), unix_now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         (started.start, started.outcome),
         (CrawlStart::Started, CrawlOutcome::Pending)
     );
-    let busy = start_crawler(&aws.glue, &cfg, unix_now())
+    let busy = start_crawler(&aws.glue, &cfg, &first_crawl(), unix_now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(busy.start, CrawlStart::AlreadyRunning);
@@ -93,6 +93,7 @@ async fn crawl_starts_runs_and_succeeds() {
                 job: job(),
                 crawler: state,
                 policy,
+                redrive_count: 0,
             },
             unix_now(),
         )
@@ -114,9 +115,20 @@ async fn crawl_starts_runs_and_succeeds() {
     let missing = CrawlerConfig {
         crawler_name: "no-such-crawler".into(),
     };
-    let e = start_crawler(&aws.glue, &missing, unix_now())
+    let e = start_crawler(&aws.glue, &missing, &first_crawl(), unix_now())
         .await
         .err()
         .unwrap_or_else(|| panic!("started a missing crawler"));
     assert_eq!(e.name(), "CrawlerNotFound");
+}
+
+/// StartCrawler's first input: the state document after the export, no crawl yet.
+fn first_crawl() -> contract::StartCrawlerInput {
+    contract::StartCrawlerInput {
+        state: contract::PipelineState {
+            job: Some(job()),
+            ..Default::default()
+        },
+        redrive_count: 0,
+    }
 }

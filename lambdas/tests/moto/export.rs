@@ -1,4 +1,6 @@
-//! Normalize, StartExport and CheckExport against moto's RDS.
+//! Normalize, StartExport and CheckExport against moto's RDS, with moto's own export
+//! behaviour (the harness control `"timeline": null`): a task is `complete` at once and no
+//! object is written, so no export bucket is needed.
 
 use contract::{CheckExportInput, ExportStatus, JobAction, PollPolicy, StartExportInput};
 use lambdas::aws::Aws;
@@ -34,11 +36,20 @@ pub async fn create_snapshot(rds: &aws_sdk_rds::Client, db: &str, snapshot: &str
         .to_owned()
 }
 
+/// moto whose exports are moto's own, not the harness's scripted ones.
+fn moto_exports() -> Moto {
+    let moto = Moto::start();
+    moto.controls(serde_json::json!({ "timeline": null }));
+    moto
+}
+
 fn policy() -> PollPolicy {
     PollPolicy {
         min_poll_seconds: 30,
         max_poll_seconds: 1800,
         max_wait_seconds: 86_400,
+        max_polls: 2_400,
+        events: false,
     }
 }
 
@@ -54,7 +65,7 @@ fn start_cfg() -> StartExportConfig {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn normalize_start_adopt_and_check() {
-    let moto = Moto::start();
+    let moto = moto_exports();
     let aws = Aws::from_sdk_config(moto.sdk_config().await, None);
     let prod = aws.prod("x").await;
     let arn = create_snapshot(&prod.rds, "orders", "orders-manual-1").await;
@@ -72,6 +83,8 @@ async fn normalize_start_adopt_and_check() {
     let input = StartExportInput {
         job: job.clone(),
         policy: policy(),
+        max_attempts: contract::MAX_EXPORT_ATTEMPTS,
+        redrive_count: 0,
     };
     let first = start_export(&prod.rds, &start_cfg(), &input, 1_000)
         .await
@@ -94,6 +107,7 @@ async fn normalize_start_adopt_and_check() {
             job,
             export: first,
             policy: policy(),
+            redrive_count: 0,
         },
         1_060,
     )
@@ -109,7 +123,7 @@ async fn normalize_start_adopt_and_check() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn real_error_codes_map_to_contract_names() {
-    let moto = Moto::start();
+    let moto = moto_exports();
     let aws = Aws::from_sdk_config(moto.sdk_config().await, None);
     let prod = aws.prod("x").await;
     let missing = "arn:aws:rds:us-east-1:123456789012:snapshot:does-not-exist";
@@ -139,6 +153,8 @@ async fn real_error_codes_map_to_contract_names() {
         &StartExportInput {
             job: gone,
             policy: policy(),
+            max_attempts: contract::MAX_EXPORT_ATTEMPTS,
+            redrive_count: 0,
         },
         0,
     )
@@ -153,6 +169,8 @@ async fn real_error_codes_map_to_contract_names() {
         &StartExportInput {
             job: job.clone(),
             policy: policy(),
+            max_attempts: contract::MAX_EXPORT_ATTEMPTS,
+            redrive_count: 0,
         },
         0,
     )
@@ -166,6 +184,7 @@ async fn real_error_codes_map_to_contract_names() {
             job,
             export: unknown,
             policy: policy(),
+            redrive_count: 0,
         },
         0,
     )

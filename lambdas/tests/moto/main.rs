@@ -12,6 +12,7 @@
 //! ignores. The binaries under a Lambda Runtime API are checked by the Node harness
 //! checks (`tests/e2e/harness.test.mjs`).
 
+mod copy_objects;
 mod crawler;
 mod export;
 mod rewrite_acl;

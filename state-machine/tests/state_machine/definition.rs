@@ -1,6 +1,7 @@
 //! The committed `definition.asl.json`, the snapshots of every variant, and the docs stay
 //! in step with the generator.
 
+use state_machine::config::{Catalog, Delivery};
 use state_machine::{PipelineConfig, StateMachine, pipeline};
 
 use crate::{crate_dir, machine, variants};
@@ -76,9 +77,41 @@ fn variants_leave_out_exactly_their_states() {
             .collect()
     };
     let all = names(&PipelineConfig::default());
+    // The states each catalog adds: CatalogTables / CatalogDone (the default), the crawler's.
+    let catalog_states = |catalog: Catalog| -> Vec<String> {
+        let none = names(&PipelineConfig {
+            catalog: Catalog::None,
+            ..PipelineConfig::default()
+        });
+        names(&PipelineConfig {
+            catalog,
+            ..PipelineConfig::default()
+        })
+        .into_iter()
+        .filter(|s| !none.contains(s))
+        .collect()
+    };
+    let tables = catalog_states(Catalog::Tables);
+    assert_eq!(tables, ["CatalogTables", "CatalogDone"]);
     for (name, config) in variants() {
         let mut expected = all.clone();
-        if !config.acl.enabled {
+        if config.catalog != Catalog::Tables {
+            // The catalog's states take the place of CatalogTables / CatalogDone.
+            let at = expected.iter().position(|s| *s == tables[0]).unwrap_or(0);
+            expected.retain(|s| !tables.contains(s));
+            let theirs = catalog_states(config.catalog);
+            expected.splice(at..at, theirs);
+        }
+        if config.delivery == Delivery::Copy {
+            // CopyObjects / CopyDone take the place of RewriteAcl / AclDone.
+            for s in &mut expected {
+                match s.as_str() {
+                    "RewriteAcl" => *s = "CopyObjects".to_owned(),
+                    "AclDone" => *s = "CopyDone".to_owned(),
+                    _ => {}
+                }
+            }
+        } else if !config.acl.enabled {
             expected.retain(|s| s != "RewriteAcl" && s != "AclDone");
         }
         if !config.crawler.wait_for_completion {
@@ -93,6 +126,14 @@ fn variants_leave_out_exactly_their_states() {
         }
         if !config.notifications.enabled {
             expected.retain(|s| s != "NotifySuccess" && s != "NotifyFailure");
+        }
+        if config.export.events {
+            // The callback takes the place of the Wait state.
+            for s in &mut expected {
+                if s == "WaitForExport" {
+                    *s = "WaitForExportEvent".to_owned();
+                }
+            }
         }
         assert_eq!(names(&config), expected, "{name}");
     }

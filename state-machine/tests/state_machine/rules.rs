@@ -4,6 +4,7 @@
 use contract::errors;
 use contract::functions::FUNCTIONS;
 use serde_json::{Value, json};
+use state_machine::config::{Catalog, Delivery};
 
 use crate::{machine, variants};
 
@@ -63,8 +64,34 @@ fn every_task_retries_by_the_rules_and_catches_nothing() {
                 assert_eq!(retry.len(), 2, "{variant}/{name}");
             }
             // Redrive re-enters the failed state: a Catch to a Fail state would fail again.
+            // The one exception is the callback's fallback: its timeout goes to CheckExport.
+            if name == "WaitForExportEvent" {
+                assert!(config.export.events, "{variant}");
+                assert_eq!(
+                    task["Catch"],
+                    json!([{
+                        "ErrorEquals": ["States.Timeout"],
+                        "ResultPath": "$.export_wait",
+                        "Next": "CheckExport"
+                    }]),
+                    "{variant}/{name}"
+                );
+                assert_eq!(
+                    task["TimeoutSecondsPath"], "$.export.next_poll_seconds",
+                    "{variant}/{name}"
+                );
+                assert!(task.get("TimeoutSeconds").is_none(), "{variant}/{name}");
+                continue;
+            }
             assert!(task.get("Catch").is_none(), "{variant}/{name} catches");
-            let timeout = if name == "RewriteAcl" { 960 } else { 120 };
+            let timeout = if matches!(
+                name.as_str(),
+                "RewriteAcl" | "CopyObjects" | "CatalogTables"
+            ) {
+                960
+            } else {
+                120
+            };
             assert_eq!(task["TimeoutSeconds"], timeout, "{variant}/{name}");
         }
     }
@@ -109,17 +136,36 @@ fn the_only_placeholders_are_the_function_arns() {
             "{variant}: unexpected placeholders {found:?}"
         );
         // Every Resource is one of them, and every function the variant needs is used.
+        // A callback Task names its function in Parameters.FunctionName.
         let mut used: Vec<&str> = tasks(&json)
             .iter()
-            .map(|(_, t)| t["Resource"].as_str().unwrap())
+            .map(|(_, t)| {
+                if t["Resource"] == contract::functions::CALLBACK_RESOURCE {
+                    t["Parameters"]["FunctionName"].as_str().unwrap()
+                } else {
+                    t["Resource"].as_str().unwrap()
+                }
+            })
             .collect();
         used.sort_unstable();
         used.dedup();
         let expected = allowed
             .iter()
-            .filter(|p| config.acl.enabled || !p.starts_with("${rewrite_acl"))
-            .filter(|p| config.crawler.wait_for_completion || !p.starts_with("${check_crawler"))
+            .filter(|p| {
+                (config.acl.enabled && config.delivery != Delivery::Copy)
+                    || !p.starts_with("${rewrite_acl")
+            })
+            .filter(|p| config.delivery == Delivery::Copy || !p.starts_with("${copy_objects"))
+            .filter(|p| config.catalog == Catalog::Tables || !p.starts_with("${catalog_tables"))
+            .filter(|p| config.catalog == Catalog::Crawler || !p.starts_with("${start_crawler"))
+            .filter(|p| {
+                (config.catalog == Catalog::Crawler && config.crawler.wait_for_completion)
+                    || !p.starts_with("${check_crawler")
+            })
             .filter(|p| config.notifications.enabled || !p.starts_with("${notify"))
+            .filter(|p| config.export.events || !p.starts_with("${wait_for_export"))
+            // Invoked by its EventBridge rule, never by a state.
+            .filter(|p| !p.starts_with("${export_events"))
             .count();
         assert_eq!(used.len(), expected, "{variant}: {used:?}");
     }
@@ -138,10 +184,23 @@ fn policies_and_timeouts_come_from_the_config() {
             states["CheckExport"]["Parameters"]["policy"], poll,
             "{variant}"
         );
+        if config.export.events {
+            assert_eq!(
+                states["WaitForExportEvent"]["Parameters"]["Payload"]["policy"], poll,
+                "{variant}"
+            );
+            assert!(states.get("WaitForExport").is_none(), "{variant}");
+        } else {
+            assert!(states.get("WaitForExportEvent").is_none(), "{variant}");
+        }
         assert_eq!(
             json["TimeoutSeconds"],
             u64::from(config.execution.timeout_hours) * 3600
         );
+        if config.catalog != Catalog::Crawler {
+            assert!(states.get("StartCrawler").is_none(), "{variant}");
+            continue;
+        }
         assert_eq!(
             states["WaitForRunningCrawl"]["Seconds"], config.crawler.busy_retry_seconds,
             "{variant}"
@@ -188,7 +247,7 @@ fn no_fail_state_and_terminal_failures_go_back_to_the_task_that_starts_again() {
                 "{variant}: {export:?}"
             );
         }
-        if config.crawler.wait_for_completion {
+        if config.catalog == Catalog::Crawler && config.crawler.wait_for_completion {
             let crawl = choices("CrawlStatus");
             for outcome in ["FAILED", "CANCELLED"] {
                 assert!(
@@ -199,8 +258,12 @@ fn no_fail_state_and_terminal_failures_go_back_to_the_task_that_starts_again() {
         }
         // Every task that behaves differently after a redrive is told the redrive count.
         for (name, task) in tasks(&json) {
-            let told = task["Parameters"]["redrive_count.$"] == "$$.Execution.RedriveCount";
-            let needs = !matches!(name.as_str(), "Normalize" | "RewriteAcl");
+            let told = task["Parameters"]["redrive_count.$"] == "$$.Execution.RedriveCount"
+                || task["Parameters"]["Payload"]["redrive_count.$"] == "$$.Execution.RedriveCount";
+            let needs = !matches!(
+                name.as_str(),
+                "Normalize" | "RewriteAcl" | "CopyObjects" | "CatalogTables"
+            );
             assert_eq!(told, needs, "{variant}/{name}");
         }
         assert_eq!(
@@ -223,13 +286,20 @@ fn the_longest_allowed_run_stays_redrivable() {
         // The wait floor keeps each attempt's polls within max_polls (a policy stuck at the
         // floor for max_wait_seconds), and the budget covers every automatic attempt plus
         // one redrive's.
-        let floor = u64::from(policy.min_poll_seconds)
-            .max(policy.max_wait_seconds.div_ceil(u64::from(policy.max_polls)));
+        let floor = u64::from(policy.min_poll_seconds).max(
+            policy
+                .max_wait_seconds
+                .div_ceil(u64::from(policy.max_polls)),
+        );
         let polls_per_attempt = policy.max_wait_seconds.div_ceil(floor) + 1;
-        assert!(polls_per_attempt <= u64::from(policy.max_polls) + 1, "{variant}");
+        assert!(
+            polls_per_attempt <= u64::from(policy.max_polls) + 1,
+            "{variant}"
+        );
         let export = (u64::from(config.export.max_attempts) + 1) * polls_per_attempt;
-        let crawl =
-            u64::from(config.crawler.max_wait_minutes) * 60 / u64::from(config.crawler.poll_seconds) + 1;
+        let crawl = u64::from(config.crawler.max_wait_minutes) * 60
+            / u64::from(config.crawler.poll_seconds)
+            + 1;
         // RewriteAcl handles ~2,500 objects/s for up to 15 minutes per call: 10 calls are
         // tens of millions of objects.
         let acl = 10;

@@ -5,6 +5,7 @@
 
 import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { LambdaError } from './runtime-api.mjs';
+import { CALLBACK_TIMEOUT_FIELD, TASK_TOKEN_LITERAL } from './definition.mjs';
 
 /** Guards against a scenario that loops forever (an export that never completes, ...). */
 const MAX_STATES = Number(process.env.E2E_MAX_STATES ?? 400);
@@ -28,7 +29,7 @@ export function executionArn(name) {
  *  runEvents (this run's events), seconds (this run)}.
  * `registry.register(record)` (the SFN stub) is told of it before it starts.
  */
-export async function runExecution(loaded, input, pool, { name, onEvent = () => {}, registry } = {}) {
+export async function runExecution(loaded, input, pool, { name, onEvent = () => {}, registry, callback } = {}) {
   const executionName = name ?? `e2e-${Date.now()}`;
   const record = {
     name: executionName,
@@ -43,7 +44,7 @@ export async function runExecution(loaded, input, pool, { name, onEvent = () => 
     events: [],
   };
   registry?.register(record);
-  return run(loaded, pool, record, { definition: loaded.definition, input, onEvent });
+  return run(loaded, pool, record, { definition: loaded.definition, input, onEvent, callback });
 }
 
 /**
@@ -69,7 +70,7 @@ export function redriveTarget(events) {
  * (after an `ExecutionRedriven` event), so a further redrive and the history printout see
  * everything. Returns a new record (the previous one is left as it was, for its checks).
  */
-export async function redriveExecution(loaded, previous, pool, { onEvent = () => {}, registry } = {}) {
+export async function redriveExecution(loaded, previous, pool, { onEvent = () => {}, registry, callback } = {}) {
   if (!['FAILED', 'TIMED_OUT', 'ABORTED'].includes(previous.status)) {
     throw new Error(`execution ${previous.name} is ${previous.status}: only FAILED, TIMED_OUT or ABORTED executions can be redriven`);
   }
@@ -96,10 +97,10 @@ export async function redriveExecution(loaded, previous, pool, { onEvent = () =>
   };
   onEvent(record.events.at(-1));
   registry?.register(record);
-  return run(loaded, pool, record, { definition, input: target.input, onEvent, redrive: true });
+  return run(loaded, pool, record, { definition, input: target.input, onEvent, redrive: true, callback });
 }
 
-async function run(loaded, pool, record, { definition, input, onEvent, redrive = false }) {
+async function run(loaded, pool, record, { definition, input, onEvent, redrive = false, callback }) {
   const validationOptions = redrive ? { checkArn: false, noValidate: true } : { checkArn: false };
   const machine = new StateMachine(definition, { validationOptions });
   const taskResourceLocalHandlers = {};
@@ -115,6 +116,10 @@ async function run(loaded, pool, record, { definition, input, onEvent, redrive =
         throw error;
       }
     };
+  }
+  // Callback states (see definition.mjs and runCallback): a new token per entry.
+  for (const [state, binding] of Object.entries(loaded.callbacks ?? {})) {
+    taskResourceLocalHandlers[state] = (params) => runCallback({ state, binding, params, pool, record, callback });
   }
   const waitTimeOverrides = Object.fromEntries(loaded.waits.map((s) => [s, 0]));
   const retryIntervalOverrides = Object.fromEntries(loaded.retrying.map((s) => [s, 0]));
@@ -182,6 +187,65 @@ async function run(loaded, pool, record, { definition, input, onEvent, redrive =
   }
   Object.assign(record, result, { stopDate: Date.now(), runEvents, seconds: (Date.now() - started) / 1000 });
   return record;
+}
+
+/** Milliseconds of the runner's clock per second of a callback state's timeout. */
+const CALLBACK_MS_PER_SECOND = Number(process.env.E2E_CALLBACK_MS_PER_SECOND ?? 1);
+
+/** A Lambda error as Step Functions names it (errorType), other errors as they are. */
+function asTaskError(err) {
+  if (!(err instanceof LambdaError)) return err;
+  const error = new Error(JSON.stringify({ errorType: err.errorType, errorMessage: err.errorMessage }));
+  error.name = err.errorType;
+  return error;
+}
+
+/**
+ * One entry of a callback state (`lambda:invoke.waitForTaskToken`), as Step Functions runs
+ * it: a new token (minted by the SFN stub, `callback.stub`) in place of the definition's
+ * literal, the real function invoked with the payload (its error fails the state, as an
+ * invocation error does), then the state waits until the stub gets SendTaskSuccess (the
+ * output) or SendTaskFailure (the error) for that token, or the state's timeout passes
+ * (scaled: `E2E_CALLBACK_MS_PER_SECOND` ms per second, default 1), which throws
+ * `States.Timeout` and closes the token. `callback.beforeInvoke(ctx)` and
+ * `callback.afterInvoke(ctx)` let the scenario move the export and emit RDS's events
+ * (export-events.mjs); ctx: {state, token, payload, record, timeoutSeconds, settled()}.
+ */
+async function runCallback({ state, binding, params, pool, record, callback }) {
+  if (!callback?.stub) throw new Error(`callback state ${state}: the runner was given no SFN stub to receive its token`);
+  const { [CALLBACK_TIMEOUT_FIELD]: fromPath, Payload } = params;
+  const timeoutSeconds = binding.timeoutPath ? Number(fromPath) : binding.timeoutSeconds;
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 1) {
+    throw new Error(`callback state ${state}: TimeoutSecondsPath ${binding.timeoutPath} gave ${fromPath}, not a number of seconds >= 1`);
+  }
+  const { token, promise } = callback.stub.mintToken({ state, execution: record.arn });
+  const payload = JSON.parse(JSON.stringify(Payload).replaceAll(JSON.stringify(TASK_TOKEN_LITERAL), JSON.stringify(token)));
+  const settled = () => callback.stub.tokens.get(token)?.settled ?? null;
+  const ctx = { state, token, payload, record, timeoutSeconds, settled };
+  await callback.beforeInvoke?.(ctx);
+  try {
+    await pool.invoke(binding.binary, payload);
+  } catch (err) {
+    callback.stub.closeToken(token);
+    throw asTaskError(err);
+  }
+  const driving = settled() ? null : callback.afterInvoke?.(ctx);
+  const timeoutMs = timeoutSeconds * CALLBACK_MS_PER_SECOND;
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`no SendTaskSuccess/Failure within TimeoutSeconds ${timeoutSeconds} (scaled to ${timeoutMs} ms)`);
+      error.name = 'States.Timeout';
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+    callback.stub.closeToken(token);
+    await driving;
+  }
 }
 
 /** Cause text: Lambda's errorMessage when the cause is its JSON error body. */

@@ -131,6 +131,12 @@ export function checkEffects(expect, window, facts, vars, result = null) {
   if (expect.acl !== undefined) problems.push(...checkAcl(expect, window, facts, vars, result));
   if (expect.acl_denied_min !== undefined) min('denied ACL requests', count(window.acl_requests, (r) => r.denied), expect.acl_denied_min);
 
+  // Copy delivery: CopyObject requests moto accepted (`copy_requests`) or refused.
+  const copies = window.copy_requests ?? [];
+  if (expect.copy_requests !== undefined) eq('accepted CopyObject requests', count(copies, (r) => !r.denied), expect.copy_requests);
+  if (expect.copy_denied_min !== undefined) min('denied CopyObject requests', count(copies, (r) => r.denied), expect.copy_denied_min);
+  if (expect.copy !== undefined) problems.push(...checkCopy(expect, window, facts, vars, result));
+
   const lists = window.list_requests.filter((r) => r.bucket === vars.bucket);
   if (expect.list_pages_min !== undefined) min('ListObjectsV2 pages', lists.length, expect.list_pages_min);
   for (const r of lists) {
@@ -159,8 +165,110 @@ export function checkEffects(expect, window, facts, vars, result = null) {
   for (const [operation, n] of Object.entries(expect.faults_injected_min ?? {})) {
     min(`injected ${operation} errors`, count(window.faults_injected ?? [], (f) => f.operation === operation), n);
   }
+  problems.push(...checkCatalog(expect, window, facts));
   for (const [operation, n] of Object.entries(expect.sfn_calls_min ?? {})) {
     min(`Step Functions ${operation} calls`, count(window.sfn_calls ?? [], (c) => c.operation === operation && c.status === 200), n);
+  }
+  return problems;
+}
+
+const SERDE = 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe';
+const INPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat';
+const OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat';
+
+/**
+ * The Glue catalog CatalogTables wrote (`facts.glue_catalog`, read from moto) against:
+ * - `catalog_tables`: the exact list of table names;
+ * - `catalog`: per table, `columns` ([[name, type]...], in order), `location_export` (the
+ *   index of the export, in creation order, whose folder it points at), `partitions`
+ *   ("all-exports": one per completed export, valued by its id, at that export's folder; or
+ *   a count), `partition_keys`, `parameters` (a subset), `comments` (a subset);
+ * - `catalog_agrees_with_reader`: every table is an Athena Parquet table (EXTERNAL_TABLE,
+ *   ParquetHiveSerDe, Mapred formats, classification=parquet) and, at every location (the
+ *   latest table's, each partition's), DuckDB reads the files with exactly the Glue
+ *   columns' names and types, in order;
+ * - `glue_version_conflicts_min`: UpdateTable calls refused for a stale VersionId; and
+ *   every UpdateTable passes a VersionId.
+ */
+function checkCatalog(expect, window, facts) {
+  const problems = [];
+  const catalog = facts.glue_catalog ?? {};
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  const exports = facts.export_tasks.filter((t) => t.status === 'COMPLETE');
+  const folderOf = (task, location) => location?.includes(`/${task.export_task_id}/`);
+  if (expect.catalog_tables !== undefined) {
+    const names = Object.keys(catalog).sort();
+    if (!same(names, [...expect.catalog_tables].sort())) problems.push(`Glue tables: expected ${JSON.stringify([...expect.catalog_tables].sort())}, got ${JSON.stringify(names)}`);
+  }
+  for (const [name, want] of Object.entries(expect.catalog ?? {})) {
+    const table = catalog[name];
+    if (!table) {
+      problems.push(`Glue table ${name} does not exist (tables: ${Object.keys(catalog).join(', ')})`);
+      continue;
+    }
+    if (want.columns && !same(table.columns, want.columns)) problems.push(`${name} columns: expected ${JSON.stringify(want.columns)}, got ${JSON.stringify(table.columns)}`);
+    if (want.partition_keys && !same(table.partition_keys, want.partition_keys)) problems.push(`${name} partition keys: expected ${JSON.stringify(want.partition_keys)}, got ${JSON.stringify(table.partition_keys)}`);
+    if (want.location_export !== undefined) {
+      const task = exports[want.location_export];
+      if (!task) problems.push(`${name}: no completed export #${want.location_export}`);
+      else if (!folderOf(task, table.location)) problems.push(`${name} location ${table.location} is not in export ${task.export_task_id}`);
+    }
+    for (const [key, value] of Object.entries(want.parameters ?? {})) {
+      if (table.parameters[key] !== value) problems.push(`${name} parameter ${key}: expected ${JSON.stringify(value)}, got ${JSON.stringify(table.parameters[key])}`);
+    }
+    for (const [column, comment] of Object.entries(want.comments ?? {})) {
+      if (table.comments[column] !== comment) problems.push(`${name} comment of ${column}: expected ${JSON.stringify(comment)}, got ${JSON.stringify(table.comments[column])}`);
+    }
+    if (want.partitions === 'all-exports') {
+      const values = table.partitions.map((p) => p.values.join('/')).sort();
+      const ids = exports.map((t) => t.export_task_id).sort();
+      if (!same(values, ids)) problems.push(`${name} partitions: expected one per export ${JSON.stringify(ids)}, got ${JSON.stringify(values)}`);
+      for (const p of table.partitions) {
+        const task = exports.find((t) => t.export_task_id === p.values[0]);
+        if (task && !folderOf(task, p.location)) problems.push(`${name} partition ${p.values[0]} points at ${p.location}, not its export's folder`);
+      }
+    } else if (typeof want.partitions === 'number' && table.partitions.length !== want.partitions) {
+      problems.push(`${name}: expected ${want.partitions} partitions, got ${table.partitions.length}`);
+    }
+  }
+  if (expect.catalog_agrees_with_reader) {
+    if (Object.keys(catalog).length === 0) problems.push('catalog_agrees_with_reader: the Glue database has no table');
+    for (const [name, table] of Object.entries(catalog)) {
+      const athena = [
+        ['table type', table.table_type, 'EXTERNAL_TABLE'],
+        ['SerDe', table.serde, SERDE],
+        ['input format', table.input_format, INPUT_FORMAT],
+        ['output format', table.output_format, OUTPUT_FORMAT],
+        ['classification', table.parameters.classification, 'parquet'],
+      ];
+      for (const [what, got, want] of athena) {
+        if (got !== want) problems.push(`${name} ${what}: expected ${want}, got ${got}`);
+      }
+      const places = table.partition_keys.length
+        ? table.partitions.map((p) => [`${name} partition ${p.values.join('/')}`, p.columns, p.reader])
+        : [[name, table.columns, table.reader]];
+      if (table.partition_keys.length && table.partitions.length === 0) problems.push(`${name} is partitioned but has no partition`);
+      for (const [where, columns, reader] of places) {
+        if (!reader) {
+          problems.push(`${where}: no Parquet file at its location for DuckDB to read`);
+          continue;
+        }
+        const read = reader.columns.map(([n, hive]) => [n, hive]);
+        if (!same(read, columns)) {
+          problems.push(`${where}: DuckDB reads ${JSON.stringify(reader.columns.map(([n, , raw]) => [n, raw]))} = ${JSON.stringify(read)}, Glue says ${JSON.stringify(columns)}`);
+        }
+        if (!(reader.rows > 0)) problems.push(`${where}: DuckDB read no row`);
+      }
+    }
+  }
+  const writes = window.glue_writes ?? [];
+  if (expect.glue_version_conflicts_min !== undefined) {
+    const n = writes.filter((w) => w.outcome === 'ConcurrentModificationException').length;
+    if (n < expect.glue_version_conflicts_min) problems.push(`UpdateTable version conflicts: expected at least ${expect.glue_version_conflicts_min}, got ${n}`);
+  }
+  if (expect.catalog_agrees_with_reader || expect.catalog) {
+    const blind = writes.filter((w) => w.operation === 'UpdateTable' && !w.version_id);
+    if (blind.length) problems.push(`${blind.length} UpdateTable calls without a VersionId (e.g. ${blind[0].table})`);
   }
   return problems;
 }
@@ -279,6 +387,79 @@ function checkRedone(expect, granted, lists) {
   }
   if (left.size > 0 || pages > pagesMax) {
     problems.push(`${redone.size} keys got their ACL rewritten twice, more than ${pagesMax} list page(s) of them (e.g. ${[...redone].slice(0, 3).join(', ')})`);
+  }
+  return problems;
+}
+
+/**
+ * `"copy": "all-export-objects"`: the staging bucket holds exactly what the export wrote
+ * (untouched), the analytics bucket holds a copy of each of those objects under the same key,
+ * encrypted with the analytics key (SSE-S3 without one) and carrying the staging object's
+ * ETag; every CopyObject went from staging to the analytics bucket as the prod copier, inside
+ * the export, each key at most `copy_requests_max_per_key` (1) times accepted.
+ */
+function checkCopy(expect, window, facts, vars, result) {
+  const problems = [];
+  const requests = window.copy_requests ?? [];
+  if (expect.copy === 'none') {
+    if (requests.length) problems.push(`expected no CopyObject request, got ${requests.length} (first: ${requests[0].key})`);
+    return problems;
+  }
+  if (expect.copy !== 'all-export-objects') return [`unknown copy expectation ${JSON.stringify(expect.copy)}`];
+  const buckets = facts.copy_buckets;
+  if (!buckets?.staging || !buckets?.analytics) return ['"copy" needs a copy-delivery set-up (setup.copy): no staging or analytics bucket in the facts'];
+  const roots = facts.export_tasks.filter((t) => t.status === 'COMPLETE').map((t) => exportRoot(t));
+  const under = (o) => roots.some((root) => o.key.startsWith(root));
+  const staged = buckets.staging.filter(under);
+  const written = new Set(facts.export_tasks.flatMap((t) => t.objects_written));
+  if (staged.length === 0) problems.push('no exported object in the staging bucket: nothing to compare with');
+  if (buckets.staging.length !== written.size || staged.some((o) => !written.has(o.key))) {
+    problems.push(`staging bucket holds ${buckets.staging.length} objects, the export wrote ${written.size}: it was changed`);
+  }
+  for (const o of staged) {
+    if (o.writer !== vars.prod_account) problems.push(`staging ${o.key} written by ${o.writer}, not prod`);
+  }
+  if (expect.exported_objects !== undefined && staged.length !== expect.exported_objects) {
+    problems.push(`exported objects: expected ${expect.exported_objects}, staging holds ${staged.length}`);
+  }
+  const copied = new Map(buckets.analytics.filter(under).map((o) => [o.key, o]));
+  const missing = staged.filter((o) => !copied.has(o.key));
+  if (missing.length) problems.push(`${missing.length} exported objects have no copy in ${vars.bucket}, e.g. ${missing.slice(0, 3).map((o) => o.key).join(', ')}`);
+  const extra = [...copied.keys()].filter((k) => !staged.some((o) => o.key === k));
+  if (extra.length) problems.push(`${extra.length} objects in ${vars.bucket} under the export that staging does not have, e.g. ${extra.slice(0, 3).join(', ')}`);
+  const sse = vars.destination_kms_key_arn ? ['aws:kms', vars.destination_kms_key_arn] : ['AES256', null];
+  let reported = 0;
+  for (const o of staged) {
+    const c = copied.get(o.key);
+    if (!c || reported >= 3) continue;
+    const wrong = [];
+    if (c.encryption !== sse[0]) wrong.push(`encryption ${c.encryption}, expected ${sse[0]}`);
+    if ((c.kms_key_id ?? null) !== sse[1]) wrong.push(`KMS key ${c.kms_key_id}, expected ${sse[1]}`);
+    if (c.metadata?.['source-etag'] !== o.etag) wrong.push(`source-etag ${c.metadata?.['source-etag']}, staging ETag ${o.etag}`);
+    if (wrong.length) {
+      problems.push(`copy of ${o.key}: ${wrong.join('; ')}`);
+      reported += 1;
+    }
+  }
+  const decoys = new Set(vars.decoy_keys);
+  const perKey = new Map();
+  for (const r of requests) {
+    const where = `CopyObject s3://${r.source_bucket}/${r.source_key} → s3://${r.bucket}/${r.key}`;
+    if (r.source_bucket !== vars.staging_bucket || r.bucket !== vars.bucket) problems.push(`${where}: not from the staging bucket to ${vars.bucket}`);
+    if (r.source_key !== r.key) problems.push(`${where}: the key changed`);
+    if (decoys.has(r.key) || !roots.some((root) => r.key.startsWith(root))) problems.push(`${where}: outside every export`);
+    if (r.account !== vars.prod_account) problems.push(`${where}: sent from account ${r.account}, expected prod (the copier role)`);
+    if (!r.denied) perKey.set(r.key, (perKey.get(r.key) ?? 0) + 1);
+  }
+  const perKeyMax = expect.copy_requests_max_per_key ?? 1;
+  const over = [...perKey].filter(([, n]) => n > perKeyMax);
+  if (over.length) problems.push(`${over.length} objects copied more than ${perKeyMax} time(s), e.g. ${over.slice(0, 3).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+  for (const r of window.list_requests.filter((l) => l.bucket === vars.staging_bucket)) {
+    if (!(r.prefix ?? '').startsWith(`${vars.export_prefix}/`)) problems.push(`ListObjectsV2 of the staging bucket outside the export prefix: ${JSON.stringify(r.prefix)}`);
+  }
+  const out = result?.output?.copy;
+  if (result?.status === 'SUCCEEDED' && out && out.copied + out.already_copied !== staged.length) {
+    problems.push(`output.copy says ${out.copied} copied + ${out.already_copied} already there, staging holds ${staged.length}`);
   }
   return problems;
 }

@@ -26,20 +26,30 @@ export const BINARIES = Object.keys(FUNCTIONS);
  * with setup.lambda_env. A variable of the table missing here is an error, not silence.
  */
 const ENV_VALUES = {
-  EXPORT_BUCKET: (v) => v.bucket,
+  // Copy delivery: the export is written to, and copied from, the prod staging bucket.
+  EXPORT_BUCKET: (v) => v.staging_bucket ?? v.bucket,
   EXPORT_PREFIX: (v) => v.export_prefix,
   EXPORT_KMS_KEY_ARN: (v) => v.kms_key_arn,
   EXPORT_ROLE_ARN: (v) => v.export_role_arn,
   PROD_ROLE_ARN: (v) => v.prod_role_arn,
   PROD_ROLE_EXTERNAL_ID: (v) => v.prod_role_external_id,
   CRAWLER_NAME: (v) => v.crawler_name,
+  GLUE_DATABASE: (v) => v.glue_database,
+  CATALOG_CONCURRENCY: null,
   EVENT_BUS_NAME: (v) => v.event_bus_name,
   DB_IDENTIFIERS: null,
   SNAPSHOT_TYPES: null,
   EXPORT_ONLY: null,
   ACL_CONCURRENCY: null,
   ACL_DEADLINE_MARGIN_SECONDS: null,
+  DESTINATION_BUCKET: (v) => v.bucket,
+  DESTINATION_KMS_KEY_ARN: (v) => v.destination_kms_key_arn,
+  COPIER_ROLE_ARN: (v) => v.copier_role_arn,
+  COPIER_ROLE_EXTERNAL_ID: (v) => (v.copier_role_arn ? v.prod_role_external_id : null),
+  COPY_CONCURRENCY: null,
+  COPY_DEADLINE_MARGIN_SECONDS: null,
   EVENT_SOURCE: null,
+  EXPORT_WAITS_TABLE: (v) => v.export_waits_table,
 };
 
 /** The variables of one binary from the table, with their values (unset ones left out). */
@@ -86,6 +96,8 @@ export function environmentFor(binary, vars, motoUrl, overrides = {}) {
     AWS_DEFAULT_REGION: vars.region ?? 'us-east-1',
     RUST_LOG: process.env.E2E_RUST_LOG ?? 'info',
     ...functionEnv(binary, vars),
+    // E2E_ENFORCE_IAM=1: the keys of the function's own role (tests/harness/iam_enforce.py).
+    ...(vars.function_credentials?.[binary] ?? {}),
   };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === null) delete env[key];

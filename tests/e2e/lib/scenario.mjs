@@ -3,7 +3,9 @@
 // execution (or redrive) through the interpreter, the status-change event of every
 // execution that ends FAILED/TIMED_OUT/ABORTED, then the expectations.
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { counterWindow, checkEffects, checkExecution, lookup } from './expect.mjs';
 import { redriveExecution, runExecution } from './execute.mjs';
@@ -13,6 +15,7 @@ import { formatHistory } from './history.mjs';
 import { Launcher } from './launcher.mjs';
 import { SfnStub } from './sfn-stub.mjs';
 import { emitStatusChange } from './status-change.mjs';
+import { ExportEvents, checkExportEvents } from './export-events.mjs';
 
 /** Replaces `{{path.in.vars}}` in every string of `value` (whole-string refs keep their type). */
 export function substitute(value, vars) {
@@ -58,6 +61,23 @@ export function readScenario(file) {
   return { name: path.basename(file, '.json'), ...scenario, file };
 }
 
+/**
+ * The definition a scenario runs: the one given (--definition, E2E_DEFINITION), else the
+ * scenario's `pipeline_config` (a PipelineConfig TOML, relative to the repository) rendered
+ * by the CLI of the build (`${CARGO_TARGET_DIR:-target}/debug/snapshot-export render
+ * --config FILE`), else the committed default.
+ */
+export function scenarioDefinition(scenario, given) {
+  if (given || !scenario.pipeline_config) return given;
+  const config = path.resolve(REPO, scenario.pipeline_config);
+  if (!fs.existsSync(config)) throw new Error(`${scenario.file}: pipeline_config ${scenario.pipeline_config} does not exist`);
+  const cli = path.join(BIN_DIR, 'snapshot-export');
+  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing (cargo build -p snapshot-export-cli): needed to render ${scenario.pipeline_config}`);
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-definition-')), `${path.basename(config, '.toml')}.asl.json`);
+  execFileSync(cli, ['render', '--config', config, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return out;
+}
+
 /** Each function's environment overrides: the SFN stub's endpoint, then the scenario's own. */
 function envOverrides(scenario, sfnUrl) {
   const own = scenario.setup?.lambda_env ?? {};
@@ -79,7 +99,8 @@ function expectVars(vars, record) {
 export async function runScenario(file, { definition, onEvent, log = () => {}, onReady } = {}) {
   const started = Date.now();
   const scenario = readScenario(file);
-  const loaded = loadDefinition(definition);
+  const definitionFile = scenarioDefinition(scenario, definition);
+  const loaded = loadDefinition(definitionFile);
   const missing = missingBinaries();
   if (missing.length) {
     throw new Error(`Lambda binaries missing in ${BIN_DIR}: ${missing.join(', ')}. Run scripts/setup.sh first.`);
@@ -91,13 +112,18 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
   try {
     const sfnUrl = await sfn.start();
     log(`Step Functions stub at ${sfnUrl}`);
-    const vars = await launcher.setup({ ...scenario.setup, controls: scenario.controls ?? {} });
+    // definition_file: the enforced IAM mode evaluates the Terraform for this graph (iam_enforce.py).
+    const vars = await launcher.setup({ ...scenario.setup, controls: scenario.controls ?? {}, definition_file: definitionFile ?? null });
     pool = new FunctionPool({
       vars,
       motoUrl: launcher.moto,
       envOverrides: envOverrides(scenario, sfnUrl),
       logDir: path.join(REPO, 'target', 'e2e', scenario.name),
     });
+    // Callback states (`[export] events = true`): tokens through the stub, RDS's export
+    // events emitted as the scenario's `export_events` says (export-events.mjs).
+    const exportEvents = new ExportEvents({ launcher, pool, spec: scenario.export_events ?? {}, vars });
+    const callback = exportEvents.hooks(sfn);
     onReady?.({ vars, launcher, scenario, sfn });
     const first = await launcher.counters();
     let last = null; // the record the next redrive continues
@@ -105,12 +131,14 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
       if (execution.controls_before) await launcher.controls(execution.controls_before);
       const before = await launcher.counters();
       const sfnCallsBefore = sfn.calls.length;
+      const eventsBefore = exportEvents.log.length;
       let records;
       let labels;
       if (execution.redrive) {
         log(`redrive of ${last.name} (redrive ${last.redriveCount + 1}): ${execution.description ?? ''}`);
         const record = await redriveExecution(loaded, last, pool, {
           registry: sfn,
+          callback,
           onEvent: (event) => onEvent?.(event, { launcher, vars, execution: last.name, redrive: true }),
         });
         records = [record];
@@ -126,6 +154,7 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
             runExecution(loaded, input, pool, {
               name,
               registry: sfn,
+              callback,
               onEvent: (event) => onEvent?.(event, { launcher, vars, execution: name }),
             }),
           ),
@@ -144,6 +173,7 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
       records.forEach((record, c) => {
         const expect = substitute(execution.expect ?? {}, expectVars(vars, record));
         const problems = checkExecution(expect, record, c === 0 ? window : null, facts, vars);
+        if (c === 0) problems.push(...checkExportEvents(expect.export_events, exportEvents.log.slice(eventsBefore), window));
         // A snapshot: a later redrive continues the same execution in a new record.
         report.executions.push({ name: labels[c], description: execution.description, result: record, problems, facts });
         report.problems.push(...problems.map((p) => `${labels[c]}: ${p}`));

@@ -14,6 +14,10 @@
 //   honouring reverseOrder, maxResults (default 100, at most 1000, or the stub's
 //   `historyPageSize` cap, as S3's list_page_size does for listings), nextToken and
 //   includeExecutionData. An unknown executionArn: ExecutionDoesNotExist.
+// - SendTaskSuccess / SendTaskFailure: for the callback states, whose tokens the runner
+//   mints (`mintToken`): the first answer for a token settles its entry (the output must be
+//   JSON); a token the stub never minted is InvalidToken, one already answered or timed out
+//   (`closeToken`) is TaskTimedOut, as Step Functions answers for a closed task.
 //
 // Every call is recorded (`calls`) so a scenario can check what the functions asked.
 
@@ -39,6 +43,9 @@ export class SfnStub {
     this.calls = [];
     this.operations = new Map();
     this.handle('GetExecutionHistory', (body) => this.#getExecutionHistory(body));
+    this.tokens = new Map(); // task token -> {state, execution, settled, resolve, reject}
+    this.handle('SendTaskSuccess', (body) => this.#sendTask(body, true));
+    this.handle('SendTaskFailure', (body) => this.#sendTask(body, false));
     this.server = http.createServer((req, res) => this.#route(req, res));
     this.server.keepAliveTimeout = 0;
   }
@@ -51,6 +58,54 @@ export class SfnStub {
   /** Makes an execution's history readable (the record's `events` may still grow). */
   register(record) {
     this.executions.set(record.arn, record);
+  }
+
+  /**
+   * A new task token for an entry of callback state `state` of `execution`; `promise`
+   * resolves with SendTaskSuccess's output, or rejects with an Error named after
+   * SendTaskFailure's error.
+   */
+  mintToken({ state, execution }) {
+    const token = `e2e-token-${this.tokens.size + 1}-${Math.random().toString(36).slice(2, 10)}`;
+    const { promise, resolve, reject } = Promise.withResolvers();
+    promise.catch(() => {}); // observed by the runner; never an unhandled rejection
+    this.tokens.set(token, { state, execution, settled: null, resolve, reject });
+    return { token, promise };
+  }
+
+  /** Closes a token without an answer (its state timed out): later answers are TaskTimedOut. */
+  closeToken(token) {
+    const entry = this.tokens.get(token);
+    if (entry && !entry.settled) entry.settled = 'timed-out';
+  }
+
+  /** How each minted token ended: [{token, state, execution, settled}]. */
+  tokenLog() {
+    return [...this.tokens.entries()].map(([token, e]) => ({ token, state: e.state, execution: e.execution, settled: e.settled }));
+  }
+
+  #sendTask(body, success) {
+    const token = body.taskToken;
+    if (typeof token !== 'string' || token === '') throw new SfnError('InvalidToken', 'taskToken is required');
+    const entry = this.tokens.get(token);
+    if (!entry) throw new SfnError('InvalidToken', `Invalid token: ${token.slice(0, 40)}`);
+    if (entry.settled) throw new SfnError('TaskTimedOut', `Task Timed Out: the task of token ${token.slice(0, 40)} is closed (${entry.settled})`);
+    if (success) {
+      let output;
+      try {
+        output = JSON.parse(body.output);
+      } catch (err) {
+        throw new SfnError('InvalidOutput', `output is not JSON: ${err.message}`);
+      }
+      entry.settled = 'success';
+      entry.resolve(output);
+    } else {
+      entry.settled = 'failure';
+      const error = new Error(body.cause ?? '');
+      error.name = body.error ?? 'States.TaskFailed';
+      entry.reject(error);
+    }
+    return {};
   }
 
   async start() {

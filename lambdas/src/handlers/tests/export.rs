@@ -350,3 +350,93 @@ async fn check_not_found_and_timeout() {
     let s = ok(check_export(&rds, check_input(NOW - 86_401), NOW).await);
     assert_eq!(s.status, ExportStatus::Complete);
 }
+
+#[tokio::test]
+async fn the_attempt_budget_is_max_attempts_plus_the_redrives() {
+    let r2: &'static str = Box::leak(format!("{BASE_ID}-r2").into_boxed_str());
+    let r3: &'static str = Box::leak(format!("{BASE_ID}-r3").into_boxed_str());
+    let budget = |max_attempts, redrive_count| StartExportInput {
+        max_attempts,
+        redrive_count,
+        ..input()
+    };
+    // Two attempts allowed, both FAILED: ExportFailed at StartExport, with the last cause,
+    // and nothing started.
+    let (a, b, c) = (
+        described(BASE_ID, "FAILED"),
+        described(r2, "FAILED"),
+        unknown(r3),
+    );
+    let rds = mocked!(aws_sdk_rds, &[&a, &b, &c]);
+    let e = failed(start_export(&rds, &cfg("rds"), &budget(2, 0), NOW).await);
+    assert_eq!(e.name(), "ExportFailed");
+    assert!(
+        e.to_string().contains(r2) && e.to_string().contains("Redrive"),
+        "{e}"
+    );
+    // The last spent attempt was canceled: ExportCanceled.
+    let (a, b, c) = (
+        described(BASE_ID, "FAILED"),
+        described(r2, "CANCELED"),
+        unknown(r3),
+    );
+    let rds = mocked!(aws_sdk_rds, &[&a, &b, &c]);
+    let e = failed(start_export(&rds, &cfg("rds"), &budget(2, 0), NOW).await);
+    assert_eq!(e.name(), "ExportCanceled");
+    // One redrive later: exactly one more attempt starts.
+    let (a, b, c, s) = (
+        described(BASE_ID, "FAILED"),
+        described(r2, "FAILED"),
+        unknown(r3),
+        started(r3, Some("rds")),
+    );
+    let rds = mocked!(aws_sdk_rds, &[&a, &b, &c, &s]);
+    let state = ok(start_export(&rds, &cfg("rds"), &budget(2, 1), NOW).await);
+    assert_eq!((state.export_task_id.as_str(), state.attempt), (r3, 3));
+    assert_eq!(state.redrive_count, 1);
+    // A running attempt past the budget (a duplicate execution started it) is adopted.
+    let (a, b, c) = (
+        described(BASE_ID, "FAILED"),
+        described(r2, "FAILED"),
+        described(r3, "IN_PROGRESS"),
+    );
+    let rds = mocked!(aws_sdk_rds, &[&a, &b, &c]);
+    let state = ok(start_export(&rds, &cfg("rds"), &budget(2, 0), NOW).await);
+    assert!(state.adopted);
+    assert_eq!(state.export_task_id, r3);
+}
+
+#[tokio::test]
+async fn a_redrive_restarts_the_export_wait() {
+    // Timed out once (the wait began 24 h + 1 s ago) ...
+    let slow = described(BASE_ID, "IN_PROGRESS");
+    let rds = mocked!(aws_sdk_rds, &[&slow]);
+    assert_eq!(
+        failed(check_export(&rds, check_input(NOW - 86_401), NOW).await).name(),
+        "ExportWaitTimedOut"
+    );
+    // ... redriven: the same input with RedriveCount 1 waits a full window again.
+    let slow = described(BASE_ID, "IN_PROGRESS");
+    let rds = mocked!(aws_sdk_rds, &[&slow]);
+    let redriven = CheckExportInput {
+        redrive_count: 1,
+        ..check_input(NOW - 86_401)
+    };
+    let state = ok(check_export(&rds, redriven, NOW).await);
+    assert_eq!((state.wait_started_at, state.redrive_count), (NOW, 1));
+    assert_eq!(
+        state.started_at,
+        NOW - 86_401,
+        "the export's own start is kept"
+    );
+    // The next check of the same run does not restart it again.
+    let slow = described(BASE_ID, "IN_PROGRESS");
+    let rds = mocked!(aws_sdk_rds, &[&slow]);
+    let next = CheckExportInput {
+        redrive_count: 1,
+        export: state,
+        ..check_input(NOW)
+    };
+    let later = ok(check_export(&rds, next, NOW + 600).await);
+    assert_eq!(later.wait_started_at, NOW);
+}

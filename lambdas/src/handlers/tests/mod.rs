@@ -1,6 +1,8 @@
 //! Unit tests of the handlers over mocked AWS clients (aws-smithy-mocks), plus the shared
 //! fixtures they use.
 
+mod catalog_tables;
+mod copy_objects;
 mod crawler;
 mod export;
 mod normalize;
@@ -67,6 +69,7 @@ pub(crate) fn policy() -> PollPolicy {
         max_poll_seconds: 1800,
         max_wait_seconds: 86_400,
         max_polls: 2_400,
+        events: false,
     }
 }
 
@@ -80,6 +83,7 @@ pub(crate) fn export_state(id: &str, status: ExportStatus, prefix: &str) -> Expo
         total_extracted_gb: None,
         failure_cause: String::new(),
         warnings: vec![],
+        snapshot_time: None,
         s3_bucket: "analytics-exports".into(),
         s3_prefix: if prefix.is_empty() {
             id.to_owned()

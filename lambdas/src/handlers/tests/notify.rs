@@ -3,11 +3,11 @@
 
 use aws_sdk_eventbridge::operation::put_events::{PutEventsError, PutEventsOutput};
 use aws_sdk_eventbridge::types::PutEventsResultEntry;
-use aws_smithy_mocks::{Rule, mock};
 use aws_sdk_sfn::operation::get_execution_history::{
     GetExecutionHistoryError, GetExecutionHistoryOutput,
 };
 use aws_sdk_sfn::types::{HistoryEvent, HistoryEventType, StateEnteredEventDetails};
+use aws_smithy_mocks::{Rule, mock};
 use contract::{
     AclState, ExecutionStatusChange, ExportStatus, NotifyInput, NotifyRequest, PipelineState,
 };
@@ -38,7 +38,7 @@ fn success() -> NotifyRequest {
                 start_after: None,
                 done: true,
             }),
-            crawler: None,
+            ..PipelineState::default()
         },
     })
 }
@@ -160,6 +160,43 @@ async fn sends_the_success_detail() {
 }
 
 #[tokio::test]
+async fn copy_delivery_reports_the_copy_counts_and_the_analytics_location() {
+    let rule = put("Snapshot Export Succeeded", |detail| {
+        detail["delivery"] == "copy"
+            && detail["s3_location"] == format!("s3://analytics-exports/rds/{BASE_ID}/")
+            && detail["staging_location"] == format!("s3://prod-staging/rds/{BASE_ID}/")
+            && detail["object_count"] == 250
+            && detail["objects_copied"] == 240
+            && detail["objects_already_copied"] == 10
+            && detail["bytes_copied"] == 12_884_901_888_u64
+            && detail["multipart_copies"] == 1
+            && detail["acl_skipped"].is_null()
+    });
+    let events = mocked!(aws_sdk_eventbridge, &[&rule]);
+    let sfn = mocked!(aws_sdk_sfn, &[] as &[&Rule]);
+    let NotifyRequest::Success(mut input) = success() else {
+        panic!("success() is a success request")
+    };
+    input.state.acl = None;
+    if let Some(export) = input.state.export.as_mut() {
+        export.s3_bucket = "prod-staging".into();
+    }
+    input.state.copy = Some(contract::CopyState {
+        source_bucket: "prod-staging".into(),
+        destination_bucket: "analytics-exports".into(),
+        copied: 240,
+        already_copied: 10,
+        bytes_copied: 12_884_901_888,
+        multipart: 1,
+        invocations: 2,
+        start_after: None,
+        done: true,
+    });
+    let out = ok(notify(&events, &sfn, &bus(), &NotifyRequest::Success(input), NOW).await);
+    assert!(out.sent);
+}
+
+#[tokio::test]
 async fn a_failed_execution_is_notified_with_its_failed_state() {
     let rule = put("Snapshot Export Failed", |detail| {
         detail["outcome"] == "FAILED"
@@ -172,7 +209,9 @@ async fn a_failed_execution_is_notified_with_its_failed_state() {
             && detail["snapshot_arn"] == super::ARN
             && detail["export_task_id"] == format!("{BASE_ID}-r2")
             && detail["console_url"]
-                == format!("https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/{EXECUTION}")
+                == format!(
+                    "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/{EXECUTION}"
+                )
     });
     let events = mocked!(aws_sdk_eventbridge, &[&rule]);
     let history = history();
@@ -218,6 +257,12 @@ fn requests_are_told_apart_by_their_source() {
     assert!(matches!(success, NotifyRequest::Success(ref i) if i.redrive_count == 0));
     let bad = serde_json::from_value::<NotifyRequest>(serde_json::json!({"source": "aws.states"}));
     assert!(bad.unwrap_err().to_string().contains("detail"));
+    // An older definition's NotifyFailure must not be published as a success.
+    let legacy = serde_json::from_value::<NotifyRequest>(serde_json::json!({
+        "outcome": "FAILED", "execution_id": EXECUTION,
+        "execution_started_at": "2027-01-15T08:00:00.000Z", "state": {}
+    }));
+    assert!(legacy.unwrap_err().to_string().contains("status-change"));
 }
 
 #[tokio::test]

@@ -160,10 +160,7 @@ async fn deadline_stops_between_pages_and_the_next_call_continues() {
         (first.done, first.rewritten, first.invocations),
         (false, 4, 1)
     );
-    assert_eq!(
-        first.start_after.as_deref(),
-        Some(last_of_first.as_str())
-    );
+    assert_eq!(first.start_after.as_deref(), Some(last_of_first.as_str()));
 
     let expected_start = last_of_first.clone();
     let list2 = mock!(aws_sdk_s3::Client::list_objects_v2)

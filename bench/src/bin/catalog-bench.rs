@@ -1,0 +1,178 @@
+//! Catalog throughput: the real `lambdas::catalog::catalog_export` (what the catalog-tables
+//! function runs) against a local S3 + Glue stand-in with an injected latency per request,
+//! cataloging an export of N tables (default 500): a first export (every table created),
+//! then a newer export of the same tables (every latest table updated with its VersionId,
+//! a second history partition each).
+//!
+//! `cargo build --release -p snapshot-export-bench --bin catalog-bench &&
+//!  target/release/catalog-bench [--latency-ms 20 --tables 500 --concurrency 32]`
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use contract::{
+    CatalogTablesInput, ExportState, ExportStatus, Job, JobAction, SourceKind, Trigger,
+};
+use lambdas::catalog::{CatalogSettings, catalog_export};
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::parser::parse_message_type;
+use snapshot_export_bench::catalog_stub::{CatalogStub, serve};
+
+const BUCKET: &str = "analytics-exports";
+
+fn num(args: &[String], name: &str, default: u64) -> u64 {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A real Parquet footer of a 20-column table (decimals, timestamps, dates, strings...).
+fn parquet_file() -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let mut fields = vec![
+        "required int64 id;".to_owned(),
+        "optional int64 amount (DECIMAL(12,2));".to_owned(),
+        "optional fixed_len_byte_array(16) big (DECIMAL(38,6));".to_owned(),
+        "optional int64 created_at (TIMESTAMP(MICROS,true));".to_owned(),
+        "optional int32 day (DATE);".to_owned(),
+        "optional boolean active;".to_owned(),
+        "optional double ratio;".to_owned(),
+        "optional binary payload;".to_owned(),
+    ];
+    fields.extend((0..12).map(|i| format!("optional binary text_{i:02} (STRING);")));
+    let schema = parse_message_type(&format!("message t {{ {} }}", fields.join(" ")))?;
+    let mut buf = Vec::new();
+    let writer = SerializedFileWriter::new(
+        &mut buf,
+        Arc::new(schema),
+        Arc::new(WriterProperties::builder().build()),
+    )?;
+    writer.close()?;
+    Ok(buf)
+}
+
+fn input(root: &str, export_id: &str, snapshot_time: i64) -> CatalogTablesInput {
+    CatalogTablesInput {
+        job: Job {
+            action: JobAction::Export,
+            ignore_reason: None,
+            snapshot_arn: "arn:aws:rds:us-east-1:111111111111:snapshot:rds:appdb-2026-11-24-03-10"
+                .into(),
+            source_kind: SourceKind::DbSnapshot,
+            snapshot_id: "rds:appdb-2026-11-24-03-10".into(),
+            db_identifier: Some("appdb".into()),
+            snapshot_type: None,
+            trigger: Trigger::Event,
+            event_id: None,
+            export_task_id: export_id.into(),
+            export_only: vec![],
+        },
+        export: ExportState {
+            export_task_id: export_id.into(),
+            attempt: 1,
+            adopted: false,
+            status: ExportStatus::Complete,
+            percent_progress: 100,
+            total_extracted_gb: None,
+            failure_cause: String::new(),
+            warnings: vec![],
+            snapshot_time: Some(snapshot_time),
+            s3_bucket: BUCKET.into(),
+            s3_prefix: root.trim_end_matches('/').into(),
+            started_at: snapshot_time,
+            wait_started_at: snapshot_time,
+            redrive_count: 0,
+            checks: 1,
+            next_poll_seconds: 30,
+            progress: vec![],
+        },
+        copy: None,
+        catalog: None,
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let latency = Duration::from_millis(num(&args, "--latency-ms", 20));
+    let tables = usize::try_from(num(&args, "--tables", 500))?;
+    let concurrency = usize::try_from(num(&args, "--concurrency", 32))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let parquet = parquet_file()?;
+        println!(
+            "catalog-bench: {tables} tables, {} ms per request, concurrency {concurrency}, footer file {} bytes",
+            latency.as_millis(),
+            parquet.len()
+        );
+        println!("| run | tables | wall s | tables/s | S3 requests | Glue requests | conflicts/rejected |");
+        println!("|---|---|---|---|---|---|---|");
+        let mut stub_for_checks = None;
+        for (run, export_id, time) in [
+            ("first export (create)", "appdb-2026-11-24-03-10-0a1b2c3d", 1_795_000_000),
+            ("newer export (update)", "appdb-2026-11-25-03-10-4e5f6a7b", 1_795_086_400),
+        ] {
+            let root = format!("exports/{export_id}/");
+            let stub = match stub_for_checks.take() {
+                // The same catalog, a new export root: rebuild the stub around the old tables.
+                Some(old) => {
+                    let old: Arc<CatalogStub> = old;
+                    let stub = CatalogStub::new(BUCKET, &root, tables, parquet.clone(), latency);
+                    *stub.glue_tables.lock().map_err(|_| "poisoned")? =
+                        old.glue_tables.lock().map_err(|_| "poisoned")?.clone();
+                    *stub.partitions.lock().map_err(|_| "poisoned")? =
+                        old.partitions.lock().map_err(|_| "poisoned")?.clone();
+                    Arc::new(stub)
+                }
+                None => Arc::new(CatalogStub::new(BUCKET, &root, tables, parquet.clone(), latency)),
+            };
+            let addr = serve(Arc::clone(&stub)).await?;
+            let endpoint = format!("http://{addr}");
+            let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "bench");
+            let s3 = aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::Config::builder()
+                    .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+                    .region(aws_sdk_s3::config::Region::new("us-east-1"))
+                    .endpoint_url(&endpoint)
+                    .force_path_style(true)
+                    .credentials_provider(creds.clone())
+                    .build(),
+            );
+            let glue = aws_sdk_glue::Client::from_conf(
+                aws_sdk_glue::Config::builder()
+                    .behavior_version(aws_sdk_glue::config::BehaviorVersion::latest())
+                    .region(aws_sdk_glue::config::Region::new("us-east-1"))
+                    .endpoint_url(&endpoint)
+                    .credentials_provider(creds)
+                    .build(),
+            );
+            let settings = CatalogSettings {
+                database: "analytics".into(),
+                concurrency,
+                deadline_margin: Duration::from_secs(60),
+            };
+            let started = Instant::now();
+            let state = catalog_export(&s3, &glue, &settings, &input(&root, export_id, time), None).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            if !state.done || state.cataloged as usize != tables {
+                return Err(format!("catalog incomplete: {state:?}").into());
+            }
+            let glue_tables = stub.glue_tables.lock().map_err(|_| "poisoned")?.len();
+            let partitions = stub.partitions.lock().map_err(|_| "poisoned")?.len();
+            println!(
+                "| {run} | {tables} | {seconds:.2} | {:.0} | {} | {} | {} |",
+                tables as f64 / seconds,
+                stub.s3_requests.load(Ordering::Relaxed),
+                stub.glue_requests.load(Ordering::Relaxed),
+                stub.rejected.load(Ordering::Relaxed),
+            );
+            eprintln!("  catalog now: {glue_tables} Glue tables, {partitions} partitions, {} type changes", state.type_changes.len());
+            stub_for_checks = Some(stub);
+        }
+        Ok(())
+    })
+}

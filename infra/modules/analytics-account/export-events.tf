@@ -1,0 +1,92 @@
+# RDS's export-finished events wake the executions (`export_events = true`, with a
+# definition rendered from state-machine/configs/export-events.toml): the WaitForExportEvent
+# callback state's function (wait-for-export) records its task token for the export's
+# snapshot in the export-waits table; prod forwards RDS-EVENT-0159/0160/0161 (DB snapshot
+# export failed/canceled/completed) and 0162/0163/0164 (cluster snapshot) to the pipeline's
+# bus (prod module, export_events = true), and this rule hands them to the export-events
+# function, which confirms the export's status with DescribeExportTasks and sends the
+# waiting tokens back (states:SendTaskSuccess on this state machine only, lambdas.tf).
+# The callback's timeout is the fallback poll, so a lost event costs detection time, never
+# the export. Off (the default): none of this exists and the graph uses its Wait loop.
+
+resource "aws_dynamodb_table" "export_waits" {
+  for_each = local.export_events_instances
+
+  name         = local.export_waits_table
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "snapshot_arn"
+  range_key    = "execution_id"
+
+  attribute {
+    name = "snapshot_arn"
+    type = "S"
+  }
+
+  attribute {
+    name = "execution_id"
+    type = "S"
+  }
+
+  # A wait that was never answered (a lost event, then a redrive or a failure) expires.
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = aws_kms_key.this.arn
+  }
+
+  deletion_protection_enabled = true
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_rule" "export_finished" {
+  for_each = local.export_events_instances
+
+  name           = local.export_finished_rule
+  description    = "RDS snapshot export finished in ${var.prod_account_id}: the export-events function wakes the ${var.name} executions waiting for it."
+  event_bus_name = aws_cloudwatch_event_bus.this.name
+  event_pattern = jsonencode({
+    account       = [var.prod_account_id]
+    source        = ["aws.rds"]
+    "detail-type" = ["RDS DB Snapshot Event", "RDS DB Cluster Snapshot Event"]
+    detail        = { EventID = local.export_finished_event_ids }
+  })
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "export_finished" {
+  for_each = local.export_events_instances
+
+  # By name (the infra checks evaluate every target's rule outside for_each).
+  rule           = local.export_finished_rule
+  event_bus_name = aws_cloudwatch_event_bus.this.name
+  target_id      = "export-events"
+  arn            = aws_lambda_function.this["export-events"].arn
+
+  # A late wake-up is still worth delivering (the fallback poll bounds the delay anyway);
+  # export-events is idempotent, so retries and duplicates are harmless.
+  retry_policy {
+    maximum_event_age_in_seconds = 3600
+    maximum_retry_attempts       = 30
+  }
+
+  depends_on = [aws_cloudwatch_event_rule.export_finished, aws_lambda_permission.export_finished]
+}
+
+resource "aws_lambda_permission" "export_finished" {
+  for_each = local.export_events_instances
+
+  statement_id  = "export-finished-rule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this["export-events"].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.export_finished[each.key].arn
+}

@@ -1,0 +1,63 @@
+//! CatalogTables: writes the Glue Data Catalog straight from the delivered export, no
+//! crawler: for each exported table a latest table (the newest export's folder) and a
+//! history table partitioned by export id. See [`crate::catalog`].
+
+use std::time::Duration;
+
+use contract::functions::{self, Function};
+use contract::{CatalogState, CatalogTablesInput};
+
+use crate::aws::Aws;
+use crate::catalog::{CatalogSettings, catalog_export};
+use crate::config::{CATALOG_DEADLINE_MARGIN_SECONDS, CatalogTablesConfig, Env};
+use crate::error::TaskError;
+use crate::runtime::{Handler, Invocation};
+
+/// The settings of one invocation from the function's configuration.
+pub fn settings(cfg: &CatalogTablesConfig) -> CatalogSettings {
+    CatalogSettings {
+        database: cfg.database.clone(),
+        concurrency: cfg.concurrency,
+        deadline_margin: Duration::from_secs(CATALOG_DEADLINE_MARGIN_SECONDS),
+    }
+}
+
+/// The `catalog-tables` function.
+#[derive(Debug)]
+pub struct CatalogTablesHandler {
+    settings: CatalogSettings,
+    aws: Aws,
+}
+
+impl Handler for CatalogTablesHandler {
+    const FUNCTION: &'static Function = &functions::CATALOG_TABLES;
+    type Input = CatalogTablesInput;
+    type Output = CatalogState;
+
+    async fn init(env: &Env) -> Result<Self, TaskError> {
+        let cfg = CatalogTablesConfig::from_env(env)?;
+        Ok(Self {
+            settings: settings(&cfg),
+            aws: Aws::load(None).await,
+        })
+    }
+
+    fn export_id(input: &CatalogTablesInput) -> Option<String> {
+        Some(input.export.export_task_id.clone())
+    }
+
+    async fn handle(
+        &self,
+        input: CatalogTablesInput,
+        invocation: Invocation,
+    ) -> Result<CatalogState, TaskError> {
+        catalog_export(
+            &self.aws.s3,
+            &self.aws.glue,
+            &self.settings,
+            &input,
+            invocation.deadline,
+        )
+        .await
+    }
+}
