@@ -10,13 +10,13 @@
 
 use std::time::Instant;
 
-use contract::{CopyObjectsInput, CopyState, ExportStatus};
+use contract::{CopyObjectsInput, CopyState};
 
 use crate::aws::Aws;
-use crate::config::{CopyObjectsConfig, Env, export_s3_prefix};
+use crate::config::{CopyObjectsConfig, Env};
 use crate::copy::{CopyTarget, copy_prefix};
 use crate::error::TaskError;
-use crate::export_id::check_attempt_id;
+use crate::handlers::scope::export_scope;
 use crate::runtime::{Handler, Invocation};
 use contract::functions::{self, Function};
 
@@ -26,28 +26,12 @@ pub fn checked_target(
     cfg: &CopyObjectsConfig,
     input: &CopyObjectsInput,
 ) -> Result<CopyTarget, TaskError> {
-    let export = &input.export;
-    if export.s3_bucket != cfg.source_bucket {
-        return Err(TaskError::InvalidInput(format!(
-            "export.s3_bucket {:?} is not EXPORT_BUCKET {:?} (the staging bucket): refusing to copy from another bucket",
-            export.s3_bucket, cfg.source_bucket
-        )));
-    }
-    check_attempt_id(&export.export_task_id)?;
-    let expected = export_s3_prefix(&cfg.prefix, &export.export_task_id);
-    if export.s3_prefix != expected {
-        return Err(TaskError::InvalidInput(format!(
-            "export.s3_prefix {:?} is not {expected:?} (EXPORT_PREFIX + export id): refusing to widen the scope",
-            export.s3_prefix
-        )));
-    }
-    if export.status != ExportStatus::Complete {
-        return Err(TaskError::InvalidInput(format!(
-            "export {} is {}, not COMPLETE: its objects are not all written yet",
-            export.export_task_id,
-            export.status.as_str()
-        )));
-    }
+    let scope = export_scope(
+        &input.export,
+        &cfg.source_bucket,
+        &cfg.prefix,
+        "EXPORT_BUCKET (the staging bucket)",
+    )?;
     if let Some(prev) = &input.copy {
         if prev.source_bucket != cfg.source_bucket
             || prev.destination_bucket != cfg.destination_bucket
@@ -61,17 +45,17 @@ pub fn checked_target(
             )));
         }
         if let Some(after) = &prev.start_after
-            && !after.starts_with(&format!("{expected}/"))
+            && !after.starts_with(&scope)
         {
             return Err(TaskError::InvalidInput(format!(
-                "copy.start_after {after:?} is outside {expected:?}/: refusing to widen the scope"
+                "copy.start_after {after:?} is outside {scope:?}: refusing to widen the scope"
             )));
         }
     }
     Ok(CopyTarget {
         source_bucket: cfg.source_bucket.clone(),
         destination_bucket: cfg.destination_bucket.clone(),
-        prefix: format!("{expected}/"),
+        prefix: scope,
         kms_key_arn: cfg.destination_kms_key_arn.clone(),
     })
 }

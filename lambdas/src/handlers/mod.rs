@@ -11,6 +11,7 @@ pub(crate) mod export_task;
 pub mod normalize;
 pub mod notify;
 pub mod rewrite_acl;
+pub(crate) mod scope;
 pub mod start_export;
 
 #[cfg(test)]

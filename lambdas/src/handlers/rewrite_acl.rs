@@ -9,13 +9,13 @@
 use std::time::Instant;
 
 use aws_sdk_s3::types::ObjectOwnership;
-use contract::{AclState, ExportStatus, RewriteAclInput};
+use contract::{AclState, RewriteAclInput};
 
 use crate::acl::rewrite_prefix;
 use crate::aws::Aws;
-use crate::config::{Env, RewriteAclConfig, export_s3_prefix};
+use crate::config::{Env, RewriteAclConfig};
 use crate::error::TaskError;
-use crate::export_id::check_attempt_id;
+use crate::handlers::scope::export_scope;
 use contract::functions::{self, Function};
 
 use crate::runtime::{Handler, Invocation};
@@ -54,29 +54,7 @@ pub fn checked_prefix(
     cfg: &RewriteAclConfig,
     input: &RewriteAclInput,
 ) -> Result<String, TaskError> {
-    let export = &input.export;
-    if export.s3_bucket != cfg.bucket {
-        return Err(TaskError::InvalidInput(format!(
-            "export.s3_bucket {:?} is not EXPORT_BUCKET {:?}: refusing to touch another bucket",
-            export.s3_bucket, cfg.bucket
-        )));
-    }
-    check_attempt_id(&export.export_task_id)?;
-    let expected = export_s3_prefix(&cfg.prefix, &export.export_task_id);
-    if export.s3_prefix != expected {
-        return Err(TaskError::InvalidInput(format!(
-            "export.s3_prefix {:?} is not {expected:?} (EXPORT_PREFIX + export id): refusing to widen the scope",
-            export.s3_prefix
-        )));
-    }
-    if export.status != ExportStatus::Complete {
-        return Err(TaskError::InvalidInput(format!(
-            "export {} is {}, not COMPLETE: its objects are not all written yet",
-            export.export_task_id,
-            export.status.as_str()
-        )));
-    }
-    Ok(format!("{expected}/"))
+    export_scope(&input.export, &cfg.bucket, &cfg.prefix, "EXPORT_BUCKET")
 }
 
 /// One RewriteAcl call. `own_s3` reads the bucket's ownership; `prod_s3` (the objects'
