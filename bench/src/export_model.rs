@@ -189,20 +189,20 @@ pub struct PollRun {
     pub timed_out: bool,
 }
 
+/// A waiting policy as the simulator calls it: `(status, samples, now, checks so far)` →
+/// seconds to wait.
+pub type WaitPolicy<'a> = dyn Fn(ExportStatus, &[ProgressSample], i64, u32) -> u32 + 'a;
+
 /// Polls `export` with `policy` (status, samples, seconds since start) → next wait, the way
 /// the state machine does: StartExport, then Wait / CheckExport until terminal or
 /// `max_wait` seconds. Samples are recorded at every non-terminal look, STARTING as 0 %,
 /// keeping the last [`MAX_PROGRESS_SAMPLES`], as CheckExport does.
-pub fn simulate(
-    export: &Export,
-    max_wait: f64,
-    policy: &dyn Fn(ExportStatus, &[ProgressSample], i64) -> u32,
-) -> PollRun {
+pub fn simulate(export: &Export, max_wait: f64, policy: &WaitPolicy) -> PollRun {
     let (end, _) = export.terminal();
     let mut samples: Vec<ProgressSample> = Vec::new();
     let mut t = 0.0;
     let mut polls = 0;
-    let mut wait = policy(ExportStatus::Starting, &samples, 0);
+    let mut wait = policy(ExportStatus::Starting, &samples, 0, 0);
     loop {
         t += f64::from(wait.max(1));
         polls += 1;
@@ -230,7 +230,7 @@ pub fn simulate(
         if samples.len() > MAX_PROGRESS_SAMPLES {
             samples.remove(0);
         }
-        wait = policy(status, &samples, t as i64);
+        wait = policy(status, &samples, t as i64, polls);
     }
 }
 
@@ -297,7 +297,7 @@ impl EventRun {
 pub fn simulate_events(
     export: &Export,
     max_wait: f64,
-    fallback: &dyn Fn(ExportStatus, &[ProgressSample], i64) -> u32,
+    fallback: &WaitPolicy<'_>,
     model: EventModel,
     rng: &mut Rng,
 ) -> EventRun {
@@ -320,7 +320,7 @@ pub fn simulate_events(
     let mut samples: Vec<ProgressSample> = Vec::new();
     let mut t = 0.0;
     // StartExport's output carries the first fallback interval.
-    let mut wait = fallback(ExportStatus::Starting, &samples, 0);
+    let mut wait = fallback(ExportStatus::Starting, &samples, 0, 0);
     loop {
         // WaitForExportEvent: the token is stored, then the export checked once.
         run.entries += 1;
@@ -364,7 +364,7 @@ pub fn simulate_events(
         if samples.len() > MAX_PROGRESS_SAMPLES {
             samples.remove(0);
         }
-        wait = fallback(status, &samples, t as i64);
+        wait = fallback(status, &samples, t as i64, run.checks);
     }
 }
 

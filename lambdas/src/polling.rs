@@ -78,15 +78,22 @@ impl Tuning {
     };
 }
 
-/// The effective `(floor, ceiling)` of a wait under `policy`.
+/// The effective `(floor, ceiling)` of the next wait under `policy`, after `checks` polls
+/// of this wait, with `wait_left` seconds to its deadline.
 ///
-/// The floor is `min_poll_seconds`, raised to `ceil(max_wait_seconds / max_polls)` so
-/// that the history limit holds whatever the export does; the ceiling is
-/// `max_poll_seconds`, never below the floor (a Wait needs at least 1 s as well).
-pub fn poll_bounds(policy: &PollPolicy) -> (u32, u32) {
-    let history_floor = policy
-        .max_wait_seconds
-        .div_ceil(u64::from(policy.max_polls.max(1)));
+/// The floor is `min_poll_seconds` for the first half of the poll budget (`max_polls`);
+/// past it, the polls left are spread over the time left (`ceil(wait_left / polls left)`),
+/// so even a policy stuck at the floor makes at most `max_polls` polls (+1 at the deadline)
+/// and the history limit holds whatever the export does, while the usual export (tens of
+/// polls) keeps the configured floor. The ceiling is `max_poll_seconds`, never below the
+/// floor (a Wait needs at least 1 s as well).
+pub fn poll_bounds(policy: &PollPolicy, checks: u32, wait_left: u64) -> (u32, u32) {
+    let budget = policy.max_polls.max(1);
+    let history_floor = if checks < budget / 2 {
+        0
+    } else {
+        wait_left.div_ceil(u64::from(budget.saturating_sub(checks).max(1)))
+    };
     let floor = u64::from(policy.min_poll_seconds).max(history_floor).max(1);
     let floor = u32::try_from(floor).unwrap_or(u32::MAX);
     (floor, policy.max_poll_seconds.max(floor))
@@ -96,15 +103,25 @@ pub fn poll_bounds(policy: &PollPolicy) -> (u32, u32) {
 ///
 /// `progress` holds the recent samples, oldest first, the last one being the observation
 /// just made at `now` (STARTING observations may be recorded as 0 %); `started_at` is when
-/// the pipeline started or adopted the export.
+/// the wait began (the export's start, or the redrive that restarted it); `checks` counts
+/// the polls of this wait so far.
 pub fn next_poll_seconds(
     policy: &PollPolicy,
     status: ExportStatus,
     progress: &[ProgressSample],
     started_at: i64,
     now: i64,
+    checks: u32,
 ) -> u32 {
-    next_poll_seconds_tuned(&Tuning::DEFAULT, policy, status, progress, started_at, now)
+    next_poll_seconds_tuned(
+        &Tuning::DEFAULT,
+        policy,
+        status,
+        progress,
+        started_at,
+        now,
+        checks,
+    )
 }
 
 /// [`next_poll_seconds`] with explicit knobs (for the simulator's comparisons).
@@ -115,8 +132,12 @@ pub fn next_poll_seconds_tuned(
     progress: &[ProgressSample],
     started_at: i64,
     now: i64,
+    checks: u32,
 ) -> u32 {
-    let (floor, ceiling) = poll_bounds(policy);
+    let deadline =
+        started_at.saturating_add(i64::try_from(policy.max_wait_seconds).unwrap_or(i64::MAX));
+    let until_deadline = u64::try_from(deadline.saturating_sub(now)).unwrap_or(0);
+    let (floor, ceiling) = poll_bounds(policy, checks, until_deadline);
     if policy.events {
         return event_fallback_seconds(policy, floor, status, started_at, now);
     }
@@ -134,9 +155,6 @@ pub fn next_poll_seconds_tuned(
         | ExportStatus::Failed
         | ExportStatus::Canceled => u64::from(floor),
     };
-    let deadline =
-        started_at.saturating_add(i64::try_from(policy.max_wait_seconds).unwrap_or(i64::MAX));
-    let until_deadline = u64::try_from(deadline.saturating_sub(now)).unwrap_or(0);
     let wait = wanted
         .min(until_deadline)
         .clamp(u64::from(floor), u64::from(ceiling));

@@ -14,7 +14,7 @@
 use contract::{ExportStatus, PollPolicy, ProgressSample};
 use lambdas::polling::{Tuning, next_poll_seconds, next_poll_seconds_tuned, poll_bounds};
 use snapshot_export_bench::export_model::{
-    EventModel, EventRun, Export, PollRun, Shape, draw_with, generate_mix, simulate,
+    EventModel, EventRun, Export, PollRun, Shape, WaitPolicy, draw_with, generate_mix, simulate,
     simulate_events,
 };
 use snapshot_export_bench::rng::Rng;
@@ -34,7 +34,7 @@ const DOLLARS_PER_INVOCATION: f64 = 0.20 / 1e6 + 0.25 * 0.1 * 0.000_013_333_4;
 const DOLLARS_PER_WRITE: f64 = 0.625 / 1e6;
 const DOLLARS_PER_READ: f64 = 0.125 / 1e6;
 
-type Policy<'a> = Box<dyn Fn(ExportStatus, &[ProgressSample], i64) -> u32 + 'a>;
+type Policy<'a> = Box<WaitPolicy<'a>>;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -61,15 +61,16 @@ fn main() {
 
     // The deployed default's policy (30 s to 30 min, 24 h, the poll budget of 2 attempts
     // plus a redrive).
-    let policy: PollPolicy = state_machine::PipelineConfig::default().poll_policy();
+    let config = state_machine::PipelineConfig::default();
+    let policy: PollPolicy = config.poll_policy();
     let max_wait = policy.max_wait_seconds as f64;
-    let (floor, ceiling) = poll_bounds(&policy);
+    let (floor, ceiling) = poll_bounds(&policy, 0, policy.max_wait_seconds);
     println!(
-        "poll-sim: seed {seed}, {n} exports; PollPolicy min {} s, max {} s, max_wait 24 h",
-        policy.min_poll_seconds, policy.max_poll_seconds
+        "poll-sim: seed {seed}, {n} exports; PollPolicy min {} s, max {} s, max_wait 24 h, {} polls per attempt",
+        policy.min_poll_seconds, policy.max_poll_seconds, policy.max_polls
     );
     println!(
-        "effective bounds of the adaptive policy: floor {floor} s (history limit), ceiling {ceiling} s\n"
+        "effective bounds of the adaptive policy: floor {floor} s (raised past half the poll budget), ceiling {ceiling} s\n"
     );
 
     let capped = move |max_poll_seconds| PollPolicy {
@@ -79,18 +80,22 @@ fn main() {
     let policies: Vec<(&str, Policy)> = vec![
         (
             "adaptive (ours)",
-            Box::new(move |s, p, now| next_poll_seconds(&policy, s, p, 0, now)),
+            Box::new(move |s, p, now, checks| next_poll_seconds(&policy, s, p, 0, now, checks)),
         ),
         (
             "adaptive, max_poll_seconds = 600",
-            Box::new(move |s, p, now| next_poll_seconds(&capped(600), s, p, 0, now)),
+            Box::new(move |s, p, now, checks| {
+                next_poll_seconds(&capped(600), s, p, 0, now, checks)
+            }),
         ),
         (
             "adaptive, max_poll_seconds = 300",
-            Box::new(move |s, p, now| next_poll_seconds(&capped(300), s, p, 0, now)),
+            Box::new(move |s, p, now, checks| {
+                next_poll_seconds(&capped(300), s, p, 0, now, checks)
+            }),
         ),
-        ("fixed 60 s", Box::new(|_, _, _| 60)),
-        ("fixed 300 s", Box::new(|_, _, _| 300)),
+        ("fixed 60 s", Box::new(|_, _, _, _| 60)),
+        ("fixed 300 s", Box::new(|_, _, _, _| 300)),
     ];
 
     let mix = generate_mix(seed, n);
@@ -218,8 +223,8 @@ fn main() {
                 remaining_fraction: fraction,
                 ..Tuning::DEFAULT
             };
-            let p = |s, samples: &[ProgressSample], now| {
-                next_poll_seconds_tuned(&tuning, &policy, s, samples, 0, now)
+            let p = |s, samples: &[ProgressSample], now, checks| {
+                next_poll_seconds_tuned(&tuning, &policy, s, samples, 0, now, checks)
             };
             let runs: Vec<PollRun> = mix.iter().map(|e| simulate(e, max_wait, &p)).collect();
             let two: Vec<PollRun> = two_hours
@@ -254,11 +259,18 @@ fn main() {
         max_wait_seconds: 24 * 3_600,
         ..policy
     };
-    let always_floor = poll_bounds(&stuck).0;
-    let polls = stuck.max_wait_seconds / u64::from(always_floor);
+    // Every wait as short as the bounds allow, for the whole wait.
+    let (mut t, mut polls) = (0u64, 0u32);
+    while t < stuck.max_wait_seconds {
+        t += u64::from(poll_bounds(&stuck, polls, stuck.max_wait_seconds - t).0);
+        polls += 1;
+    }
     println!(
-        "an export stuck at 99 % for the whole 24 h max_wait, polled at the floor ({always_floor} s): {polls} polls, about {} history events (limit 25,000)",
-        polls * EVENTS_PER_POLL as u64
+        "an export stuck at 99 % for the whole 24 h max_wait, always polled at the floor: {polls} polls per attempt (budget {}), about {} history events; with {} attempts and one redrive's: {} (limit 25,000)",
+        stuck.max_polls,
+        u64::from(polls) * EVENTS_PER_POLL as u64,
+        config.export.max_attempts,
+        u64::from(polls) * (u64::from(config.export.max_attempts) + 1) * EVENTS_PER_POLL as u64
     );
 }
 
@@ -353,7 +365,7 @@ impl Row {
 fn event_runs(
     exports: &[Export],
     max_wait: f64,
-    fallback: &dyn Fn(ExportStatus, &[ProgressSample], i64) -> u32,
+    fallback: &WaitPolicy<'_>,
     model: EventModel,
     seed: u64,
 ) -> Vec<EventRun> {
@@ -379,9 +391,11 @@ fn events_sections(
         events: true,
         ..*policy
     };
-    let fallback =
-        move |s, p: &[ProgressSample], now| next_poll_seconds(&events_policy, s, p, 0, now);
-    let adaptive = move |s, p: &[ProgressSample], now| next_poll_seconds(policy, s, p, 0, now);
+    let fallback = move |s, p: &[ProgressSample], now, checks| {
+        next_poll_seconds(&events_policy, s, p, 0, now, checks)
+    };
+    let adaptive =
+        move |s, p: &[ProgressSample], now, checks| next_poll_seconds(policy, s, p, 0, now, checks);
     let label = format!(
         "events + fallback (ours: delay U(0, {:.0}) s, {:.1} % lost)",
         model.delay_max,
@@ -403,7 +417,7 @@ fn events_sections(
         println!("{header}\n{rule}");
         let ours = event_runs(exports, max_wait, &fallback, model, seed);
         println!("| {label} | {} |", Row::from_events(&ours).cells());
-        let polled = |p: &dyn Fn(ExportStatus, &[ProgressSample], i64) -> u32| -> Vec<PollRun> {
+        let polled = |p: &WaitPolicy<'_>| -> Vec<PollRun> {
             exports.iter().map(|e| simulate(e, max_wait, p)).collect()
         };
         println!(
@@ -412,11 +426,11 @@ fn events_sections(
         );
         println!(
             "| fixed 60 s | {} |",
-            Row::from_polls(&polled(&|_, _, _| 60)).cells()
+            Row::from_polls(&polled(&|_, _, _, _| 60)).cells()
         );
         println!(
             "| fixed 300 s | {} |",
-            Row::from_polls(&polled(&|_, _, _| 300)).cells()
+            Row::from_polls(&polled(&|_, _, _, _| 300)).cells()
         );
     }
 

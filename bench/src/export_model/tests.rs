@@ -23,7 +23,7 @@ fn fixed_policy_lag_is_below_its_interval() {
     let mut rng = Rng::new(1);
     for _ in 0..200 {
         let e = draw_export(&mut rng);
-        let run = simulate(&e, 48.0 * 3_600.0, &|_, _, _| 300);
+        let run = simulate(&e, 48.0 * 3_600.0, &|_, _, _, _| 300);
         assert!(run.lag >= 0.0 && run.lag < 300.0, "{run:?}");
     }
 }
@@ -37,7 +37,7 @@ fn events_wake_within_their_delay_and_a_lost_event_within_the_fallback() {
     };
     for _ in 0..500 {
         let e = draw_export(&mut rng);
-        let run = simulate_events(&e, 48.0 * 3_600.0, &|_, _, _| 3_600, model, &mut rng);
+        let run = simulate_events(&e, 48.0 * 3_600.0, &|_, _, _, _| 3_600, model, &mut rng);
         assert!(run.lag >= 0.0, "{run:?}");
         if run.event_lost {
             assert!(run.lag <= 3_600.0, "{run:?}");

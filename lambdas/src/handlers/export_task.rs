@@ -187,8 +187,14 @@ pub(crate) fn observe(
     }
     // The wait (and its deadline) runs from the start, or from the redrive that restarted it.
     let wait_from = state.started_at.max(state.wait_started_at);
-    state.next_poll_seconds =
-        crate::polling::next_poll_seconds(policy, status, &state.progress, wait_from, now);
+    state.next_poll_seconds = crate::polling::next_poll_seconds(
+        policy,
+        status,
+        &state.progress,
+        wait_from,
+        now,
+        state.checks,
+    );
 }
 
 #[cfg(test)]

@@ -32,15 +32,14 @@ fn linear(start: i64, duration: i64, at: &[i64]) -> Vec<ProgressSample> {
 }
 
 #[test]
-fn history_floor_raises_the_minimum_for_long_waits() {
-    let (floor, ceiling) = poll_bounds(&policy());
-    // 24 h / 2,400 polls = 36 s > 30 s.
-    assert_eq!((floor, ceiling), (36, 1_800));
-    let short = PollPolicy {
-        max_wait_seconds: 3_600,
-        ..policy()
-    };
-    assert_eq!(poll_bounds(&short), (30, 1_800));
+fn the_history_floor_holds_only_past_half_the_budget() {
+    // 2,400 polls of budget: the configured 30 s floor for the first 1,200 polls ...
+    assert_eq!(poll_bounds(&policy(), 0, 86_400), (30, 1_800));
+    assert_eq!(poll_bounds(&policy(), 1_199, 86_400), (30, 1_800));
+    // ... then the polls left spread over the time left: 1,000 polls for 80,000 s.
+    assert_eq!(poll_bounds(&policy(), 1_400, 80_000), (80, 1_800));
+    // Budget spent: one wait to the deadline.
+    assert_eq!(poll_bounds(&policy(), 2_400, 5_000), (5_000, 5_000));
     let odd = PollPolicy {
         min_poll_seconds: 0,
         max_poll_seconds: 0,
@@ -48,7 +47,26 @@ fn history_floor_raises_the_minimum_for_long_waits() {
         max_polls: 0,
         events: false,
     };
-    assert_eq!(poll_bounds(&odd), (1, 1));
+    assert_eq!(poll_bounds(&odd, 0, 0), (1, 1));
+}
+
+#[test]
+fn a_policy_stuck_at_the_floor_stays_within_the_poll_budget() {
+    // The worst case for the history: every wait as short as the bounds allow, for the
+    // whole max_wait_seconds (an export stuck at 99 % that always looks about to end).
+    for max_polls in [666, 1_000, 2_400] {
+        let p = PollPolicy {
+            max_polls,
+            ..policy()
+        };
+        let (mut t, mut checks) = (0u64, 0u32);
+        while t < p.max_wait_seconds {
+            let (floor, _) = poll_bounds(&p, checks, p.max_wait_seconds - t);
+            t += u64::from(floor);
+            checks += 1;
+        }
+        assert!(checks <= max_polls + 1, "{max_polls}: {checks} polls");
+    }
 }
 
 #[test]
@@ -66,7 +84,7 @@ fn waits_always_stay_within_the_bounds() {
     ];
     for (status, progress) in cases {
         let now = progress.last().map_or(0, |s| s.at);
-        let wait = next_poll_seconds(&tight, status, &progress, 0, now);
+        let wait = next_poll_seconds(&tight, status, &progress, 0, now, 0);
         assert!((45..=90).contains(&wait), "{status:?} {progress:?}: {wait}");
     }
 }
@@ -76,13 +94,13 @@ fn never_waits_past_the_deadline_but_respects_the_floor() {
     let p = policy();
     let now = 24 * HOUR - 100;
     assert_eq!(
-        next_poll_seconds(&p, ExportStatus::Starting, &[], 0, now),
+        next_poll_seconds(&p, ExportStatus::Starting, &[], 0, now, 0),
         100
     );
     let past = 24 * HOUR + 500;
     assert_eq!(
-        next_poll_seconds(&p, ExportStatus::Starting, &[], 0, past),
-        36
+        next_poll_seconds(&p, ExportStatus::Starting, &[], 0, past, 0),
+        30
     );
 }
 
@@ -91,12 +109,12 @@ fn starting_looks_first_after_five_minutes_then_at_a_steady_pace() {
     let p = policy();
     let start = 1_700_000_000;
     assert_eq!(
-        next_poll_seconds(&p, ExportStatus::Starting, &[], start, start),
+        next_poll_seconds(&p, ExportStatus::Starting, &[], start, start, 0),
         300
     );
     let later = start + 20 * 60;
     let zero = samples(&[(later, 0)]);
-    let wait = next_poll_seconds(&p, ExportStatus::Starting, &zero, start, later);
+    let wait = next_poll_seconds(&p, ExportStatus::Starting, &zero, start, later, 0);
     assert_eq!(wait, STARTING_POLL_SECONDS);
 }
 
@@ -109,7 +127,7 @@ fn steady_progress_waits_close_to_the_end_without_overshooting() {
     at.extend([25 * 60, 60 * 60]);
     let progress = linear(start, duration, &at);
     let now = 60 * 60;
-    let wait = next_poll_seconds(&p, ExportStatus::InProgress, &progress, 0, now);
+    let wait = next_poll_seconds(&p, ExportStatus::InProgress, &progress, 0, now, 0);
     let end = start + duration;
     assert!(i64::from(wait) < end - now, "overshoots: {wait}");
     // But it waits a large part of the 60 min left, not a fixed minute.
@@ -133,7 +151,7 @@ fn steady_progress_never_overshoots_the_end() {
             } else {
                 ExportStatus::InProgress
             };
-            let wait = next_poll_seconds(&p, status, &progress, 0, now);
+            let wait = next_poll_seconds(&p, status, &progress, 0, now, 0);
             let next = now + i64::from(wait);
             // Overshoot is only allowed by the floor itself.
             assert!(next <= end + 36, "{duration}: poll at {next} > end {end}");
@@ -148,12 +166,12 @@ fn a_stall_backs_off_instead_of_polling_at_the_floor() {
     let p = policy();
     let short = samples(&[(0, 80), (600, 90), (900, 90)]);
     let long = samples(&[(0, 80), (600, 90), (900, 90), (2_000, 90)]);
-    let w_short = next_poll_seconds(&p, ExportStatus::InProgress, &short, 0, 900);
-    let w_long = next_poll_seconds(&p, ExportStatus::InProgress, &long, 0, 2_000);
+    let w_short = next_poll_seconds(&p, ExportStatus::InProgress, &short, 0, 900, 0);
+    let w_long = next_poll_seconds(&p, ExportStatus::InProgress, &long, 0, 2_000, 0);
     assert!(w_long > w_short, "stall: {w_short} then {w_long}");
     // A stall over the whole window still yields a finite, growing wait.
     let flat = samples(&[(0, 50), (300, 50), (600, 50)]);
-    let w_flat = next_poll_seconds(&p, ExportStatus::InProgress, &flat, 0, 600);
+    let w_flat = next_poll_seconds(&p, ExportStatus::InProgress, &flat, 0, 600, 0);
     assert!(w_flat > 300, "flat window: {w_flat}");
 }
 
@@ -162,14 +180,14 @@ fn near_the_end_polls_are_dense() {
     let p = policy();
     let at_99 = samples(&[(0, 10), (3_000, 99)]);
     assert_eq!(
-        next_poll_seconds(&p, ExportStatus::InProgress, &at_99, 0, 3_000),
-        36
+        next_poll_seconds(&p, ExportStatus::InProgress, &at_99, 0, 3_000, 0),
+        30
     );
     let at_97 = samples(&[(0, 10), (3_000, 97)]);
-    let wait = next_poll_seconds(&p, ExportStatus::InProgress, &at_97, 0, 3_000);
+    let wait = next_poll_seconds(&p, ExportStatus::InProgress, &at_97, 0, 3_000, 0);
     assert!(wait <= 60, "97 %: {wait}");
     let at_50 = samples(&[(0, 10), (3_000, 50)]);
-    let far = next_poll_seconds(&p, ExportStatus::InProgress, &at_50, 0, 3_000);
+    let far = next_poll_seconds(&p, ExportStatus::InProgress, &at_50, 0, 3_000, 0);
     assert!(far > 10 * wait, "50 % waits {far}, 97 % waits {wait}");
 }
 
@@ -194,7 +212,7 @@ fn no_rate_information_falls_back_to_the_steady_pace() {
         samples(&[(0, 60), (400, 20)]),
     ] {
         assert_eq!(remaining_lower_bound(&progress, 400), None, "{progress:?}");
-        let wait = next_poll_seconds(&policy(), ExportStatus::InProgress, &progress, 0, 400);
+        let wait = next_poll_seconds(&policy(), ExportStatus::InProgress, &progress, 0, 400, 0);
         assert_eq!(wait, STARTING_POLL_SECONDS);
     }
     // Samples from the future are ignored rather than producing negative rates.
@@ -208,7 +226,7 @@ fn events_fallback_grows_with_the_exports_age_within_its_bounds() {
         events: true,
         ..policy()
     };
-    let at = |status, now| next_poll_seconds(&events, status, &samples(&[]), 0, now);
+    let at = |status, now| next_poll_seconds(&events, status, &samples(&[]), 0, now, 0);
     // The first fallback is an hour, whatever the status.
     assert_eq!(at(ExportStatus::Starting, 0), EVENT_FALLBACK_MIN_SECONDS);
     assert_eq!(
@@ -224,9 +242,19 @@ fn events_fallback_grows_with_the_exports_age_within_its_bounds() {
     );
     assert_eq!(at(ExportStatus::InProgress, 23 * HOUR), 3_600);
     // CANCELING sends no event: look again soon (the floor).
-    assert_eq!(at(ExportStatus::Canceling, 3_600), poll_bounds(&events).0);
+    assert_eq!(
+        at(ExportStatus::Canceling, 3_600),
+        poll_bounds(&events, 0, 86_400 - 3_600).0
+    );
     // Off: the adaptive poll, bounded by max_poll_seconds.
     assert!(
-        next_poll_seconds(&policy(), ExportStatus::InProgress, &samples(&[]), 0, 3_600) <= 1_800
+        next_poll_seconds(
+            &policy(),
+            ExportStatus::InProgress,
+            &samples(&[]),
+            0,
+            3_600,
+            0
+        ) <= 1_800
     );
 }

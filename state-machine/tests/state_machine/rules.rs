@@ -283,19 +283,11 @@ fn the_longest_allowed_run_stays_redrivable() {
     const LIMIT: u64 = 24_999;
     for (variant, config, _) in rendered() {
         let policy = config.poll_policy();
-        // The wait floor keeps each attempt's polls within max_polls (a policy stuck at the
-        // floor for max_wait_seconds), and the budget covers every automatic attempt plus
-        // one redrive's.
-        let floor = u64::from(policy.min_poll_seconds).max(
-            policy
-                .max_wait_seconds
-                .div_ceil(u64::from(policy.max_polls)),
-        );
-        let polls_per_attempt = policy.max_wait_seconds.div_ceil(floor) + 1;
-        assert!(
-            polls_per_attempt <= u64::from(policy.max_polls) + 1,
-            "{variant}"
-        );
+        // The polling policy keeps each attempt's polls within max_polls + 1 whatever the
+        // export does (lambdas' polling tests: a policy stuck at the floor for the whole
+        // max_wait_seconds), and the budget covers every automatic attempt plus one
+        // redrive's.
+        let polls_per_attempt = u64::from(policy.max_polls) + 1;
         let export = (u64::from(config.export.max_attempts) + 1) * polls_per_attempt;
         let crawl = u64::from(config.crawler.max_wait_minutes) * 60
             / u64::from(config.crawler.poll_seconds)
