@@ -59,6 +59,11 @@ function progress(event) {
       else say(`RewriteAcl: ${a.rewritten} objects → bucket-owner-full-control (ownership ${a.ownership}, call ${a.invocations}${a.done ? ', done' : ', continuing'})`);
       break;
     }
+    case 'CatalogTables': {
+      const c = out.catalog;
+      say(`CatalogTables: ${c.cataloged} tables cataloged in Glue database ${c.database} (latest + history each${c.skipped?.length ? `; ${c.skipped.length} left out` : ''}${c.done ? '' : ', continuing'})`);
+      break;
+    }
     case 'StartCrawler': {
       const c = out.crawler;
       say(`StartCrawler: ${c.crawler_name} ${c.start === 'STARTED' ? 'crawl started' : 'busy with another crawl: waiting'}`);
@@ -93,7 +98,7 @@ try {
     onEvent: progress,
     onReady: ({ vars }) => {
       say(`prod account ${vars.prod_account}: snapshot ${vars.snapshot.orders.id}, KMS key, export role, cross-account role`);
-      say(`analytics account ${vars.analytics_account}: bucket ${vars.bucket} (${vars.ownership}), crawler ${vars.crawler_name}, bus ${vars.event_bus_name}`);
+      say(`analytics account ${vars.analytics_account}: bucket ${vars.bucket} (${vars.ownership}), Glue database ${vars.glue_database}, bus ${vars.event_bus_name}`);
       say('snapshot-created event (RDS-EVENT-0091) → state machine (aws-local-stepfunctions)');
     },
   });
@@ -116,7 +121,12 @@ try {
     console.log(`  S3 location     s3://${e.s3_bucket}/${root}`);
     console.log(`  objects         ${objects.length} (${parquet} Parquet files), ${out.acl.skipped ? 'ACLs not needed' : `${out.acl.rewritten} ACLs rewritten`}`);
     console.log(`  tables          ${tables.length}: ${tables.join(', ')}`);
-    console.log(`  Glue crawler    ${out.crawler.crawler_name}: ${out.crawler.outcome} (database ${report.facts.vars.glue_database}${report.facts.glue_tables.length ? `, tables ${report.facts.glue_tables.join(', ')}` : '; moto\'s crawler catalogs no tables'})`);
+    if (out.catalog) {
+      const glue = Object.keys(report.facts.glue_catalog ?? {}).sort();
+      console.log(`  Glue catalog    database ${out.catalog.database}: ${glue.length} tables (${glue.join(', ')}); DuckDB agrees on every column`);
+    } else if (out.crawler) {
+      console.log(`  Glue crawler    ${out.crawler.crawler_name}: ${out.crawler.outcome} (database ${report.facts.vars.glue_database}${report.facts.glue_tables.length ? `, tables ${report.facts.glue_tables.join(', ')}` : '; moto\'s crawler catalogs no tables'})`);
+    }
     console.log(`  elapsed         ${((Date.now() - t0) / 1000).toFixed(1)} s here; the Wait states would have waited ${fmt(waits.exportSeconds)} for the export in AWS`);
   }
 } catch (err) {

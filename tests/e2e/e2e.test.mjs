@@ -1,5 +1,6 @@
-// The end-to-end suite: every scenario in tests/e2e/scenarios as one subtest, run one after
-// the other, each on its own fresh moto, after the emulation's self-checks
+// The end-to-end suite: every scenario in tests/e2e/scenarios, and the README's demo
+// (tests/e2e/demo/demo.json, so the main job cannot break unnoticed), as one subtest each,
+// run one after the other, each on its own fresh moto, after the emulation's self-checks
 // (emulation.test.mjs). node:test prints `# pass N` / `# fail M`.
 //
 //   node --test tests/e2e/e2e.test.mjs            (E2E_DEFINITION=FILE to try another graph,
@@ -18,7 +19,10 @@ import './emulation.test.mjs';
 const DIR = path.join(import.meta.dirname, 'scenarios');
 const files = process.env.E2E_SCENARIOS
   ? process.env.E2E_SCENARIOS.split(',').map((f) => path.resolve(f))
-  : fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(DIR, f));
+  : [
+      ...fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(DIR, f)),
+      path.join(import.meta.dirname, 'demo', 'demo.json'),
+    ];
 
 after(stopAll);
 
