@@ -17,12 +17,8 @@ use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 
 use crate::s3_stub::{parse_query, percent_decode};
 
@@ -307,21 +303,7 @@ impl CatalogStub {
 
 /// Serves `stub` on 127.0.0.1 (an ephemeral port) until the runtime ends.
 pub async fn serve(stub: Arc<CatalogStub>) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let _ = stream.set_nodelay(true);
-            let stub = Arc::clone(&stub);
-            tokio::spawn(async move {
-                let service = service_fn(move |req| Arc::clone(&stub).handle(req));
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    Ok(addr)
+    crate::http_stub::serve(move |req| Arc::clone(&stub).handle(req)).await
 }
 
 fn respond(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Full<Bytes>> {

@@ -18,13 +18,9 @@ use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
 
-use crate::s3_stub::{PAGE_SIZE, parse_query, percent_decode};
+use crate::s3_stub::{PAGE_SIZE, parse_query, percent_decode, respond};
 
 /// Size of the small objects (1 MiB).
 pub const SMALL_SIZE: u64 = 1024 * 1024;
@@ -408,35 +404,7 @@ impl CopyStub {
 
 /// Serves `stub` on 127.0.0.1 (an ephemeral port) until the runtime ends; returns the address.
 pub async fn serve(stub: Arc<CopyStub>) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let _ = stream.set_nodelay(true);
-            let stub = Arc::clone(&stub);
-            tokio::spawn(async move {
-                let service = service_fn(move |req| Arc::clone(&stub).handle(req));
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    Ok(addr)
-}
-
-fn respond(status: StatusCode, body: String) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        "x-amz-request-id",
-        hyper::header::HeaderValue::from_static("BENCH"),
-    );
-    response.headers_mut().insert(
-        "content-type",
-        hyper::header::HeaderValue::from_static("application/xml"),
-    );
-    response
+    crate::http_stub::serve(move |req| Arc::clone(&stub).handle(req)).await
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 pub mod catalog_stub;
 pub mod copy_stub;
 pub mod export_model;
+pub mod http_stub;
 pub mod memory;
 pub mod rng;
 pub mod s3_stub;

@@ -15,11 +15,7 @@ use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
 
 /// Keys per ListObjectsV2 page, as S3.
 pub const PAGE_SIZE: u64 = 1_000;
@@ -219,24 +215,11 @@ impl Stub {
 
 /// Serves `stub` on 127.0.0.1 (an ephemeral port) until the runtime ends; returns the address.
 pub async fn serve(stub: Arc<Stub>) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let _ = stream.set_nodelay(true);
-            let stub = Arc::clone(&stub);
-            tokio::spawn(async move {
-                let service = service_fn(move |req| Arc::clone(&stub).handle(req));
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    Ok(addr)
+    crate::http_stub::serve(move |req| Arc::clone(&stub).handle(req)).await
 }
 
-fn respond(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+/// An S3-style XML response (shared with the copy stub).
+pub(crate) fn respond(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
     response.headers_mut().insert(
