@@ -10,6 +10,7 @@
 //!
 //! Benchmarks print figures; they assert nothing (docs/performance.md records them).
 
+pub mod args;
 pub mod catalog_stub;
 pub mod copy_stub;
 pub mod export_model;

@@ -16,24 +16,12 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::types::ObjectCannedAcl;
+use snapshot_export_bench::args::{arg, num};
 use snapshot_export_bench::memory::peak_rss_kib;
 use snapshot_export_bench::s3_stub::{Stub, serve};
 
 const BUCKET: &str = "analytics-exports";
 const PREFIX: &str = "exports/orders-2026-11-24-a1b2c3d4/";
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
-fn num(args: &[String], name: &str, default: u64) -> u64 {
-    arg(args, name)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

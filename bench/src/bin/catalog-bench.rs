@@ -18,17 +18,10 @@ use lambdas::catalog::{CatalogSettings, catalog_export};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
+use snapshot_export_bench::args::num;
 use snapshot_export_bench::catalog_stub::{CatalogStub, serve};
 
 const BUCKET: &str = "analytics-exports";
-
-fn num(args: &[String], name: &str, default: u64) -> u64 {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// A real Parquet footer of a 20-column table (decimals, timestamps, dates, strings...).
 fn parquet_file() -> Result<Vec<u8>, Box<dyn std::error::Error>> {

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::types::{MetadataDirective, ServerSideEncryption};
 use lambdas::copy::{CopyTarget, SOURCE_ETAG_METADATA, copy_prefix, copy_source};
+use snapshot_export_bench::args::{arg, num};
 use snapshot_export_bench::copy_stub::{CopyStub, serve};
 use snapshot_export_bench::memory::peak_rss_kib;
 
@@ -27,19 +28,6 @@ const DESTINATION: &str = "analytics-exports";
 const PREFIX: &str = "exports/orders-2026-11-24-a1b2c3d4/";
 const KMS: &str = "arn:aws:kms:us-east-1:123456789012:key/analytics";
 const GIB: u64 = 1024 * 1024 * 1024;
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
-fn num(args: &[String], name: &str, default: u64) -> u64 {
-    arg(args, name)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

@@ -16,14 +16,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use contract::functions::FUNCTIONS;
+use snapshot_export_bench::args::arg;
 use snapshot_export_bench::stats::{max, percentile};
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
 
 /// A plausible value for a required variable, so init gets past configuration.
 fn dummy_value(var: &str) -> &'static str {
