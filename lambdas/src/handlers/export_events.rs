@@ -382,10 +382,14 @@ pub async fn export_events(
     Ok(outcome)
 }
 
-async fn store_from_env(env: &Env) -> Result<WaitStore, TaskError> {
+/// The clients both functions need, over one SDK configuration loaded once per cold start:
+/// the prod clients (CheckExport's logic) and the token table.
+async fn clients_from_env(env: &Env) -> Result<(Aws, WaitStore), TaskError> {
+    let cfg = CheckExportConfig::from_env(env)?;
     let table = env.required(TABLE_ENV)?;
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    Ok(WaitStore::new(aws_sdk_dynamodb::Client::new(&sdk), table))
+    let store = WaitStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+    Ok((Aws::from_sdk_config(sdk, cfg.prod_role), store))
 }
 
 /// The `wait-for-export` function.
@@ -401,12 +405,8 @@ impl Handler for WaitForExportHandler {
     type Output = ExportState;
 
     async fn init(env: &Env) -> Result<Self, TaskError> {
-        let cfg = CheckExportConfig::from_env(env)?;
-        let store = store_from_env(env).await?;
-        Ok(Self {
-            aws: Aws::load(cfg.prod_role).await,
-            store,
-        })
+        let (aws, store) = clients_from_env(env).await?;
+        Ok(Self { aws, store })
     }
 
     fn export_id(input: &WaitForExportInput) -> Option<String> {
@@ -443,12 +443,8 @@ impl Handler for ExportEventsHandler {
     type Output = ExportEventOutcome;
 
     async fn init(env: &Env) -> Result<Self, TaskError> {
-        let cfg = CheckExportConfig::from_env(env)?;
-        let store = store_from_env(env).await?;
-        Ok(Self {
-            aws: Aws::load(cfg.prod_role).await,
-            store,
-        })
+        let (aws, store) = clients_from_env(env).await?;
+        Ok(Self { aws, store })
     }
 
     fn export_id(_input: &Value) -> Option<String> {
