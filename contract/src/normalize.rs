@@ -97,3 +97,14 @@ pub struct Job {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub export_only: Vec<String>,
 }
+
+/// The snapshot ARN an execution input names, read back from a status-change event or an
+/// execution's history: a manual input's `snapshot_arn`, else an RDS event's
+/// `detail.SourceArn`, else its `resources[0]`. (Normalize validates the input; this only
+/// reads it for reports.)
+pub fn input_snapshot_arn(input: &serde_json::Value) -> Option<&str> {
+    input["snapshot_arn"]
+        .as_str()
+        .or_else(|| input["detail"]["SourceArn"].as_str())
+        .or_else(|| input["resources"][0].as_str())
+}

@@ -5,7 +5,7 @@
 //! over plain data (and tested as such).
 
 use aws_sdk_sfn::types::{ExecutionListItem, ExecutionStatus, HistoryEvent};
-use contract::{ManualInput, PipelineState};
+use contract::PipelineState;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -97,15 +97,8 @@ impl Step {
 /// The snapshot ARN in an execution's input: a manual input (`snapshot_arn`) or an RDS
 /// event (`detail.SourceArn`, else `resources[0]`).
 pub fn snapshot_from_input(input: &str) -> Option<String> {
-    if let Ok(manual) = serde_json::from_str::<ManualInput>(input) {
-        return Some(manual.snapshot_arn);
-    }
     let value: Value = serde_json::from_str(input).ok()?;
-    value
-        .pointer("/detail/SourceArn")
-        .or_else(|| value.pointer("/resources/0"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+    contract::input_snapshot_arn(&value).map(str::to_owned)
 }
 
 /// The latest pipeline state document in the history: the output of the last state that

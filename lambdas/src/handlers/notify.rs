@@ -126,15 +126,6 @@ pub async fn failed_state(sfn: &aws_sdk_sfn::Client, execution_arn: &str) -> Fai
     FailedState::default()
 }
 
-/// The snapshot ARN of an execution input: a manual `snapshot_arn` or an RDS event's
-/// `detail.SourceArn` / `resources[0]`.
-fn input_snapshot_arn(input: &Value) -> Option<&str> {
-    input["snapshot_arn"]
-        .as_str()
-        .or_else(|| input["detail"]["SourceArn"].as_str())
-        .or_else(|| input["resources"][0].as_str())
-}
-
 /// The Step Functions console page of an execution.
 pub fn console_url(execution_arn: &str) -> Option<String> {
     let mut parts = execution_arn.split(':');
@@ -160,7 +151,7 @@ pub fn failure_detail(event: &ExecutionStatusChange, failed: &FailedState) -> Va
     let state = &failed.input;
     let snapshot_arn = state["job"]["snapshot_arn"]
         .as_str()
-        .or_else(|| input_snapshot_arn(&input));
+        .or_else(|| contract::input_snapshot_arn(&input));
     let export_task_id = state["export"]["export_task_id"]
         .as_str()
         .or_else(|| state["job"]["export_task_id"].as_str());
