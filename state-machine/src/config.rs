@@ -31,7 +31,7 @@ pub struct PipelineConfig {
     pub acl: AclConfig,
     /// The Glue crawler step.
     pub crawler: CrawlerConfig,
-    /// The Notify states.
+    /// The NotifySuccess state.
     pub notifications: NotificationsConfig,
     /// The execution as a whole.
     pub execution: ExecutionConfig,
@@ -145,7 +145,7 @@ impl Default for CrawlerConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotificationsConfig {
-    /// False: no Notify states.
+    /// False: no NotifySuccess state (failures are notified by the status-change rule).
     pub enabled: bool,
 }
 

@@ -5,12 +5,12 @@
 //! graph Step Functions accepts: targets exist, every state is reachable, retries are in
 //! range.
 
-pub mod choice;
-pub mod path;
-pub mod retry;
-pub mod states;
-pub mod task;
-pub mod transition;
+mod choice;
+mod path;
+mod retry;
+mod states;
+mod task;
+mod transition;
 mod validate;
 
 use serde::de::{MapAccess, Visitor};
@@ -21,7 +21,8 @@ use crate::error::AslError;
 pub use choice::{ChoiceRule, CompareOp, Condition, Test, TypeTest};
 pub use path::{JsonPath, ResultPath, StateName};
 pub use retry::{Catcher, JitterStrategy, Retrier, STATES_ALL};
-pub use states::{Choice, Fail, Pass, State, Succeed, Task, Wait, WaitFor};
+pub use states::{Choice, Fail, Pass, State, Succeed, Wait, WaitFor};
+pub use task::Task;
 pub use transition::Transition;
 
 /// A validated state machine definition (deserializing one validates it too).

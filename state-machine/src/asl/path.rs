@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::AslError;
 
 /// Longest state name Step Functions accepts.
-pub const MAX_STATE_NAME_LEN: usize = 80;
+pub(super) const MAX_STATE_NAME_LEN: usize = 80;
 
 /// A state's name. Length is checked when the machine is built (so the error can say where).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -12,13 +12,13 @@ use super::path::{ResultPath, StateName, deserialize_result_path};
 pub const STATES_ALL: &str = "States.ALL";
 
 /// ASL default IntervalSeconds.
-pub const DEFAULT_INTERVAL_SECONDS: u32 = 1;
+pub(super) const DEFAULT_INTERVAL_SECONDS: u32 = 1;
 /// ASL default MaxAttempts.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+pub(super) const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 /// ASL default BackoffRate.
-pub const DEFAULT_BACKOFF_RATE: f64 = 2.0;
+pub(super) const DEFAULT_BACKOFF_RATE: f64 = 2.0;
 /// Largest MaxDelaySeconds Step Functions accepts (one year and a day).
-pub const MAX_DELAY_SECONDS_LIMIT: u32 = 31_622_400;
+pub(super) const MAX_DELAY_SECONDS_LIMIT: u32 = 31_622_400;
 
 /// How retry delays are randomised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::choice::ChoiceRule;
 use super::path::{JsonPath, ResultPath, StateName, deserialize_result_path};
-pub use super::task::Task;
+use super::task::Task;
 use super::transition::Transition;
 
 /// Any state, tagged by its `Type`.
