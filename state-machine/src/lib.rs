@@ -16,8 +16,8 @@ mod pipeline;
 
 pub use asl::{
     Catcher, Choice, ChoiceRule, CompareOp, Condition, Fail, JitterStrategy, JsonPath, Pass,
-    ResultPath, Retrier, STATES_ALL, State, StateMachine, StateMachineBuilder, StateName, Succeed,
-    Task, Test, Transition, TypeTest, Wait, WaitFor,
+    ResultPath, Retrier, State, StateMachine, StateMachineBuilder, StateName, Succeed, Task, Test,
+    Transition, TypeTest, Wait, WaitFor,
 };
 pub use config::{
     AclConfig, Catalog, CrawlerConfig, Delivery, ExecutionConfig, ExportConfig,

@@ -20,7 +20,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::AslError;
 pub use choice::{ChoiceRule, CompareOp, Condition, Test, TypeTest};
 pub use path::{JsonPath, ResultPath, StateName};
-pub use retry::{Catcher, JitterStrategy, Retrier, STATES_ALL};
+pub use retry::{Catcher, JitterStrategy, Retrier};
 pub use states::{Choice, Fail, Pass, State, Succeed, Wait, WaitFor};
 pub use task::Task;
 pub use transition::Transition;
@@ -109,13 +109,8 @@ impl StateMachine {
     }
 
     /// The first state.
-    pub fn start_at(&self) -> &StateName {
+    pub(crate) fn start_at(&self) -> &StateName {
         &self.start_at
-    }
-
-    /// The machine's `TimeoutSeconds`.
-    pub fn timeout_seconds(&self) -> Option<u64> {
-        self.timeout_seconds
     }
 
     /// The states in order.
@@ -139,7 +134,7 @@ pub struct StateMachineBuilder {
 
 impl StateMachineBuilder {
     /// Sets the machine's `Comment`.
-    pub fn comment(&mut self, comment: impl Into<String>) -> &mut Self {
+    pub(crate) fn comment(&mut self, comment: impl Into<String>) -> &mut Self {
         self.machine.comment = Some(comment.into());
         self
     }

@@ -19,7 +19,7 @@ pub struct StateName(String);
 
 impl StateName {
     /// Wraps a name.
-    pub fn new(name: impl Into<String>) -> Self {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
         Self(name.into())
     }
 
@@ -82,7 +82,7 @@ impl JsonPath {
     }
 
     /// True for a context-object path (`$$...`).
-    pub fn is_context(&self) -> bool {
+    pub(crate) fn is_context(&self) -> bool {
         self.0.starts_with("$$")
     }
 

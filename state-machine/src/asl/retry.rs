@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::path::{ResultPath, StateName, deserialize_result_path};
 
 /// The wildcard error name; must be alone in its list and its entry last.
-pub const STATES_ALL: &str = "States.ALL";
+pub(super) const STATES_ALL: &str = "States.ALL";
 
 /// ASL default IntervalSeconds.
 pub(super) const DEFAULT_INTERVAL_SECONDS: u32 = 1;
@@ -96,7 +96,7 @@ impl Retrier {
     }
 
     /// Jitter; the default (NONE) is left unset.
-    pub fn jitter(mut self, jitter: JitterStrategy) -> Self {
+    pub(crate) fn jitter(mut self, jitter: JitterStrategy) -> Self {
         self.jitter_strategy = (jitter != JitterStrategy::None).then_some(jitter);
         self
     }
@@ -139,7 +139,7 @@ impl Catcher {
     }
 
     /// Puts the error object at `path` instead of replacing the input.
-    pub fn result_path(mut self, path: ResultPath) -> Self {
+    pub(crate) fn result_path(mut self, path: ResultPath) -> Self {
         self.result_path = Some(path);
         self
     }

@@ -1,13 +1,9 @@
-//! Unit tests of `pipeline.rs`: the chain joins whatever stages the configuration keeps,
-//! and the definition's Comment names them.
+//! Unit tests of `pipeline.rs`: the chain joins whatever stages the configuration keeps.
+//! (The Comment naming them is checked per variant in the integration tests.)
 
 use super::*;
 use crate::asl::State;
 use crate::config::{AclConfig, NotificationsConfig};
-
-fn comment(config: &PipelineConfig) -> String {
-    pipeline(config).unwrap().comment().unwrap().to_owned()
-}
 
 /// Where the Choice state `choice`'s first rule goes.
 fn first_rule_target(config: &PipelineConfig, choice: &str) -> String {
@@ -15,42 +11,6 @@ fn first_rule_target(config: &PipelineConfig, choice: &str) -> String {
         Some(State::Choice(c)) => c.choices[0].next.to_string(),
         other => panic!("{choice} is not a Choice state: {other:?}"),
     }
-}
-
-#[test]
-fn the_comment_names_the_configured_stages() {
-    let default = PipelineConfig::default();
-    assert!(
-        comment(&default).starts_with(
-            "Snapshot export: RDS snapshot -> S3 Parquet export (polled) -> object ACLs -> \
-             Glue tables -> notification. "
-        ),
-        "{}",
-        comment(&default)
-    );
-    let copy_crawler = PipelineConfig {
-        delivery: Delivery::Copy,
-        catalog: Catalog::Crawler,
-        ..PipelineConfig::default()
-    };
-    assert!(
-        comment(&copy_crawler)
-            .contains("-> copy into the analytics bucket -> Glue crawler -> notification. "),
-        "{}",
-        comment(&copy_crawler)
-    );
-    let all_off = PipelineConfig {
-        catalog: Catalog::None,
-        acl: AclConfig { enabled: false },
-        notifications: NotificationsConfig { enabled: false },
-        ..PipelineConfig::default()
-    };
-    assert!(
-        comment(&all_off)
-            .starts_with("Snapshot export: RDS snapshot -> S3 Parquet export (polled). "),
-        "{}",
-        comment(&all_off)
-    );
 }
 
 #[test]

@@ -28,6 +28,54 @@ fn committed_definition_parses_back_and_validates() {
 }
 
 #[test]
+fn the_comment_names_each_variants_stages() {
+    // After "RDS snapshot -> S3 Parquet export": what the variant's graph does.
+    let expected = [
+        (
+            "default",
+            "(polled) -> object ACLs -> Glue tables -> notification",
+        ),
+        ("acl-off", "(polled) -> Glue tables -> notification"),
+        ("all-off", "(polled)"),
+        (
+            "catalog-crawler",
+            "(polled) -> object ACLs -> Glue crawler -> notification",
+        ),
+        (
+            "copy-delivery",
+            "(polled) -> copy into the analytics bucket -> Glue crawler -> notification",
+        ),
+        (
+            "crawler-no-wait",
+            "(polled) -> object ACLs -> Glue crawler (started, not awaited) -> notification",
+        ),
+        (
+            "custom-timings",
+            "(polled) -> object ACLs -> Glue crawler -> notification",
+        ),
+        (
+            "export-events",
+            "(woken by RDS's export events, polled as a fallback) -> object ACLs -> Glue tables \
+             -> notification",
+        ),
+        (
+            "notifications-off",
+            "(polled) -> object ACLs -> Glue tables",
+        ),
+    ];
+    for (name, config) in variants() {
+        let stages = expected
+            .iter()
+            .find(|(variant, _)| *variant == name)
+            .unwrap_or_else(|| panic!("configs/{name}.toml: add its Comment to this test"))
+            .1;
+        let comment = machine(&config).comment().unwrap().to_owned();
+        let want = format!("Snapshot export: RDS snapshot -> S3 Parquet export {stages}. ");
+        assert!(comment.starts_with(&want), "{name}: {comment}");
+    }
+}
+
+#[test]
 fn json_is_pretty_with_a_trailing_newline() {
     let json = machine(&PipelineConfig::default()).to_json().unwrap();
     assert!(json.starts_with("{\n  \"Comment\""));
