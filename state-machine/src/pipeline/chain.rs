@@ -5,7 +5,7 @@
 //! next; [`Chain`] tells it when it renders, so a stage left out of the configuration
 //! simply is not chained, and its neighbours meet.
 
-use crate::asl::{StateMachineBuilder, Succeed};
+use crate::asl::{StateMachine, StateMachineBuilder, Succeed};
 use crate::error::AslError;
 
 /// A piece of the graph that renders its own states.
@@ -58,7 +58,7 @@ impl<'a> Chain<'a> {
     /// next one's entry, the last one to `end`.
     pub(super) fn succeed(self, end: &'static str) -> Result<StateMachineBuilder, AslError> {
         let start = self.stages.first().map_or(end, |s| s.entry());
-        let mut machine = crate::asl::StateMachine::builder(start);
+        let mut machine = StateMachine::builder(start);
         let entries = self.stages.iter().skip(1).map(|s| s.entry());
         for (stage, next) in self.stages.iter().zip(entries.chain([end])) {
             stage.render(next, &mut machine)?;

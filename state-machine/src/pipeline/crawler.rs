@@ -12,8 +12,7 @@ use super::tasks::{REDRIVE_COUNT, lambda, path, result_path, to_json};
 use crate::asl::{
     Choice, ChoiceRule, Condition, StateMachineBuilder, Task, Transition, Wait, WaitFor,
 };
-use crate::config::CrawlerConfig;
-use crate::config::PipelineConfig;
+use crate::config::{CrawlerConfig, PipelineConfig};
 use crate::error::AslError;
 use contract::{CrawlOutcome, CrawlStart};
 
