@@ -31,7 +31,7 @@ pub struct PipelineConfig {
     pub acl: AclConfig,
     /// The Glue crawler step.
     pub crawler: CrawlerConfig,
-    /// The Notify states.
+    /// The NotifySuccess state.
     pub notifications: NotificationsConfig,
     /// The execution as a whole.
     pub execution: ExecutionConfig,
@@ -145,7 +145,7 @@ impl Default for CrawlerConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotificationsConfig {
-    /// False: no Notify states.
+    /// False: no NotifySuccess state (failures are notified by the status-change rule).
     pub enabled: bool,
 }
 
@@ -171,7 +171,7 @@ impl Default for ExecutionConfig {
 
 impl PipelineConfig {
     /// Parses and checks a TOML document.
-    pub fn from_toml_str(toml: &str) -> Result<Self, AslError> {
+    pub(crate) fn from_toml_str(toml: &str) -> Result<Self, AslError> {
         let config: Self = toml::from_str(toml)?;
         config.validate()?;
         Ok(config)
@@ -188,7 +188,7 @@ impl PipelineConfig {
     }
 
     /// Checks every value; the error names the first bad key.
-    pub fn validate(&self) -> Result<(), AslError> {
+    pub(crate) fn validate(&self) -> Result<(), AslError> {
         let e = &self.export;
         at_least("export.min_poll_seconds", e.min_poll_seconds, 1)?;
         at_least(
@@ -270,7 +270,7 @@ impl PipelineConfig {
     }
 
     /// The machine's TimeoutSeconds.
-    pub fn execution_timeout_seconds(&self) -> u64 {
+    pub(crate) fn execution_timeout_seconds(&self) -> u64 {
         u64::from(self.execution.timeout_hours) * 3600
     }
 }

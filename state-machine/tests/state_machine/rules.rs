@@ -4,7 +4,7 @@
 use contract::errors;
 use contract::functions::FUNCTIONS;
 use serde_json::{Value, json};
-use state_machine::config::{Catalog, Delivery};
+use state_machine::{Catalog, Delivery};
 
 use crate::{machine, variants};
 
