@@ -11,8 +11,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use contract::functions::{CALLBACK_RESOURCE, FUNCTIONS, for_state};
-use state_machine::config::PipelineConfig;
-use state_machine::pipeline::pipeline;
+use state_machine::{PipelineConfig, pipeline};
 
 fn table_binaries() -> BTreeSet<String> {
     FUNCTIONS.iter().map(|f| f.binary.to_owned()).collect()
