@@ -183,7 +183,8 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
           const routed = await appliedRoute(applied, input, input.account ?? vars.prod_account);
           report.routes.push({ execution: index + 1, ...routed });
           if (!routed.final.includes(loaded.stateMachineArn)) {
-            throw new Error(`the applied rules do not start ${loaded.stateMachineArn} on executions[${index}]'s event: ${JSON.stringify(routed.deliveries)}`);
+            const why = routed.deliveries.length ? JSON.stringify(routed.deliveries) : "no applied rule of prod's default bus matches it";
+            throw new Error(`the applied rules do not start ${loaded.stateMachineArn} on executions[${index}]'s event: ${why}`);
           }
         }
         // `copies` > 1: the same input started that many times at once (a duplicated event).

@@ -58,12 +58,12 @@ export function statusChangeEvent(record) {
  * `NotRouted`, as no notification would be sent in AWS.
  */
 export async function emitStatusChange(record, pool, { route } = {}) {
-  const targets = route ? await route(statusChangeEvent(record)) : null;
+  const event = statusChangeEvent(record);
+  const targets = route ? await route(event) : null;
   if (!NOTIFIED.includes(record.status)) {
     if (targets?.length) throw new Error(`the applied rules deliver the ${record.status} status change of ${record.name} to ${targets.join(', ')}`);
     return null;
   }
-  const event = statusChangeEvent(record);
   let outcome;
   try {
     if (targets && !targets.includes(TARGET)) {
