@@ -21,14 +21,14 @@ use crate::names::{ExecutionArn, StateMachineArn, parse_age, rerun_name};
 use crate::output::{Report, Table, or_none};
 
 /// Step Functions redrives an execution only within this long after it stopped.
-pub const REDRIVE_WINDOW_SECONDS: i64 = 14 * 86_400;
+pub(crate) const REDRIVE_WINDOW_SECONDS: i64 = 14 * 86_400;
 /// Re-run names tried before giving up (`-rerun-1` ... `-rerun-99`).
 const MAX_RERUNS: u32 = 99;
 
 /// What happened to one execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// RedriveExecution accepted it.
     Redriven,
     /// A new execution with the same input was started.
@@ -41,26 +41,26 @@ pub enum Outcome {
 
 /// One execution's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RedriveResult {
+pub(crate) struct RedriveResult {
     /// The execution asked about.
-    pub execution_arn: String,
+    pub(crate) execution_arn: String,
     /// Its status before.
-    pub status: String,
+    pub(crate) status: String,
     /// What happened.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// The re-run's (or the running re-run's) ARN.
-    pub new_execution_arn: Option<String>,
+    pub(crate) new_execution_arn: Option<String>,
     /// Why it was skipped or failed.
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 /// Every result.
 #[derive(Debug, Clone, Serialize)]
-pub struct RedriveReport {
+pub(crate) struct RedriveReport {
     /// `redrive` or `rerun`.
-    pub mode: &'static str,
+    pub(crate) mode: &'static str,
     /// One per execution.
-    pub results: Vec<RedriveResult>,
+    pub(crate) results: Vec<RedriveResult>,
 }
 
 impl Report for RedriveReport {
@@ -107,7 +107,7 @@ impl Report for RedriveReport {
 }
 
 /// Redrives (or re-runs) what the arguments name.
-pub async fn run(clients: &Clients, args: &RedriveArgs) -> Result<RedriveReport, CliError> {
+pub(crate) async fn run(clients: &Clients, args: &RedriveArgs) -> Result<RedriveReport, CliError> {
     let mode = if args.rerun { "rerun" } else { "redrive" };
     let mut results = Vec::new();
     if args.all_failed {
@@ -186,7 +186,7 @@ async fn one(
 
 /// Why Step Functions would refuse to redrive this execution, when we can tell before
 /// asking: it succeeded, it stopped more than 14 days ago, or DescribeExecution says so.
-pub fn not_redrivable(described: &DescribeExecutionOutput, now: i64) -> Option<String> {
+pub(crate) fn not_redrivable(described: &DescribeExecutionOutput, now: i64) -> Option<String> {
     if *described.status() == ExecutionStatus::Succeeded {
         return Some("it succeeded: nothing to redrive (use --rerun to run it again)".into());
     }
@@ -274,3 +274,6 @@ async fn rerun_one(
         Some(format!("{MAX_RERUNS} re-runs of {original} exist already")),
     ))
 }
+
+#[cfg(test)]
+mod tests;

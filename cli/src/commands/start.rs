@@ -13,21 +13,21 @@ use crate::output::{Report, Table};
 
 /// What `start` did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StartReport {
+pub(crate) struct StartReport {
     /// True when this call started the execution; false when it already existed.
-    pub created: bool,
+    pub(crate) created: bool,
     /// The execution's name.
-    pub name: String,
+    pub(crate) name: String,
     /// Its ARN.
-    pub execution_arn: String,
+    pub(crate) execution_arn: String,
     /// Its status.
-    pub status: String,
+    pub(crate) status: String,
     /// When it started.
-    pub started: String,
+    pub(crate) started: String,
     /// The snapshot.
-    pub snapshot_arn: String,
+    pub(crate) snapshot_arn: String,
     /// What to do next, when there is something to say.
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 impl Report for StartReport {
@@ -51,7 +51,7 @@ impl Report for StartReport {
 /// The input `start` sends: ExportOnly sorted and without duplicates, so the same
 /// snapshot and list always make the same input (Step Functions only treats a second
 /// StartExecution as idempotent when name and input are identical).
-pub fn manual_input(snapshot_arn: &str, export_only: &[String]) -> ManualInput {
+pub(crate) fn manual_input(snapshot_arn: &str, export_only: &[String]) -> ManualInput {
     let mut export_only = export_only.to_vec();
     export_only.sort_unstable();
     export_only.dedup();
@@ -62,7 +62,7 @@ pub fn manual_input(snapshot_arn: &str, export_only: &[String]) -> ManualInput {
 }
 
 /// Starts (or finds) the execution for the snapshot.
-pub async fn run(clients: &Clients, args: &StartArgs) -> Result<StartReport, CliError> {
+pub(crate) async fn run(clients: &Clients, args: &StartArgs) -> Result<StartReport, CliError> {
     let machine = StateMachineArn::parse(&args.machine.state_machine_arn)?;
     let snapshot = SnapshotArn::parse(&args.snapshot_arn)?;
     for name in &args.export_only {
