@@ -31,29 +31,12 @@ impl StateMachineArn {
                 "a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)",
             )
         };
-        let parts: Vec<&str> = arn.split(':').collect();
-        match parts.as_slice() {
-            [
-                "arn",
-                partition,
-                "states",
-                region,
-                account,
-                "stateMachine",
-                name,
-            ] if !partition.is_empty()
-                && !region.is_empty()
-                && !account.is_empty()
-                && !name.is_empty() =>
-            {
-                Ok(Self {
-                    arn: arn.to_owned(),
-                    prefix: parts[..5].join(":"),
-                    name: (*name).to_owned(),
-                })
-            }
-            _ => Err(bad()),
-        }
+        let parts = states_arn(arn, "stateMachine", 1).ok_or_else(bad)?;
+        Ok(Self {
+            arn: arn.to_owned(),
+            prefix: parts[..5].join(":"),
+            name: parts[6].to_owned(),
+        })
     }
 
     /// The ARN of this machine's execution called `name`.
@@ -74,33 +57,31 @@ pub(crate) struct ExecutionArn {
 impl ExecutionArn {
     /// Parses and checks the ARN's shape.
     pub(crate) fn parse(arn: &str) -> Result<Self, CliError> {
-        let parts: Vec<&str> = arn.split(':').collect();
-        match parts.as_slice() {
-            [
-                "arn",
-                partition,
-                "states",
-                region,
-                account,
-                "execution",
-                machine,
-                name,
-            ] if [partition, region, account, machine, name]
-                .iter()
-                .all(|p| !p.is_empty()) =>
-            {
-                Ok(Self {
-                    arn: arn.to_owned(),
-                    name: (*name).to_owned(),
-                })
-            }
-            _ => Err(CliError::invalid(
+        let parts = states_arn(arn, "execution", 2).ok_or_else(|| {
+            CliError::invalid(
                 "EXECUTION_ARN",
                 arn,
                 "an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>)",
-            )),
-        }
+            )
+        })?;
+        Ok(Self {
+            arn: arn.to_owned(),
+            name: parts[7].to_owned(),
+        })
     }
+}
+
+/// The `:`-separated parts of a Step Functions ARN of `resource` with `names` parts after
+/// it (`arn:<partition>:states:<region>:<account>:<resource>:<name>...`), every part
+/// non-empty; `None` for any other shape.
+fn states_arn<'a>(arn: &'a str, resource: &str, names: usize) -> Option<Vec<&'a str>> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    let well_formed = parts.len() == 6 + names
+        && parts[0] == "arn"
+        && parts[2] == "states"
+        && parts[5] == resource
+        && parts.iter().all(|p| !p.is_empty());
+    well_formed.then_some(parts)
 }
 
 /// The parts of a snapshot ARN the CLI needs.

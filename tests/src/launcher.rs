@@ -86,24 +86,10 @@ impl Launcher {
             });
         let stdin = child.stdin.take();
         let stderr = Arc::new(Mutex::new(String::new()));
-        let stderr_reader = child.stderr.take().map(|pipe| {
-            let kept = Arc::clone(&stderr);
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    if let Ok(mut text) = kept.lock() {
-                        text.push_str(&line);
-                        text.push('\n');
-                        if text.len() > STDERR_KEPT {
-                            let cut = text.len() - STDERR_KEPT;
-                            let cut = (cut..text.len())
-                                .find(|&i| text.is_char_boundary(i))
-                                .unwrap_or(text.len());
-                            text.drain(..cut);
-                        }
-                    }
-                }
-            })
-        });
+        let stderr_reader = child
+            .stderr
+            .take()
+            .map(|pipe| keep_tail(pipe, Arc::clone(&stderr)));
         let (ready_tx, ready_rx) = mpsc::channel();
         if let Some(pipe) = child.stdout.take() {
             std::thread::spawn(move || {
@@ -188,6 +174,26 @@ impl Launcher {
         );
         text
     }
+}
+
+/// Reads `pipe` to its end on a thread, keeping its last [`STDERR_KEPT`] bytes (cut at a
+/// character boundary) in `kept`: enough for an error message, and the pipe never fills.
+fn keep_tail(pipe: impl Read + Send + 'static, kept: Arc<Mutex<String>>) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if let Ok(mut text) = kept.lock() {
+                text.push_str(&line);
+                text.push('\n');
+                if text.len() > STDERR_KEPT {
+                    let cut = text.len() - STDERR_KEPT;
+                    let cut = (cut..text.len())
+                        .find(|&i| text.is_char_boundary(i))
+                        .unwrap_or(text.len());
+                    text.drain(..cut);
+                }
+            }
+        }
+    })
 }
 
 /// One HTTP/1.1 request to `base` (`http://host:port`); the status and body.

@@ -252,6 +252,21 @@ pub(crate) async fn describe(
         })
 }
 
+/// DescribeExecution of an execution that may not exist: `None` when it does not (the
+/// name `start` or `--rerun` is about to use).
+pub(crate) async fn find(
+    sfn: &aws_sdk_sfn::Client,
+    execution_arn: &str,
+) -> Result<Option<aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput>, CliError> {
+    match describe(sfn, execution_arn).await {
+        Ok(found) => Ok(Some(found)),
+        Err(CliError::NotFound {
+            what: "execution", ..
+        }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 /// GetExecutionHistory, every page, reduced to [`Step`]s in order.
 pub(crate) async fn history(
     sfn: &aws_sdk_sfn::Client,

@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use crate::args::RedriveArgs;
 use crate::aws::{Clients, now_epoch};
-use crate::commands::inspect::{describe, list_executions};
+use crate::commands::inspect::{describe, find, list_executions};
+use crate::commands::start::start_execution;
 use crate::error::CliError;
 use crate::names::{ExecutionArn, StateMachineArn, parse_age, rerun_name};
 use crate::output::{Report, Table, or_none};
@@ -227,32 +228,18 @@ async fn rerun_one(
         if arn == described.execution_arn() {
             continue;
         }
-        match describe(&clients.sfn, &arn).await {
-            Ok(found) => {
-                let found_status = found.status().as_str();
-                if matches!(found_status, "RUNNING" | "SUCCEEDED" | "PENDING_REDRIVE") {
-                    return Ok((
-                        Outcome::Skipped,
-                        Some(arn),
-                        Some(format!("already re-run as {name} ({found_status})")),
-                    ));
-                }
-                continue;
+        if let Some(found) = find(&clients.sfn, &arn).await? {
+            let found_status = found.status().as_str();
+            if matches!(found_status, "RUNNING" | "SUCCEEDED" | "PENDING_REDRIVE") {
+                return Ok((
+                    Outcome::Skipped,
+                    Some(arn),
+                    Some(format!("already re-run as {name} ({found_status})")),
+                ));
             }
-            Err(CliError::NotFound {
-                what: "execution", ..
-            }) => {}
-            Err(other) => return Err(other),
+            continue;
         }
-        let started = clients
-            .sfn
-            .start_execution()
-            .state_machine_arn(&machine.arn)
-            .name(&name)
-            .input(input)
-            .send()
-            .await;
-        match started {
+        match start_execution(&clients.sfn, &machine.arn, &name, input).await {
             Ok(out) => return Ok((Outcome::Rerun, Some(out.execution_arn().to_owned()), None)),
             Err(e)
                 if e.as_service_error()

@@ -1,12 +1,14 @@
 //! `start`: StartExecution with the manual input and a name derived from the snapshot, so
 //! starting the same snapshot twice reports the first execution instead of a second one.
 
+use aws_sdk_sfn::error::SdkError;
+use aws_sdk_sfn::operation::start_execution::{StartExecutionError, StartExecutionOutput};
 use contract::ManualInput;
 use serde::Serialize;
 
 use crate::args::StartArgs;
 use crate::aws::{Clients, format_time};
-use crate::commands::inspect::describe;
+use crate::commands::inspect::{describe, find};
 use crate::error::CliError;
 use crate::names::{SnapshotArn, StateMachineArn, start_execution_name};
 use crate::output::{Report, Table};
@@ -86,22 +88,10 @@ pub(crate) async fn run(clients: &Clients, args: &StartArgs) -> Result<StartRepo
 
     // Look first: a finished execution of the same name would make StartExecution fail,
     // and a running one would be returned as if new.
-    match describe(&clients.sfn, &execution_arn).await {
-        Ok(_) => return existing(clients, &execution_arn, &snapshot.arn).await,
-        Err(CliError::NotFound {
-            what: "execution", ..
-        }) => {}
-        Err(other) => return Err(other),
+    if find(&clients.sfn, &execution_arn).await?.is_some() {
+        return existing(clients, &execution_arn, &snapshot.arn).await;
     }
-    let started = clients
-        .sfn
-        .start_execution()
-        .state_machine_arn(&machine.arn)
-        .name(&name)
-        .input(input)
-        .send()
-        .await;
-    match started {
+    match start_execution(&clients.sfn, &machine.arn, &name, &input).await {
         Ok(out) => Ok(StartReport {
             created: true,
             name,
@@ -124,6 +114,22 @@ pub(crate) async fn run(clients: &Clients, args: &StartArgs) -> Result<StartRepo
             _ => Err(CliError::aws("StartExecution", &e)),
         },
     }
+}
+
+/// StartExecution of the execution `name` of `machine_arn` with `input` (`start`, and
+/// `redrive --rerun`); the callers tell its errors apart.
+pub(crate) async fn start_execution(
+    sfn: &aws_sdk_sfn::Client,
+    machine_arn: &str,
+    name: &str,
+    input: &str,
+) -> Result<StartExecutionOutput, SdkError<StartExecutionError>> {
+    sfn.start_execution()
+        .state_machine_arn(machine_arn)
+        .name(name)
+        .input(input)
+        .send()
+        .await
 }
 
 /// The report for an execution that already exists.
