@@ -54,9 +54,8 @@ pub use normalize::{
     Job, JobAction, ManualInput, SnapshotType, SourceKind, Trigger, input_snapshot_arn,
 };
 pub use notify::{
-    DETAIL_TYPE_FAILED, DETAIL_TYPE_SUCCEEDED, EXECUTION_STATUS_CHANGE, ExecutionStatusChange,
-    ExecutionStatusDetail, NotifyInput, NotifyOutput, NotifyRequest, PipelineState,
-    STATES_EVENT_SOURCE,
+    DETAIL_TYPE_FAILED, DETAIL_TYPE_SUCCEEDED, ExecutionStatusChange, ExecutionStatusDetail,
+    NotifyInput, NotifyOutput, NotifyRequest, PipelineState,
 };
 pub use rewrite_acl::{AclState, RewriteAclInput};
 
