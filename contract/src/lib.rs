@@ -1,7 +1,8 @@
 //! The vocabulary shared by the graph, the Lambda functions and the operator CLI.
 //!
-//! - the typed input and output of every task, one module per task (`normalize`, `export`,
-//!   `rewrite_acl`, `copy_objects`, `catalog`, `crawler`, `notify`), re-exported here;
+//! - the typed input and output of every task, one private module per task (`normalize`,
+//!   `export`, `rewrite_acl`, `copy_objects`, `catalog`, `crawler`, `notify`), their types
+//!   re-exported here by name (`contract::ExportState`);
 //! - `errors`: the error names Retry/Catch match and the functions return as `errorType`;
 //! - `export_id`: the deterministic export task id of a snapshot;
 //! - `functions`: the function table, the one list of Lambda functions (binary, ARN
