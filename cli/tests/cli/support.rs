@@ -5,6 +5,7 @@
 use std::process::{Command, Output};
 
 use contract::functions::FUNCTIONS;
+use snapshot_export_cli::args::STATE_MACHINE_ARN_ENV;
 pub(crate) use test_support::{ACCOUNT, Moto, REGION, python, workspace};
 
 /// What the CLI's tests do with moto beyond the shared wrapper.
@@ -66,7 +67,7 @@ impl MotoCli for Moto {
 pub(crate) fn bare_cli() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_snapshot-export"));
     for (key, _) in std::env::vars() {
-        if key.starts_with("AWS_") || key == "SNAPSHOT_EXPORT_STATE_MACHINE_ARN" {
+        if key.starts_with("AWS_") || key == STATE_MACHINE_ARN_ENV {
             command.env_remove(key);
         }
     }
