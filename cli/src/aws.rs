@@ -10,20 +10,20 @@ use crate::error::CliError;
 
 /// The service clients the commands use. Tests build one from mocked clients.
 #[derive(Debug, Clone)]
-pub struct Clients {
+pub(crate) struct Clients {
     /// Step Functions.
-    pub sfn: aws_sdk_sfn::Client,
+    pub(crate) sfn: aws_sdk_sfn::Client,
     /// RDS (DescribeExportTasks).
-    pub rds: aws_sdk_rds::Client,
+    pub(crate) rds: aws_sdk_rds::Client,
     /// EventBridge (PutEvents).
-    pub events: aws_sdk_eventbridge::Client,
+    pub(crate) events: aws_sdk_eventbridge::Client,
     /// Glue (GetCrawler).
-    pub glue: aws_sdk_glue::Client,
+    pub(crate) glue: aws_sdk_glue::Client,
 }
 
 impl Clients {
     /// Loads the shared configuration and builds every client; fails without a Region.
-    pub async fn from_env(options: &GlobalOptions) -> Result<Self, CliError> {
+    pub(crate) async fn from_env(options: &GlobalOptions) -> Result<Self, CliError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(region) = &options.region {
             loader = loader.region(Region::new(region.clone()));

@@ -7,20 +7,24 @@
 //! - `output`: tables and JSON.
 //! - `error`: the one error type; `main` prints it on one line.
 //!
-//! The binary is a thin `main` over [`run`]; tests call the command functions directly
-//! with mocked clients, or run the binary against moto.
+//! The binary is a thin `main` over [`run`], and this library is there for it: its API is
+//! [`run`], the command line it takes ([`args`]) and the error it returns. Everything else
+//! is private to the crate; the commands' unit tests call them with mocked clients, the
+//! integration tests (`cli/tests/cli`) run the binary against moto.
 
 pub mod args;
-pub mod aws;
-pub mod commands;
-pub mod error;
-pub mod names;
-pub mod output;
+mod aws;
+mod commands;
+mod error;
+#[cfg(test)]
+mod mocks;
+mod names;
+mod output;
 
 use args::{Cli, Command};
 use aws::Clients;
 use commands::{executions, redrive, render, send_test_event, start, status, validate};
-pub use error::CliError;
+pub use error::{CliError, one_line};
 use output::print;
 
 /// Runs one parsed command line.

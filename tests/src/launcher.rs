@@ -1,8 +1,7 @@
 //! The Rust tests' handle on the one local AWS harness, `tests/harness/launcher.py` (moto
-//! in-process with the harness patches, plus the harness control API): the integration
-//! tests that need moto (`lambdas/tests/moto/server.rs`, `cli/tests/cli/support.rs`)
-//! include this file by path, so they start moto exactly as the Node runner does
-//! (`tests/e2e/lib/launcher.mjs`).
+//! in-process with the harness patches, plus the harness control API), so every Rust test
+//! starts moto exactly as the Node runner does (`tests/e2e/lib/launcher.mjs`). Tests use it
+//! through [`crate::Moto`].
 //!
 //! Each [`Launcher`] is one `<workspace>/.venv/bin/python -B tests/harness/launcher.py`
 //! (`$E2E_PYTHON` replaces the interpreter) for one test: the tests run in parallel threads
@@ -14,12 +13,14 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use crate::workspace;
 
 /// How long a launcher may take to print its ready line (importing moto is slow on a busy
 /// 2-core machine).
@@ -28,7 +29,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(90);
 const STDERR_KEPT: usize = 16 * 1024;
 
 /// A running `tests/harness/launcher.py`, stopped when dropped.
-pub struct Launcher {
+pub(crate) struct Launcher {
     child: Child,
     /// Held open: the launcher exits when it closes.
     stdin: Option<ChildStdin>,
@@ -37,11 +38,6 @@ pub struct Launcher {
     dir: PathBuf,
     stderr: Arc<Mutex<String>>,
     stderr_reader: Option<JoinHandle<()>>,
-}
-
-/// The workspace root (every including crate is one level below it).
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// The Python interpreter (moto, boto3): `$E2E_PYTHON` or the workspace's `.venv`.
@@ -61,7 +57,7 @@ pub fn python() -> PathBuf {
 impl Launcher {
     /// Starts a launcher with `env` added to its environment (moto settings such as
     /// `SF_EXECUTION_HISTORY_TYPE`) and waits for its ready line.
-    pub fn start(env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(env: &[(&str, &str)]) -> Self {
         static STARTED: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "harness-launcher-{}-{}",
@@ -90,24 +86,10 @@ impl Launcher {
             });
         let stdin = child.stdin.take();
         let stderr = Arc::new(Mutex::new(String::new()));
-        let stderr_reader = child.stderr.take().map(|pipe| {
-            let kept = Arc::clone(&stderr);
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    if let Ok(mut text) = kept.lock() {
-                        text.push_str(&line);
-                        text.push('\n');
-                        if text.len() > STDERR_KEPT {
-                            let cut = text.len() - STDERR_KEPT;
-                            let cut = (cut..text.len())
-                                .find(|&i| text.is_char_boundary(i))
-                                .unwrap_or(text.len());
-                            text.drain(..cut);
-                        }
-                    }
-                }
-            })
-        });
+        let stderr_reader = child
+            .stderr
+            .take()
+            .map(|pipe| keep_tail(pipe, Arc::clone(&stderr)));
         let (ready_tx, ready_rx) = mpsc::channel();
         if let Some(pipe) = child.stdout.take() {
             std::thread::spawn(move || {
@@ -161,24 +143,24 @@ impl Launcher {
     }
 
     /// moto's endpoint, `http://127.0.0.1:<port>`.
-    pub fn moto_url(&self) -> &str {
+    pub(crate) fn moto_url(&self) -> &str {
         &self.moto
     }
 
     /// What the launcher wrote to stderr lately (for error messages).
-    pub fn stderr_tail(&self) -> String {
+    pub(crate) fn stderr_tail(&self) -> String {
         self.stderr.lock().map(|t| t.clone()).unwrap_or_default()
     }
 
     /// A call to moto's own API (`/moto-api/...`: recorder, state manager) that must
     /// succeed; the response body.
-    pub fn moto_api(&self, method: &str, path: &str, body: &str) -> String {
+    pub(crate) fn moto_api(&self, method: &str, path: &str, body: &str) -> String {
         self.must(&self.moto, method, path, body)
     }
 
     /// A call to the harness control API (`/controls`, `/counters`, `/facts`, ...; see
     /// `tests/harness/control.py`) that must succeed; the response body.
-    pub fn control(&self, method: &str, path: &str, body: &str) -> String {
+    pub(crate) fn control(&self, method: &str, path: &str, body: &str) -> String {
         self.must(&self.control, method, path, body)
     }
 
@@ -192,6 +174,26 @@ impl Launcher {
         );
         text
     }
+}
+
+/// Reads `pipe` to its end on a thread, keeping its last [`STDERR_KEPT`] bytes (cut at a
+/// character boundary) in `kept`: enough for an error message, and the pipe never fills.
+fn keep_tail(pipe: impl Read + Send + 'static, kept: Arc<Mutex<String>>) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if let Ok(mut text) = kept.lock() {
+                text.push_str(&line);
+                text.push('\n');
+                if text.len() > STDERR_KEPT {
+                    let cut = text.len() - STDERR_KEPT;
+                    let cut = (cut..text.len())
+                        .find(|&i| text.is_char_boundary(i))
+                        .unwrap_or(text.len());
+                    text.drain(..cut);
+                }
+            }
+        }
+    })
 }
 
 /// One HTTP/1.1 request to `base` (`http://host:port`); the status and body.

@@ -1,6 +1,12 @@
-//! `redrive` with mocked Step Functions (moto has no RedriveExecution): redriven, not
-//! redrivable, too old, still running, and the report of `--all-failed`.
+//! `redrive` with mocked Step Functions (moto has no RedriveExecution, so these cannot run
+//! the binary): redriven, not redrivable, too old, still running, and the report of
+//! `--all-failed`.
 
+use crate::args::RedriveArgs;
+use crate::aws::now_epoch as now;
+use crate::commands::redrive::{self, Outcome};
+use crate::mocks::{mocked, sfn_error};
+use crate::output::Report;
 use aws_sdk_sfn::Client;
 use aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput;
 use aws_sdk_sfn::operation::list_executions::ListExecutionsOutput;
@@ -8,11 +14,6 @@ use aws_sdk_sfn::operation::redrive_execution::RedriveExecutionOutput;
 use aws_sdk_sfn::types::{ExecutionListItem, ExecutionStatus};
 use aws_smithy_mocks::{Rule, mock};
 use aws_smithy_types::DateTime;
-use snapshot_export_cli::args::RedriveArgs;
-use snapshot_export_cli::commands::redrive::{self, Outcome};
-use snapshot_export_cli::output::Report;
-
-use crate::support::{mocked, now, sfn_error};
 
 const MACHINE: &str = "arn:aws:states:eu-west-1:111122223333:stateMachine:snapshot-export";
 
@@ -201,7 +202,7 @@ async fn all_failed_redrives_each_and_reports_the_rest() {
         "1 of 3 executions could not be redriven; see the report above"
     );
     let json: serde_json::Value =
-        serde_json::from_str(&snapshot_export_cli::output::render(&report, true)).unwrap();
+        serde_json::from_str(&crate::output::render(&report, true)).unwrap();
     assert_eq!(json["results"][1]["outcome"], "failed");
     assert_eq!(json["results"][2]["status"], "TIMED_OUT");
 }

@@ -1,7 +1,12 @@
 //! `status` with mocked Step Functions and RDS (moto runs no state machine, and its
-//! export tasks are `complete` at once): the export id comes from the execution's state,
-//! later attempts are followed, and the table shows the progress.
+//! export tasks are `complete` at once, so these cannot run the binary): the export id
+//! comes from the execution's state, later attempts are followed, and the table shows the
+//! progress, copy delivery's included.
 
+use super::{RunningExecution, StatusReport, gather, human_bytes};
+use crate::args::{StateMachineArg, StatusArgs};
+use crate::mocks::mocked;
+use crate::output::Report;
 use aws_sdk_rds::operation::describe_export_tasks::DescribeExportTasksOutput;
 use aws_sdk_rds::types::ExportTask;
 use aws_sdk_sfn::Client;
@@ -14,11 +19,6 @@ use aws_sdk_sfn::types::{
 };
 use aws_smithy_mocks::{Rule, mock};
 use aws_smithy_types::DateTime;
-use snapshot_export_cli::args::{StateMachineArg, StatusArgs};
-use snapshot_export_cli::commands::status::gather;
-use snapshot_export_cli::output::Report;
-
-use crate::support::mocked;
 
 const MACHINE: &str = "arn:aws:states:eu-west-1:111122223333:stateMachine:snapshot-export";
 const EXECUTION: &str =
@@ -209,4 +209,32 @@ async fn no_export_yet_shows_dashes() {
         report.table().lines().nth(1).unwrap(),
         "orders-1a2b3c4d  2026-11-18T11:06:40Z  Normalize  -          -       -"
     );
+}
+
+#[test]
+fn copy_progress_is_shown_in_the_table() {
+    let report = StatusReport {
+        running: vec![RunningExecution {
+            name: "e1".into(),
+            execution_arn: "arn".into(),
+            started: "now".into(),
+            state: Some("CopyObjects".into()),
+            snapshot_arn: None,
+            export_task_id: Some("orders-1".into()),
+            export_status: Some("COMPLETE".into()),
+            percent: Some(100),
+            extracted_gb: None,
+            objects_copied: Some(1200),
+            bytes_copied: Some(3 * 1024 * 1024 * 1024),
+        }],
+        crawler: None,
+    };
+    let table = report.table();
+    assert!(table.contains("COPIED"), "{table}");
+    assert!(table.contains("1200 obj, 3.0 GiB"), "{table}");
+    // Without copy delivery the table keeps its columns.
+    let mut share = report.clone();
+    share.running[0].objects_copied = None;
+    assert!(!share.table().contains("COPIED"));
+    assert_eq!(human_bytes(512), "512 B");
 }
