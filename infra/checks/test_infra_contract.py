@@ -453,7 +453,8 @@ class Permissions(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.table = function_table()
-        cls.permissions = Module(MODULE_DIR).local("function_permissions")
+        # export_events on: the callback functions assume the prod role only then.
+        cls.permissions = Module(MODULE_DIR, variables={"export_events": True}).local("function_permissions")
 
     def test_every_function_has_permissions_and_no_other(self):
         self.assertEqual(sorted(self.permissions), sorted(self.table))
@@ -657,7 +658,7 @@ class CatalogModes(unittest.TestCase):
         glue = s["CatalogWriteTables"]
         self.assertEqual(
             sorted(glue["Action"]),
-            sorted(["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition"]),
+            sorted(["glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"]),
         )
         self.assertEqual(
             glue["Resource"],
@@ -772,14 +773,12 @@ class CopyDelivery(unittest.TestCase):
                 if not (any(a.startswith("kms:") for a in s["Action"]) and prod_key in s["Resource"]):
                     continue
                 if name == "cross_account":
-                    self.assertEqual(s["Action"], ["kms:DescribeKey", "kms:CreateGrant"])
+                    self.assertIn(s["Action"], (["kms:DescribeKey"], ["kms:CreateGrant"]))
+                    if s["Action"] == ["kms:CreateGrant"]:
+                        self.assertEqual(s["Condition"], {"Bool": {"kms:GrantIsForAWSResource": "true"}})
                 else:
                     self.assertEqual(s["Action"], ["kms:Decrypt"])
                     self.assertEqual(s["Condition"], {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}})
-        guard = prod["cross_account_copy_guard"]["Statement"]
-        self.assertEqual([(g["Effect"], g["Action"], g["Condition"]) for g in guard], [("Deny", ["kms:CreateGrant"], {"Bool": {"kms:GrantIsForAWSResource": "false"}})])
-        attached = self.prod().block("resource", "aws_iam_role_policy", "cross_account_copy_guard")
-        self.assertEqual([k for k, _ in self.prod().instances(attached)], ["staging"])
         grant = next(s for s in prod["key"]["Statement"] if s.get("Sid") == "ExportCallerGrant")
         self.assertEqual(grant["Condition"], {"Bool": {"kms:GrantIsForAWSResource": "true"}})
 

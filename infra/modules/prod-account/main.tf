@@ -75,16 +75,12 @@ data "aws_iam_policy_document" "key" {
       identifiers = [aws_iam_role.cross_account.arn]
     }
 
-    # Copy delivery: only RDS may create the grant (for StartExportTask), so no one
-    # assuming this role can grant itself the key.
-    dynamic "condition" {
-      for_each = local.copy_delivery ? [1] : []
-
-      content {
-        test     = "Bool"
-        variable = "kms:GrantIsForAWSResource"
-        values   = ["true"]
-      }
+    # Only grants RDS creates for the export (every delivery): without the condition,
+    # whoever may assume the role could grant the key to any principal.
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
     }
   }
 
