@@ -22,6 +22,7 @@ it (state-machine/tests/snapshots/, kept in step with the generator by its tests
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -233,7 +234,8 @@ class Workspace:
 
     def init_all(self) -> dict[Path, subprocess.CompletedProcess]:
         with ThreadPoolExecutor(len(ROOTS)) as pool:
-            return dict(zip(ROOTS, pool.map(self.init, ROOTS)))
+            self.initialised = dict(zip(ROOTS, pool.map(self.init, ROOTS)))
+        return self.initialised
 
     def use_moto(self, endpoint: str):
         (self.example / "moto_override.tf").write_text(override(endpoint))
@@ -575,3 +577,43 @@ def plans(ws: "Workspace", modes=None) -> dict[str, "Plan"]:
     for mode, run in runs.items():
         (ws.base / f"{mode}.plan.json").write_text(json.dumps({k: v for k, v in run.items() if k != "provider_schemas"}))
     return {mode: Plan(runs[mode]) for mode in modes}
+
+
+# --- one workspace and one set of plans per process (the checks share them) -----------------
+
+# Where the plans of every mode are written (the parliament lint reads them from there).
+PLANS_DIR = REPO / "target" / "infra-checks" / "plans"
+_shared: dict = {}
+
+
+def workspace() -> Workspace:
+    """The process's workspace, every root initialised (once)."""
+    if "ws" not in _shared:
+        ws = Workspace()
+        atexit.register(ws.cleanup)
+        ws.init_all()
+        _shared["ws"] = ws
+    return _shared["ws"]
+
+
+def shared_plans() -> dict[str, Plan]:
+    """The plan of every mode (once per process), also written to PLANS_DIR/<mode>.json."""
+    if "plans" not in _shared:
+        ws = workspace()
+        moto = Moto()
+        try:
+            ws.use_moto(moto.endpoint)
+            _shared["plans"] = plans(ws)
+        finally:
+            moto.stop()
+        PLANS_DIR.mkdir(parents=True, exist_ok=True)
+        for old in PLANS_DIR.glob("*.json"):
+            old.unlink()
+        for mode in _shared["plans"]:
+            shutil.copy(ws.base / f"{mode}.plan.json", PLANS_DIR / f"{mode}.json")
+    return _shared["plans"]
+
+
+def saved_plans(directory: Path = PLANS_DIR) -> dict[str, Plan]:
+    """The plans shared_plans() wrote (mode → Plan)."""
+    return {p.stem: Plan(json.loads(p.read_text())) for p in sorted(directory.glob("*.json"))}
