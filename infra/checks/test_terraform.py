@@ -11,8 +11,10 @@ Run by scripts/check-infra.sh:
 """
 
 import json
+import shutil
 import unittest
 
+import lint_policies
 import tfplan
 
 MISSING = tfplan.available()
@@ -111,6 +113,19 @@ class Plans(PlanCase):
                 policies = plan.policies()
                 self.assertTrue(any(a.startswith("module.prod.") for a in policies), mode)
                 self.assertTrue(any(a.startswith("module.analytics.") for a in policies), mode)
+
+
+class PolicyLint(PlanCase):
+    """parliament over every IAM policy of every mode's plan (lint_policies.py)."""
+
+    def test_parliament_finds_nothing_in_any_mode(self):
+        out = tfplan.REPO / "target" / "infra-checks" / "policies"
+        shutil.rmtree(out, ignore_errors=True)
+        lines, bad = lint_policies.lint(self.plans, out)
+        # The per-kind lines end up in the log (check-infra.sh prints them).
+        (tfplan.REPO / "target" / "infra-checks" / "parliament.log").write_text("\n".join(lines) + "\n")
+        self.assertEqual(bad, [], "\n".join(lines))
+        self.assertEqual({p.parent.name for p in out.glob("*/*")}, set(tfplan.MODES))
 
 
 def statements(policy):
