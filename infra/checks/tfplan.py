@@ -598,6 +598,9 @@ def workspace() -> Workspace:
 
 def shared_plans() -> dict[str, Plan]:
     """The plan of every mode (once per process), also written to PLANS_DIR/<mode>.json."""
+    if "plans" not in _shared and os.environ.get("TF_CHECKS_REUSE_PLANS") == "1" and list(PLANS_DIR.glob("*.json")):
+        # While editing the checks: the plans of the last run, not planned again.
+        _shared["plans"] = saved_plans()
     if "plans" not in _shared:
         ws = workspace()
         moto = Moto()
