@@ -37,7 +37,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-INFRA = REPO / "infra"
+# TF_CHECKS_INFRA: check another tree's infra/ with these checks (to show a check failing
+# on the tree before a fix).
+INFRA = Path(os.environ.get("TF_CHECKS_INFRA") or REPO / "infra")
 MODULES = INFRA / "modules"
 EXAMPLE = INFRA / "examples" / "cross-account"
 FUNCTIONS_JSON = MODULES / "analytics-account" / "functions.json"
