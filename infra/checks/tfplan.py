@@ -1,23 +1,29 @@
 """Runs the real Terraform on the repository's configurations, offline.
 
-Every check of the infra that needs a value Terraform computes (a rendered IAM policy, a
-function's environment, the resources of a mode) reads it from `terraform show -json` of
-a plan of the cross-account example, planned against a local moto server: Terraform's
-own evaluation of the HCL, not a re-implementation of it.
+Every check of the infra that needs a value Terraform computes (an IAM policy, a
+function's environment, the resources of a mode) reads it from a plan Terraform makes of
+the cross-account example: Terraform's own evaluation of the HCL, not a re-implementation.
 
 - `available()`: the terraform binary and a provider mirror holding hashicorp/aws, or the
   one-line reason the Terraform checks cannot run (they are then skipped, never passed).
 - `Workspace`: a copy of infra/ in a temporary directory (the source tree is never
-  written: no .terraform/, lock file or override file appears in it), each root
-  initialised from the mirror (`init -plugin-dir`, the example with its committed lock file
-  read-only), and the example's provider override pointing both accounts at one moto.
-- `Moto`: a moto server on a free loopback port, stopped on exit.
-- `Plan`: the JSON of one plan, with the lookups the checks need (policies, resources,
-  function environments).
+  written: no .terraform/, lock file, override or test file appears in it), each root
+  initialised from the mirror (`init -plugin-dir`, the example with its committed lock
+  file read-only), the example's provider override pointing both accounts at one moto
+  (`override()`), stand-in packages of every function and the definition of each mode.
+- `Moto`: a moto server on a free loopback port, stopped by stop().
+- `plans()`: the example planned in every mode of MODES, every identifier known. A plain
+  `terraform plan` leaves the ARN of every resource to be created unknown, and with it
+  most policies; so the plans are `terraform test` runs (command = plan): a first one with
+  mocked providers gives every resource instance's name, a second one, with the real
+  provider against moto, overrides each instance during plan (override_resource) with the
+  identifiers AWS gives a resource of that name (`_arns`).
+- `Plan`: one plan's JSON, with the lookups the checks need (policies, functions,
+  instances).
 
-The modes the checks plan are MODES: every combination the shipped state machine configs
-(state-machine/configs/) deploy with, each with the definition the generator renders for
-it (state-machine/tests/snapshots/, kept in step with the generator by its tests).
+MODES are the combinations the shipped state machine configs (state-machine/configs/)
+deploy with, each with the definition the generator renders for it
+(state-machine/tests/snapshots/, kept in step with the generator by its tests).
 """
 
 from __future__ import annotations
@@ -121,10 +127,8 @@ class TerraformError(Exception):
         super().__init__(f"terraform {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}")
 
 
-def terraform(cwd: Path, *args: str, data_dir: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def terraform(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     env = tf_env()
-    if data_dir:
-        env["TF_DATA_DIR"] = str(data_dir)
     result = subprocess.run(["terraform", *args, "-no-color"], cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if check and result.returncode != 0:
         raise TerraformError(args, result)
@@ -263,25 +267,6 @@ class Workspace:
             **extra,
         }
 
-    def plan(self, mode: str, label: str | None = None, **extra) -> "Plan":
-        """Plans the example in one mode (extra: variables over the mode's); the plan's JSON.
-        Plans of different labels may run at the same time (no state, no lock)."""
-        label = label or mode
-        var_file = self.base / f"{label}.tfvars.json"
-        var_file.write_text(json.dumps(self.variables(mode, **extra)))
-        plan_file = self.base / f"{label}.tfplan"
-        terraform(self.example, "plan", "-input=false", "-lock=false", f"-var-file={var_file}", f"-out={plan_file}")
-        shown = terraform(self.example, "show", "-json", str(plan_file))
-        (self.base / f"{label}.plan.json").write_text(shown.stdout)
-        return Plan(json.loads(shown.stdout))
-
-    def plan_error(self, mode: str, label: str, **extra) -> str:
-        """A plan expected to fail: its error output ("" when it succeeded)."""
-        var_file = self.base / f"{label}.tfvars.json"
-        var_file.write_text(json.dumps(self.variables(mode, **extra)))
-        result = terraform(self.example, "plan", "-input=false", "-lock=false", f"-var-file={var_file}", check=False)
-        return "" if result.returncode == 0 else result.stderr + result.stdout
-
     def cleanup(self):
         if self._tmp:
             self._tmp.cleanup()
@@ -385,10 +370,6 @@ class Plan:
             return json.loads(values["json"])
         statements = self.known(address, "statement")
         return {"Version": "2012-10-17", "Statement": [render_statement(s) for s in statements]}
-
-    def documents(self) -> dict[str, dict]:
-        """address → IAM JSON of every aws_iam_policy_document of the plan."""
-        return {a: self.document(a) for a in self.of_type("aws_iam_policy_document", "data")}
 
     # The policy each resource type carries: attribute, and the kind of policy it is.
     POLICY_ATTRIBUTES = {
