@@ -57,8 +57,10 @@ variable "export_prefix" {
   default     = "rds-exports"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$", var.export_prefix))
-    error_message = "export_prefix must be non-empty, without leading, trailing or doubled '/'."
+    # S3's safe key characters without '*' (and '?', never allowed): the prefix is put
+    # into IAM resource ARNs and s3:prefix conditions, where both are wildcards.
+    condition     = can(regex("^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*$", var.export_prefix))
+    error_message = "export_prefix must be non-empty letters, digits and !_.'()- separated by single '/' (no leading or trailing '/'; no '*' or '?', which IAM reads as wildcards)."
   }
 }
 
