@@ -2,6 +2,7 @@
 
 pub mod executions;
 pub mod inspect;
+pub mod preflight;
 pub mod redrive;
 pub mod render;
 pub mod send_test_event;

@@ -11,5 +11,6 @@ mod mocked_redrive;
 mod mocked_status;
 mod moto_events;
 mod moto_executions;
+mod moto_preflight;
 mod moto_start;
 mod render_validate;
