@@ -107,6 +107,11 @@ fn export_trust(service: &str) -> String {
 /// The prod module's key policy; `caller_grant` false drops ExportCallerGrant (and the
 /// root's delegation, so nothing lets the caller create RDS's grant).
 fn key_policy(caller_grant: bool) -> String {
+    key_policy_with(caller_grant, true)
+}
+
+/// [`key_policy`]; `reader` false drops the catalog reader's decrypt.
+fn key_policy_with(caller_grant: bool, reader: bool) -> String {
     let mut statements = vec![
         json!({"Sid": "ExportRoleUse", "Effect": "Allow", "Resource": "*",
         "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey",
@@ -121,6 +126,12 @@ fn key_policy(caller_grant: bool) -> String {
         );
         statements.push(json!({"Sid": "ExportCallerGrant", "Effect": "Allow",
             "Action": ["kms:DescribeKey", "kms:CreateGrant"], "Resource": "*", "Principal": {"AWS": PROD_ROLE}}));
+    }
+    if reader {
+        statements.push(json!({"Sid": "AnalyticsReadersDecryptViaS3", "Effect": "Allow", "Action": "kms:Decrypt",
+            "Resource": "*", "Principal": {"AWS": format!("arn:aws:iam::{ANALYTICS}:root")},
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": [lambda_role("catalog-tables")]},
+                          "StringEquals": {"kms:ViaService": format!("s3.{REGION}.amazonaws.com")}}}));
     }
     json!({"Version": "2012-10-17", "Statement": statements}).to_string()
 }
@@ -663,13 +674,11 @@ async fn preflight_passes_on_a_set_up_stack_and_names_each_break() {
     let mut env = env_of("start-export", &world.key_arn);
     env.remove("EXPORT_ROLE_ARN");
     set_env(&world, "start-export", env).await;
-    let (_, report) = preflight(&moto);
-    let failed = failures(&report);
-    assert!(
-        failed
-            .iter()
-            .any(|(c, text)| c == "function-env start-export" && text.contains("EXPORT_ROLE_ARN")),
-        "missing env var: {failed:#?}"
+    assert_names_break(
+        &moto,
+        "missing env var",
+        "function-env start-export",
+        &["missing environment variable EXPORT_ROLE_ARN"],
     );
     set_env(
         &world,
@@ -759,6 +768,28 @@ async fn preflight_passes_on_a_set_up_stack_and_names_each_break() {
         "key policy",
         "export-key-policy",
         &["kms:CreateGrant", PROD_ROLE],
+    );
+    kms.put_key_policy()
+        .key_id(&world.key_arn)
+        .policy_name("default")
+        .policy(key_policy(true))
+        .send()
+        .await
+        .unwrap();
+
+    // The key policy without the catalog's reader.
+    kms.put_key_policy()
+        .key_id(&world.key_arn)
+        .policy_name("default")
+        .policy(key_policy_with(true, false))
+        .send()
+        .await
+        .unwrap();
+    assert_names_break(
+        &moto,
+        "key reader",
+        "export-key-policy",
+        &["kms:Decrypt", "snapshot-export-catalog-tables"],
     );
     kms.put_key_policy()
         .key_id(&world.key_arn)

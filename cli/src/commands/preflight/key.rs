@@ -1,12 +1,14 @@
 //! The export key: usable by RDS for the export. As the prod role (the StartExportTask
 //! caller) preflight describes it (enabled, symmetric, for encryption); from its key
 //! policy (read in prod) the caller may let RDS create its grant (kms:CreateGrant, for an
-//! AWS resource at least) and the export role may encrypt with it.
+//! AWS resource at least), the export role may encrypt with it, and with share-key
+//! delivery the catalog's reader (catalog-tables' role) may decrypt.
 
 use aws_config::SdkConfig;
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType};
-use contract::functions::START_EXPORT;
+use contract::functions::{CATALOG_TABLES, START_EXPORT};
 use serde_json::Value;
+use state_machine::config::Catalog;
 
 use super::Check;
 use super::identity::{is_access_denied, prod_role, role_allows};
@@ -191,9 +193,26 @@ async fn check_policy(
             }
         }
     }
+    // Share-key delivery: the catalog reads the Parquet files with this key (through S3).
+    if !stack.copy_delivery()
+        && stack.config.catalog == Catalog::Tables
+        && let Some(reader) = stack
+            .function(CATALOG_TABLES.binary)
+            .and_then(|d| d.role.as_deref())
+        && policy::allows(&doc, reader, "kms:Decrypt", "*").is_none()
+    {
+        return Check::fail(
+            POLICY,
+            format!("the key policy does not let the reader {reader} (catalog-tables) decrypt the export"),
+            key,
+            "add the analytics module's catalog_reader_role_arns to the prod module's \
+             analytics_reader_role_arns and terraform apply the prod module",
+        )
+        .permission("kms:Decrypt");
+    }
     Check::ok(
         POLICY,
-        "the prod role may let RDS create its grant; the export role may encrypt",
+        "the prod role may let RDS create its grant; the export role may encrypt; the catalog may decrypt",
     )
     .on(key)
 }

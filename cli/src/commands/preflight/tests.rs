@@ -1,7 +1,6 @@
 //! Unit tests of the preflight checks: each failure names its break (resource, permission,
 //! fix), the pure readings of policies and definitions, and the tie between the expected
 //! rule patterns / waits-table keys and the committed Terraform.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 
