@@ -48,7 +48,15 @@ pub(crate) async fn check(prod: Option<&SdkConfig>, stack: &Stack, arn: &str) ->
             "the prod role could not be assumed (see prod-role)",
         )];
     };
-    let rds = aws_sdk_rds::Client::new(prod);
+    lookup(&aws_sdk_rds::Client::new(prod), arn, &parsed).await
+}
+
+/// The prod role's part: the snapshot found and available, the export id free or adoptable.
+pub(crate) async fn lookup(
+    rds: &aws_sdk_rds::Client,
+    arn: &str,
+    parsed: &contract::export_id::SnapshotArn,
+) -> Vec<Check> {
     let (status, permission) = match parsed.kind {
         SourceKind::DbSnapshot => (
             rds.describe_db_snapshots()

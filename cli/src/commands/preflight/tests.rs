@@ -978,3 +978,84 @@ fn the_expected_rule_patterns_are_the_terraforms() {
     // The functions are named `<name>-<binary>` (export-events is found that way).
     assert!(module_file("lambdas.tf").contains("function_name = \"${var.name}-${each.key}\""));
 }
+
+// ---------------------------------------------------------------- staging bucket, dry run
+
+#[tokio::test]
+async fn copy_delivery_needs_the_staging_bucket() {
+    let missing = mock!(aws_sdk_s3::Client::head_bucket).then_http_response(|| http(404, ""));
+    let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, &[&missing]);
+    assert_fails(
+        &bucket::check_staging(Some(s3.clone()), &stack_for(&copy_config())).await,
+        &[
+            "staging-bucket",
+            "not there",
+            "prod-staging",
+            "delivery = \"copy\"",
+        ],
+    );
+    let share = bucket::check_staging(Some(s3), &stack_for(&PipelineConfig::default())).await;
+    assert_eq!(share.status, Status::Skip);
+}
+
+#[tokio::test]
+async fn the_dry_run_names_a_snapshot_rds_would_refuse() {
+    use aws_sdk_rds::operation::describe_db_snapshots::DescribeDbSnapshotsOutput;
+    use aws_sdk_rds::types::DbSnapshot;
+    let arn = format!("arn:aws:rds:{REGION}:{PROD}:snapshot:orders-1");
+    let parsed = contract::export_id::parse_snapshot_arn(&arn).unwrap();
+    let creating = mock!(aws_sdk_rds::Client::describe_db_snapshots)
+        .match_requests(|r| r.db_snapshot_identifier() == Some("orders-1"))
+        .then_output(|| {
+            DescribeDbSnapshotsOutput::builder()
+                .db_snapshots(DbSnapshot::builder().status("creating").build())
+                .build()
+        });
+    let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[&creating]);
+    let checks = snapshot::lookup(&rds, &arn, &parsed).await;
+    assert_fails(&checks[0], &["snapshot", "creating, not available", &arn]);
+
+    // Another account's snapshot is refused before any call.
+    let elsewhere = format!("arn:aws:rds:{REGION}:{ANALYTICS}:snapshot:orders-1");
+    let checks = snapshot::check(None, &stack_for(&PipelineConfig::default()), &elsewhere).await;
+    assert_fails(
+        &checks[0],
+        &[
+            "in 111122223333 eu-west-1",
+            "the pipeline exports from 210987654321",
+        ],
+    );
+    let checks = snapshot::check(None, &stack_for(&PipelineConfig::default()), "orders-1").await;
+    assert_fails(&checks[0], &["Normalize would refuse the ARN"]);
+}
+
+// ---------------------------------------------------------------- acting as the roles
+
+#[tokio::test]
+async fn a_function_role_preflight_cannot_assume_is_named_with_the_fix() {
+    // Nothing listens on port 9: AssumeRole fails as a refused one would, at once.
+    let unreachable = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url("http://127.0.0.1:9")
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_sdk_sts::config::Credentials::new("k", "s", None, None, "test"),
+            ),
+        )
+        .build();
+    let stack = stack_for(&PipelineConfig::default());
+    let sessions = identity::Sessions::open(&unreachable, &stack).await;
+    assert!(sessions.prod.is_none() && sessions.function.is_none());
+    assert_eq!(sessions.checks.len(), 1);
+    assert_fails(
+        &sessions.checks[0],
+        &[
+            "act-as start-export",
+            &role_arn("start-export"),
+            "sts:AssumeRole",
+            "Before the first snapshot",
+        ],
+    );
+}
