@@ -19,6 +19,7 @@
 //! - `bucket`: ownership, bucket policy, the staging bucket.
 //! - `catalog`: the Glue database and crawler.
 //! - `events`: the rules, their patterns, the bus policy, the notification bus.
+//! - `forwarding`: prod's forwarding rules.
 //! - `waits`: the export-waits table.
 //! - `snapshot`: the `--snapshot` dry run.
 //! - `policy`: reading IAM policy documents.
@@ -29,6 +30,7 @@ mod catalog;
 mod definition;
 mod environment;
 mod events;
+mod forwarding;
 mod identity;
 mod key;
 mod policy;
@@ -137,6 +139,7 @@ pub(crate) async fn check_all(
 
     let events = aws_sdk_eventbridge::Client::new(base);
     checks.extend(events::check(&events, &stack).await);
+    checks.extend(forwarding::check(prod_reader, &stack).await);
     if let Some(arn) = snapshot {
         checks.extend(snapshot::check(sessions.prod.as_ref(), &stack, arn).await);
     }

@@ -178,6 +178,14 @@ fn pattern(ids: &[&str]) -> String {
     .to_string()
 }
 
+/// A forwarding rule's pattern as the prod module writes it (no db_identifiers).
+fn prod_pattern(ids: &[&str]) -> String {
+    json!({"source": ["aws.rds"],
+        "detail-type": ["RDS DB Snapshot Event", "RDS DB Cluster Snapshot Event"],
+        "detail": {"EventID": ids}})
+    .to_string()
+}
+
 /// The module's env_values for a function (null ones left out).
 fn env_of(binary: &str, key_arn: &str) -> HashMap<String, String> {
     let function = FUNCTIONS.iter().find(|f| f.binary == binary).unwrap();
@@ -349,6 +357,35 @@ async fn build(moto: &Moto) -> World {
         put_target(&events, suffix, &target).await;
     }
     create_table(&analytics).await;
+
+    // Prod: the forwarding rules on the default bus (the prod module's events.tf).
+    let prod_events = aws_sdk_eventbridge::Client::new(&prod);
+    for (suffix, ids) in [
+        ("snapshot-created", &CREATED_IDS[..]),
+        ("export-finished", &FINISHED_IDS[..]),
+    ] {
+        prod_events
+            .put_rule()
+            .name(format!("{NAME}-{suffix}"))
+            .event_pattern(prod_pattern(ids))
+            .send()
+            .await
+            .unwrap();
+        prod_events
+            .put_targets()
+            .rule(format!("{NAME}-{suffix}"))
+            .targets(
+                aws_sdk_eventbridge::types::Target::builder()
+                    .id("analytics-event-bus")
+                    .arn(bus_arn())
+                    .role_arn(format!("arn:aws:iam::{PROD}:role/{NAME}-forward-events"))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
     World {
         analytics,
         prod,
@@ -563,6 +600,8 @@ async fn preflight_passes_on_a_set_up_stack_and_names_each_break() {
         "export-finished-rule",
         "event-bus-policy",
         "notification-bus",
+        "prod-snapshot-created-rule",
+        "prod-export-finished-rule",
         "function-env start-export",
         "function-env export-events",
     ] {
@@ -630,6 +669,38 @@ async fn preflight_passes_on_a_set_up_stack_and_names_each_break() {
         .send()
         .await
         .unwrap();
+
+    // Prod's forwarding rule aimed at another bus.
+    let prod_events = aws_sdk_eventbridge::Client::new(&world.prod);
+    let retarget = |arn: String| {
+        let prod_events = prod_events.clone();
+        async move {
+            prod_events
+                .put_targets()
+                .rule(format!("{NAME}-snapshot-created"))
+                .targets(
+                    aws_sdk_eventbridge::types::Target::builder()
+                        .id("analytics-event-bus")
+                        .arn(arn)
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    retarget(format!(
+        "arn:aws:events:{REGION}:{ANALYTICS}:event-bus/default"
+    ))
+    .await;
+    assert_names_break(
+        &moto,
+        "prod forwarding",
+        "prod-snapshot-created-rule",
+        &["does not target", &bus_arn()],
+    );
+    retarget(bus_arn()).await;
 
     // The snapshot-created rule without its state machine target.
     events

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::Check;
 use super::definition::first_difference;
-use super::identity::prod_role;
+use super::identity::{is_access_denied, prod_role};
 use super::policy;
 use super::stack::Stack;
 use crate::error::CliError;
@@ -103,7 +103,7 @@ pub(crate) async fn check(events: &aws_sdk_eventbridge::Client, stack: &Stack) -
     checks
 }
 
-/// One rule: present, enabled, the expected pattern, the expected target.
+/// One of the analytics rules: present, enabled, the expected pattern, the expected target.
 pub(crate) async fn check_rule(
     events: &aws_sdk_eventbridge::Client,
     stack: &Stack,
@@ -120,20 +120,74 @@ pub(crate) async fn check_rule(
             ""
         }
     );
+    let expected = expected_pattern(&prod_account(stack), spec.event_ids);
+    verify_rule(
+        events,
+        RuleCheck {
+            check: spec.check,
+            name: &name,
+            bus,
+            pattern: &expected,
+            target,
+            fix: &fix,
+        },
+    )
+    .await
+}
+
+/// A rule and what it must be.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RuleCheck<'a> {
+    /// The check's name.
+    pub(crate) check: &'a str,
+    /// The rule's name.
+    pub(crate) name: &'a str,
+    /// Its bus (`default` for an account's default bus).
+    pub(crate) bus: &'a str,
+    /// The pattern the Terraform writes.
+    pub(crate) pattern: &'a Value,
+    /// The ARN one of its targets must have.
+    pub(crate) target: &'a str,
+    /// What to do when it is not so.
+    pub(crate) fix: &'a str,
+}
+
+/// Present, enabled, the expected pattern, the expected target.
+pub(crate) async fn verify_rule(
+    events: &aws_sdk_eventbridge::Client,
+    rule: RuleCheck<'_>,
+) -> Check {
+    let RuleCheck {
+        check,
+        name,
+        bus,
+        pattern: expected,
+        target,
+        fix,
+    } = rule;
     let rule = match events
         .describe_rule()
-        .name(&name)
+        .name(name)
         .event_bus_name(bus)
         .send()
         .await
     {
         Ok(rule) => rule,
+        Err(e) if is_access_denied(&e) => {
+            return Check::skip(
+                check,
+                format!(
+                    "the rule {name} is not readable with these credentials: pass --prod-profile"
+                ),
+            )
+            .permission("events:DescribeRule");
+        }
         Err(e) => {
             let missing = e
                 .as_service_error()
                 .is_some_and(|s| s.is_resource_not_found_exception());
             return Check::fail(
-                spec.check,
+                check,
                 if missing {
                     format!("the rule {name} is missing on bus {bus}")
                 } else {
@@ -142,16 +196,16 @@ pub(crate) async fn check_rule(
                         CliError::aws("DescribeRule", &e)
                     )
                 },
-                &name,
+                name,
                 fix,
             )
             .permission("events:DescribeRule");
         }
     };
-    let arn = rule.arn().unwrap_or(&name).to_owned();
+    let arn = rule.arn().unwrap_or(name).to_owned();
     if rule.state().map(|s| s.as_str()) != Some("ENABLED") {
         return Check::fail(
-            spec.check,
+            check,
             format!(
                 "the rule is {}: no event reaches the pipeline",
                 rule.state().map_or("in no state", |s| s.as_str())
@@ -161,14 +215,13 @@ pub(crate) async fn check_rule(
         )
         .permission("rule state");
     }
-    let expected = expected_pattern(&prod_account(stack), spec.event_ids);
     let pattern: Value = rule
         .event_pattern()
         .and_then(|p| serde_json::from_str(p).ok())
         .unwrap_or(Value::Null);
-    if let Some(difference) = first_difference(&pattern, &expected, "$") {
+    if let Some(difference) = first_difference(&pattern, expected, "$") {
         return Check::fail(
-            spec.check,
+            check,
             format!("the rule's pattern is not the Terraform's: {difference}"),
             &arn,
             fix,
@@ -177,7 +230,7 @@ pub(crate) async fn check_rule(
     }
     let targets = match events
         .list_targets_by_rule()
-        .rule(&name)
+        .rule(name)
         .event_bus_name(bus)
         .send()
         .await
@@ -189,7 +242,7 @@ pub(crate) async fn check_rule(
             .collect::<Vec<_>>(),
         Err(e) => {
             return Check::fail(
-                spec.check,
+                check,
                 format!(
                     "cannot list the rule's targets ({})",
                     CliError::aws("ListTargetsByRule", &e)
@@ -202,7 +255,7 @@ pub(crate) async fn check_rule(
     };
     if !targets.iter().any(|t| t == target) {
         return Check::fail(
-            spec.check,
+            check,
             format!(
                 "the rule does not target {target} (its targets: {})",
                 if targets.is_empty() {
@@ -217,7 +270,7 @@ pub(crate) async fn check_rule(
         .permission("rule target");
     }
     Check::ok(
-        spec.check,
+        check,
         format!("enabled, the Terraform's pattern, targets {target}"),
     )
     .on(arn)

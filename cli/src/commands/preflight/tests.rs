@@ -972,6 +972,37 @@ fn the_expected_rule_patterns_are_the_terraforms() {
     )));
     assert!(locals.contains("export_waits_table        = \"${var.name}-export-waits\""));
 
+    // The prod module's forwarding rules.
+    let prod_dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/modules/prod-account");
+    let prod_locals = std::fs::read_to_string(prod_dir.join("locals.tf")).unwrap();
+    assert_eq!(
+        list_after(&prod_locals, "snapshot_event_ids ="),
+        SNAPSHOT_CREATED.event_ids
+    );
+    assert_eq!(
+        list_after(&prod_locals, "export_finished_event_ids ="),
+        EXPORT_FINISHED.event_ids
+    );
+    assert_eq!(
+        list_after(&prod_locals, "\"detail-type\" ="),
+        events::DETAIL_TYPES
+    );
+    assert!(prod_locals.contains("{ prefix = db }, { prefix = \"rds:${db}-\" }"));
+    let prod_events = std::fs::read_to_string(prod_dir.join("events.tf")).unwrap();
+    assert!(prod_events.contains("name          = \"${var.name}-snapshot-created\""));
+    assert!(prod_events.contains("name        = \"${var.name}-export-finished\""));
+    assert_eq!(
+        list_after(&prod_events, "\"detail-type\" ="),
+        events::DETAIL_TYPES
+    );
+    assert!(prod_events.contains("detail        = { EventID = local.export_finished_event_ids }"));
+    assert_eq!(
+        forwarding::prod_pattern(&["E"], &["orders"]),
+        json!({"source": ["aws.rds"], "detail-type": events::DETAIL_TYPES,
+               "detail": {"EventID": ["E"], "SourceIdentifier": [{"prefix": "orders"}, {"prefix": "rds:orders-"}]}})
+    );
+
     // The waits table's keys.
     assert!(finished.contains(&format!("hash_key     = \"{}\"", waits::HASH_KEY)));
     assert!(finished.contains(&format!("range_key    = \"{}\"", waits::RANGE_KEY)));
