@@ -611,6 +611,29 @@ async fn preflight_passes_on_a_set_up_stack_and_names_each_break() {
         );
     }
 
+    // The text form: one line per check, then the verdict; exit 0.
+    let config = workspace().join(CONFIG);
+    let text = crate::support::ok(&moto.run(&[
+        "preflight",
+        "--state-machine-arn",
+        machine_arn_text(),
+        "--config",
+        config.to_str().unwrap(),
+    ]));
+    println!("{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        report["checks"].as_array().unwrap().len() + 1,
+        "{text}"
+    );
+    assert!(
+        lines.iter().all(|l| l.starts_with("ok    ")
+            || l.starts_with("skip  ")
+            || l.starts_with("preflight passed")),
+        "{text}"
+    );
+
     let events = aws_sdk_eventbridge::Client::new(&world.analytics);
     let s3 = aws_sdk_s3::Client::new(&world.analytics);
     let prod_iam = aws_sdk_iam::Client::new(&world.prod);

@@ -47,12 +47,14 @@ pub(crate) fn check(stack: &Stack) -> Vec<Check> {
             Check::ok(
                 name,
                 format!(
-                    "{} of the variables it reads are set",
+                    "the {} required variables set ({} of the {} it reads)",
+                    deployed.function.required_env.len(),
                     deployed
                         .function
                         .env()
                         .filter(|v| env.contains_key(*v))
-                        .count()
+                        .count(),
+                    deployed.function.env().count()
                 ),
             )
         } else {
