@@ -33,11 +33,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Render(args) => return render::run(args),
         Command::Validate(args) => return print(&validate::run(args)?, json),
+        Command::Preflight(args) => return commands::preflight::run(&cli.global, args).await,
         _ => {}
     }
     let clients = Clients::from_env(&cli.global).await?;
     match &cli.command {
-        Command::Render(_) | Command::Validate(_) => Ok(()),
+        Command::Render(_) | Command::Validate(_) | Command::Preflight(_) => Ok(()),
         Command::Start(args) => print(&start::run(&clients, args).await?, json),
         Command::Executions(args) => print(&executions::run(&clients, args).await?, json),
         Command::Redrive(args) => print(&redrive::run(&clients, args).await?, json),

@@ -171,7 +171,7 @@ impl Default for ExecutionConfig {
 
 impl PipelineConfig {
     /// Parses and checks a TOML document.
-    pub(crate) fn from_toml_str(toml: &str) -> Result<Self, AslError> {
+    pub fn from_toml_str(toml: &str) -> Result<Self, AslError> {
         let config: Self = toml::from_str(toml)?;
         config.validate()?;
         Ok(config)

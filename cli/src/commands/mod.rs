@@ -2,6 +2,7 @@
 
 pub(crate) mod executions;
 pub(crate) mod inspect;
+pub(crate) mod preflight;
 pub(crate) mod redrive;
 pub(crate) mod render;
 pub(crate) mod send_test_event;

@@ -10,5 +10,6 @@ mod support;
 
 mod moto_events;
 mod moto_executions;
+mod moto_preflight;
 mod moto_start;
 mod render_validate;
