@@ -48,7 +48,7 @@ pub(crate) fn check(stack: &Stack, config: &PipelineConfig) -> Check {
             );
         }
     };
-    match first_difference(&deployed, &expected, "$") {
+    match structural_difference(&deployed, &expected) {
         None => {
             Check::ok(NAME, "the deployed definition is the rendered one").on(&stack.machine.arn)
         }
@@ -59,6 +59,21 @@ pub(crate) fn check(stack: &Stack, config: &PipelineConfig) -> Check {
             fix,
         ),
     }
+}
+
+/// The first difference outside the top-level `Comment`, else the Comment's: the Comment
+/// only describes the graph (and changes with every config), so a drifted state is the
+/// more useful place to name.
+fn structural_difference(deployed: &Value, expected: &Value) -> Option<String> {
+    let without_comment = |value: &Value| {
+        let mut value = value.clone();
+        if let Value::Object(map) = &mut value {
+            map.remove("Comment");
+        }
+        value
+    };
+    first_difference(&without_comment(deployed), &without_comment(expected), "$")
+        .or_else(|| first_difference(deployed, expected, "$"))
 }
 
 /// The first place `deployed` and `expected` differ: its path and both values (cut).
