@@ -4,7 +4,8 @@
 //! as the function's init error, so a bad deployment fails at once and says what to fix.
 //! Empty values count as unset.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use contract::SnapshotType;
@@ -20,9 +21,14 @@ pub const DEFAULT_ACL_CONCURRENCY: usize = 64;
 pub const DEFAULT_ACL_DEADLINE_MARGIN_SECONDS: u64 = 30;
 
 /// A snapshot of the environment variables a function reads.
-#[derive(Debug, Clone, Default)]
+///
+/// It also records the names its configuration asked for, so a test can compare them with
+/// the function table's (`contract::functions`): a name read here but missing from the
+/// table would never be set, since [`Env::from_process`] only takes the table's names.
+#[derive(Debug, Default)]
 pub struct Env {
     vars: BTreeMap<String, String>,
+    read: Mutex<BTreeSet<String>>,
 }
 
 impl Env {
@@ -39,11 +45,24 @@ impl Env {
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Self {
         Self {
             vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            read: Mutex::default(),
         }
+    }
+
+    /// The names read so far (every read goes through [`Env::optional`]).
+    pub fn names_read(&self) -> BTreeSet<String> {
+        self.read
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The trimmed value of `name`, `None` when unset or empty.
     pub fn optional(&self, name: &str) -> Option<String> {
+        self.read
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_owned());
         self.vars
             .get(name)
             .map(|v| v.trim().to_owned())
@@ -270,6 +289,26 @@ impl CheckExportConfig {
     pub fn from_env(env: &Env) -> Result<Self, TaskError> {
         Ok(Self {
             prod_role: prod_role(env)?,
+        })
+    }
+}
+
+/// WaitForExport's and ExportEvents's configuration (`[export] events = true`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportWaitsConfig {
+    /// `EXPORT_WAITS_TABLE`: the DynamoDB table of waiting task tokens.
+    pub table: String,
+    /// Prod role, when cross-account (CheckExport's observation of the export).
+    pub prod_role: Option<ProdRole>,
+}
+
+impl ExportWaitsConfig {
+    /// Parses the environment.
+    pub fn from_env(env: &Env) -> Result<Self, TaskError> {
+        let prod_role = prod_role(env)?;
+        Ok(Self {
+            table: env.required("EXPORT_WAITS_TABLE")?,
+            prod_role,
         })
     }
 }

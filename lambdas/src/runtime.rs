@@ -21,13 +21,19 @@ use crate::error::TaskError;
 pub trait Handler: Sized + Send + Sync + 'static {
     /// Its entry in the function table.
     const FUNCTION: &'static Function;
+    /// Its configuration, parsed from the environment.
+    type Config: Send;
     /// The payload the state machine passes.
     type Input: DeserializeOwned + Send;
     /// The result the state machine keeps.
     type Output: Serialize + Send;
 
-    /// Parses the environment and builds the clients (once per cold start).
-    fn init(env: &Env) -> impl Future<Output = Result<Self, TaskError>> + Send;
+    /// Parses the environment (once per cold start): `InvalidConfig` naming the variable
+    /// that is missing or malformed.
+    fn config(env: &Env) -> Result<Self::Config, TaskError>;
+
+    /// Builds the clients (once per cold start).
+    fn init(config: Self::Config) -> impl Future<Output = Self> + Send;
 
     /// The export id the input is about, for the log span (`None` when not known yet).
     fn export_id(input: &Self::Input) -> Option<String>;
@@ -96,8 +102,8 @@ pub fn init_logging() {
 pub async fn run<T: Handler>() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let env = Env::from_process(T::FUNCTION);
-    let task = match Box::pin(T::init(&env)).await {
-        Ok(task) => task,
+    let task = match T::config(&env) {
+        Ok(config) => Box::pin(T::init(config)).await,
         Err(e) => {
             tracing::error!(error_type = e.name(), error = %e, "start-up failed");
             report_init_error(&e).await;

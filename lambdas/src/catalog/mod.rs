@@ -301,3 +301,6 @@ fn joined(
         )
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -356,13 +356,17 @@ pub struct NormalizeHandler {
 
 impl Handler for NormalizeHandler {
     const FUNCTION: &'static Function = &functions::NORMALIZE;
+    type Config = NormalizeConfig;
     type Input = Value;
     type Output = Job;
 
-    async fn init(env: &Env) -> Result<Self, TaskError> {
-        let cfg = NormalizeConfig::from_env(env)?;
+    fn config(env: &Env) -> Result<NormalizeConfig, TaskError> {
+        NormalizeConfig::from_env(env)
+    }
+
+    async fn init(cfg: NormalizeConfig) -> Self {
         let aws = Aws::load(cfg.prod_role.clone()).await;
-        Ok(Self { cfg, aws })
+        Self { cfg, aws }
     }
 
     fn export_id(_input: &Value) -> Option<String> {
@@ -378,3 +382,6 @@ impl Handler for NormalizeHandler {
         complete(&clients.rds, &self.cfg, parsed).await
     }
 }
+
+#[cfg(test)]
+mod tests;

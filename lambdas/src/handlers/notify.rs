@@ -273,14 +273,19 @@ pub struct NotifyHandler {
 
 impl Handler for NotifyHandler {
     const FUNCTION: &'static Function = &functions::NOTIFY;
+    type Config = NotifyConfig;
     type Input = NotifyRequest;
     type Output = NotifyOutput;
 
-    async fn init(env: &Env) -> Result<Self, TaskError> {
-        Ok(Self {
-            cfg: NotifyConfig::from_env(env)?,
+    fn config(env: &Env) -> Result<NotifyConfig, TaskError> {
+        NotifyConfig::from_env(env)
+    }
+
+    async fn init(cfg: NotifyConfig) -> Self {
+        Self {
+            cfg,
             aws: Aws::load(None).await,
-        })
+        }
     }
 
     fn export_id(input: &NotifyRequest) -> Option<String> {
@@ -307,3 +312,6 @@ impl Handler for NotifyHandler {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests;

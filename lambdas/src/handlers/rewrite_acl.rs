@@ -15,7 +15,7 @@ use crate::acl::rewrite_prefix;
 use crate::aws::Aws;
 use crate::config::{Env, RewriteAclConfig};
 use crate::error::TaskError;
-use crate::handlers::scope::export_scope;
+use crate::export_scope::export_scope;
 use contract::functions::{self, Function};
 
 use crate::runtime::{Handler, Invocation};
@@ -162,13 +162,17 @@ pub struct RewriteAclHandler {
 
 impl Handler for RewriteAclHandler {
     const FUNCTION: &'static Function = &functions::REWRITE_ACL;
+    type Config = RewriteAclConfig;
     type Input = RewriteAclInput;
     type Output = AclState;
 
-    async fn init(env: &Env) -> Result<Self, TaskError> {
-        let cfg = RewriteAclConfig::from_env(env)?;
+    fn config(env: &Env) -> Result<RewriteAclConfig, TaskError> {
+        RewriteAclConfig::from_env(env)
+    }
+
+    async fn init(cfg: RewriteAclConfig) -> Self {
         let aws = Aws::load(cfg.prod_role.clone()).await;
-        Ok(Self { cfg, aws })
+        Self { cfg, aws }
     }
 
     fn export_id(input: &RewriteAclInput) -> Option<String> {
@@ -191,3 +195,6 @@ impl Handler for RewriteAclHandler {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -13,13 +13,13 @@
 
 use contract::{ExportState, ExportStatus, JobAction, MAX_EXPORT_ATTEMPTS, StartExportInput};
 
-use crate::handlers::export_task::failure_cause;
+use crate::export_task::failure_cause;
 
 use crate::aws::Aws;
 use crate::config::{Env, StartExportConfig, export_s3_prefix};
 use crate::error::TaskError;
 use crate::export_id::{attempt_id, check_base_id};
-use crate::handlers::export_task::{TaskView, describe, observe};
+use crate::export_task::{TaskView, describe, observe};
 use contract::functions::{self, Function};
 
 use crate::runtime::{Handler, Invocation};
@@ -265,13 +265,17 @@ pub struct StartExportHandler {
 
 impl Handler for StartExportHandler {
     const FUNCTION: &'static Function = &functions::START_EXPORT;
+    type Config = StartExportConfig;
     type Input = StartExportInput;
     type Output = ExportState;
 
-    async fn init(env: &Env) -> Result<Self, TaskError> {
-        let cfg = StartExportConfig::from_env(env)?;
+    fn config(env: &Env) -> Result<StartExportConfig, TaskError> {
+        StartExportConfig::from_env(env)
+    }
+
+    async fn init(cfg: StartExportConfig) -> Self {
         let aws = Aws::load(cfg.prod_role.clone()).await;
-        Ok(Self { cfg, aws })
+        Self { cfg, aws }
     }
 
     fn export_id(input: &StartExportInput) -> Option<String> {
@@ -287,3 +291,6 @@ impl Handler for StartExportHandler {
         start_export(&clients.rds, &self.cfg, &input, invocation.now).await
     }
 }
+
+#[cfg(test)]
+mod tests;
