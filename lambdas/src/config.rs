@@ -14,11 +14,11 @@ use contract::functions::Function;
 use crate::error::TaskError;
 
 /// Default Source of the notification events.
-pub const DEFAULT_EVENT_SOURCE: &str = "snapshot-export";
+pub(crate) const DEFAULT_EVENT_SOURCE: &str = "snapshot-export";
 /// Default number of PutObjectAcl requests in flight.
-pub const DEFAULT_ACL_CONCURRENCY: usize = 64;
+pub(crate) const DEFAULT_ACL_CONCURRENCY: usize = 64;
 /// Default seconds kept free before the Lambda deadline.
-pub const DEFAULT_ACL_DEADLINE_MARGIN_SECONDS: u64 = 30;
+pub(crate) const DEFAULT_ACL_DEADLINE_MARGIN_SECONDS: u64 = 30;
 
 /// A snapshot of the environment variables a function reads.
 ///
@@ -41,7 +41,7 @@ impl Env {
         )
     }
 
-    /// An environment made of the given pairs (tests, benchmarks).
+    /// An environment made of the given pairs (tests).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Self {
         Self {
             vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
@@ -179,7 +179,7 @@ fn prefix(env: &Env) -> Result<String, TaskError> {
 
 /// Checks an ExportOnly entry: `database[.schema[.table]]` of A-Z a-z 0-9 `$` `_` (RDS
 /// supports partial export of such names only).
-pub fn valid_export_only_entry(entry: &str) -> bool {
+pub(crate) fn valid_export_only_entry(entry: &str) -> bool {
     let parts: Vec<&str> = entry.split('.').collect();
     (1..=3).contains(&parts.len())
         && parts.iter().all(|p| {
@@ -269,7 +269,7 @@ impl StartExportConfig {
 }
 
 /// The S3 prefix of an export's objects: `<prefix>/<export-id>` or `<export-id>`.
-pub fn export_s3_prefix(prefix: &str, export_task_id: &str) -> String {
+pub(crate) fn export_s3_prefix(prefix: &str, export_task_id: &str) -> String {
     if prefix.is_empty() {
         export_task_id.to_owned()
     } else {
@@ -352,10 +352,10 @@ impl RewriteAclConfig {
 }
 
 /// Default number of objects copied at once (each is a HeadObject then a CopyObject).
-pub const DEFAULT_COPY_CONCURRENCY: usize = 128;
+pub(crate) const DEFAULT_COPY_CONCURRENCY: usize = 128;
 /// Default seconds kept free before the Lambda deadline (a 5 GiB CopyObject can take a
 /// minute or two).
-pub const DEFAULT_COPY_DEADLINE_MARGIN_SECONDS: u64 = 120;
+pub(crate) const DEFAULT_COPY_DEADLINE_MARGIN_SECONDS: u64 = 120;
 
 /// The prod-account copier role CopyObjects assumes (copy delivery).
 fn copier_role(env: &Env) -> Result<Option<ProdRole>, TaskError> {
@@ -445,9 +445,9 @@ impl CopyObjectsConfig {
 }
 
 /// Default number of tables CatalogTables handles at once.
-pub const DEFAULT_CATALOG_CONCURRENCY: usize = 32;
+pub(crate) const DEFAULT_CATALOG_CONCURRENCY: usize = 32;
 /// Seconds CatalogTables keeps free before the Lambda deadline.
-pub const CATALOG_DEADLINE_MARGIN_SECONDS: u64 = 60;
+pub(crate) const CATALOG_DEADLINE_MARGIN_SECONDS: u64 = 60;
 
 /// CatalogTables's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

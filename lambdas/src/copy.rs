@@ -28,12 +28,12 @@ use crate::sdk_error::{classify, message};
 /// User metadata key (`x-amz-meta-source-etag`) holding the source object's ETag.
 pub const SOURCE_ETAG_METADATA: &str = "source-etag";
 /// The largest object one CopyObject can copy (5 GiB); larger ones go multipart.
-pub const MAX_SINGLE_COPY_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+pub(crate) const MAX_SINGLE_COPY_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 /// Preferred part size of a multipart copy (raised so no copy needs more than
 /// [`MAX_PARTS`] parts).
-pub const PART_SIZE: u64 = 512 * 1024 * 1024;
+pub(crate) const PART_SIZE: u64 = 512 * 1024 * 1024;
 /// S3's limit on parts per upload.
-pub const MAX_PARTS: u64 = 10_000;
+pub(crate) const MAX_PARTS: u64 = 10_000;
 /// UploadPartCopy requests in flight for one object.
 const PART_CONCURRENCY: usize = 8;
 /// Tries per object for transient failures (throttling, 5xx, timeouts).
@@ -444,7 +444,7 @@ where
 
 /// The part size for an object of `size` bytes: [`PART_SIZE`], raised so at most
 /// [`MAX_PARTS`] parts are needed.
-pub fn part_size(size: u64) -> u64 {
+pub(crate) fn part_size(size: u64) -> u64 {
     PART_SIZE.max(size.div_ceil(MAX_PARTS))
 }
 

@@ -64,7 +64,7 @@ pub fn unix_now() -> i64 {
 }
 
 /// The invocation's deadline (ms since the epoch in the Lambda context) as an [`Instant`].
-pub fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
+pub(crate) fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .ok()?
@@ -75,7 +75,7 @@ pub fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
 
 /// Installs JSON logs (text when `AWS_LAMBDA_LOG_FORMAT=Text`), level from
 /// `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`, default INFO.
-pub fn init_logging() {
+pub(crate) fn init_logging() {
     use lambda_runtime::tracing::subscriber::{EnvFilter, filter::LevelFilter, fmt};
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
@@ -151,8 +151,8 @@ pub async fn run<T: Handler>() -> Result<(), lambda_runtime::Error> {
 /// The payload as the handler's input type. Deserialized here rather than by the runtime
 /// so that a payload of the wrong shape is an `InvalidInput` naming the field (the
 /// runtime's own error type would be a Rust type name no Retry or Catch can match).
-/// Public for the input fuzz test (`lambdas/tests/fuzz.rs`).
-pub fn parse_input<T: Handler>(payload: serde_json::Value) -> Result<T::Input, TaskError> {
+/// The fuzz test (`lambdas/tests/fuzz.rs`) drives it through `crate::HANDLERS`.
+pub(crate) fn parse_input<T: Handler>(payload: serde_json::Value) -> Result<T::Input, TaskError> {
     serde_json::from_value(payload).map_err(|e| {
         TaskError::InvalidInput(format!(
             "the {} function's input does not have the shape its state passes: {e}",

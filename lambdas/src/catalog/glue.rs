@@ -24,25 +24,25 @@ use crate::error::TaskError;
 use crate::sdk_error::{classify, code, message};
 
 /// Athena's Parquet SerDe.
-pub const SERDE: &str = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
+pub(super) const SERDE: &str = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
 /// Athena's Parquet input format.
-pub const INPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
+pub(super) const INPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
 /// Athena's Parquet output format.
-pub const OUTPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
+pub(super) const OUTPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
 /// The history table's partition key.
-pub const PARTITION_KEY: &str = "export_id";
+pub(super) const PARTITION_KEY: &str = "export_id";
 /// Table parameter: the snapshot ARN of the export the table describes.
-pub const PARAM_SNAPSHOT_ARN: &str = "snapshot_export.snapshot_arn";
+pub(super) const PARAM_SNAPSHOT_ARN: &str = "snapshot_export.snapshot_arn";
 /// Table parameter: its snapshot time, seconds since the epoch.
-pub const PARAM_SNAPSHOT_TIME: &str = "snapshot_export.snapshot_time";
+pub(super) const PARAM_SNAPSHOT_TIME: &str = "snapshot_export.snapshot_time";
 /// Table parameter: its export task id.
-pub const PARAM_EXPORT_ID: &str = "snapshot_export.export_id";
+pub(super) const PARAM_EXPORT_ID: &str = "snapshot_export.export_id";
 /// Tries of a read-decide-write cycle when another writer keeps getting there first.
 const MAX_TRIES: u32 = 5;
 
 /// The export being cataloged.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
+pub(super) struct Snapshot {
     /// The snapshot ARN.
     pub arn: String,
     /// The snapshot time, seconds since the epoch.
@@ -65,7 +65,7 @@ impl Snapshot {
 
 /// What one table's cataloging did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TableOutcome {
+pub(super) struct TableOutcome {
     /// The latest table describes a newer snapshot already: left as it was.
     pub kept_newer: bool,
     /// Columns whose type the latest table changed.
@@ -74,7 +74,7 @@ pub struct TableOutcome {
 
 /// What to do with the latest table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LatestAction {
+pub(super) enum LatestAction {
     /// It does not exist.
     Create,
     /// It describes an older snapshot (or one we cannot place): replace it.
@@ -116,7 +116,7 @@ fn table_columns(table: &Table) -> Vec<(String, String)> {
 }
 
 /// Decides what to do with the latest table `existing` for `snapshot` with `columns`.
-pub fn decide_latest(
+pub(super) fn decide_latest(
     name: &str,
     existing: Option<&Table>,
     snapshot: &Snapshot,
@@ -152,7 +152,7 @@ pub fn decide_latest(
 
 /// The history table's columns: `existing` ones in their order, then `columns` not there
 /// yet; with `newest`, types follow `columns`.
-pub fn merge_columns(
+pub(super) fn merge_columns(
     existing: &[(String, String)],
     columns: &[ColumnType],
     newest: bool,
@@ -213,7 +213,7 @@ fn storage(location: &str, columns: Vec<Column>) -> StorageDescriptor {
 
 /// What one table is, for the catalog.
 #[derive(Debug, Clone)]
-pub struct TableSpec<'a> {
+pub(super) struct TableSpec<'a> {
     /// The latest table's name.
     pub name: &'a str,
     /// The folder in this export, `s3://bucket/.../`.
@@ -355,7 +355,7 @@ fn conflict(database: &str, name: &str) -> TaskError {
 }
 
 /// Creates or moves the latest table forward.
-pub async fn write_latest(
+pub(super) async fn write_latest(
     glue: &aws_sdk_glue::Client,
     database: &str,
     spec: &TableSpec<'_>,
@@ -418,7 +418,7 @@ pub async fn write_latest(
 }
 
 /// Creates or widens the history table, then adds this export's partition.
-pub async fn write_history(
+pub(super) async fn write_history(
     glue: &aws_sdk_glue::Client,
     database: &str,
     spec: &TableSpec<'_>,

@@ -11,10 +11,10 @@
 //! Glue requests run concurrently; between batches it checks the Lambda deadline and, when
 //! time is short, returns `done: false` with the last table done, and the graph calls again.
 
-pub mod discover;
-pub mod footer;
-pub mod glue;
-pub mod types;
+mod discover;
+mod footer;
+mod glue;
+mod types;
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
@@ -44,7 +44,7 @@ pub struct CatalogSettings {
 
 /// Why a table is left out of the catalog, from its status in `export_tables_info` or from
 /// RDS's warnings; `None` when it is cataloged.
-pub fn skip_reason(
+pub(crate) fn skip_reason(
     folder_target: &str,
     info: Option<&TableInfo>,
     warnings: &[String],
@@ -73,7 +73,7 @@ fn mentions(text: &str, target: &str) -> bool {
 
 /// The tables left out: not-COMPLETE entries of `export_tables_info` (with a folder or not),
 /// folders RDS's warnings name, and warnings naming no folder (reported as they are).
-pub fn skipped_tables(discovery: &Discovery, warnings: &[String]) -> Vec<SkippedTable> {
+pub(crate) fn skipped_tables(discovery: &Discovery, warnings: &[String]) -> Vec<SkippedTable> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for folder in &discovery.tables {

@@ -14,7 +14,7 @@ use crate::error::TaskError;
 use crate::runtime::{Handler, Invocation};
 
 /// The settings of one invocation from the function's configuration.
-pub fn settings(cfg: &CatalogTablesConfig) -> CatalogSettings {
+pub(crate) fn settings(cfg: &CatalogTablesConfig) -> CatalogSettings {
     CatalogSettings {
         database: cfg.database.clone(),
         concurrency: cfg.concurrency,

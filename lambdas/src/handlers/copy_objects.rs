@@ -22,7 +22,7 @@ use contract::functions::{self, Function};
 
 /// The prefix CopyObjects may read and write (`<prefix>/<export-id>/`), checked against
 /// the input, and against the buckets of a previous pass.
-pub fn checked_target(
+pub(crate) fn checked_target(
     cfg: &CopyObjectsConfig,
     input: &CopyObjectsInput,
 ) -> Result<CopyTarget, TaskError> {

@@ -58,7 +58,7 @@ pub fn parse(cfg: &NormalizeConfig, input: &Value) -> Result<Parsed, TaskError> 
 }
 
 /// Said of every malformed input: a redrive re-runs Normalize with the same input.
-pub const NO_REDRIVE: &str = ". A redrive cannot help (it re-runs Normalize with the same input): \
+pub(crate) const NO_REDRIVE: &str = ". A redrive cannot help (it re-runs Normalize with the same input): \
      start a new execution with a corrected input, e.g. `snapshot-export start --snapshot-arn ARN`";
 
 fn parse_input(cfg: &NormalizeConfig, input: &Value) -> Result<Parsed, TaskError> {
@@ -306,7 +306,7 @@ async fn describe(rds: &aws_sdk_rds::Client, job: &Job) -> Result<SnapshotInfo, 
 }
 
 /// Completes a parsed job: looks the snapshot up and applies the DB identifier filter.
-pub async fn complete(
+pub(crate) async fn complete(
     rds: &aws_sdk_rds::Client,
     cfg: &NormalizeConfig,
     parsed: Parsed,

@@ -22,10 +22,10 @@ use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::{classify, code, message};
 
 /// The ownership string when the bucket has no ownership controls (ACLs apply).
-pub const OWNERSHIP_NONE: &str = "None";
+pub(crate) const OWNERSHIP_NONE: &str = "None";
 
 /// The bucket's object ownership, read with the function's own (bucket-owner) credentials.
-pub async fn bucket_ownership(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<String, TaskError> {
+pub(crate) async fn bucket_ownership(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<String, TaskError> {
     match s3
         .get_bucket_ownership_controls()
         .bucket(bucket)
@@ -50,7 +50,7 @@ pub async fn bucket_ownership(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<S
 }
 
 /// The prefix RewriteAcl may touch, checked against the input (`<prefix>/<export-id>/`).
-pub fn checked_prefix(
+pub(crate) fn checked_prefix(
     cfg: &RewriteAclConfig,
     input: &RewriteAclInput,
 ) -> Result<String, TaskError> {

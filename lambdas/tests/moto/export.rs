@@ -9,7 +9,7 @@ use crate::fixtures::policy;
 use crate::server::Moto;
 
 /// Creates a DB instance and a manual snapshot of it; returns the snapshot ARN.
-pub async fn create_snapshot(rds: &aws_sdk_rds::Client, db: &str, snapshot: &str) -> String {
+pub(crate) async fn create_snapshot(rds: &aws_sdk_rds::Client, db: &str, snapshot: &str) -> String {
     rds.create_db_instance()
         .db_instance_identifier(db)
         .db_instance_class("db.t3.micro")
