@@ -4,7 +4,9 @@
 //! The derivation itself (snapshot ARN → deterministic id) lives in
 //! `contract::export_id`, shared with the operator CLI.
 
-pub(crate) use contract::export_id::{SnapshotArn, attempt_id, export_task_id, is_valid_export_task_id};
+pub(crate) use contract::export_id::{
+    SnapshotArn, attempt_id, export_task_id, is_valid_export_task_id,
+};
 use contract::{EXPORT_TASK_ID_BASE_MAX_LEN, EXPORT_TASK_ID_MAX_LEN};
 
 use crate::error::TaskError;

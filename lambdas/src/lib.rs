@@ -24,6 +24,7 @@ mod export_task;
 mod export_waits;
 mod glue_crawler;
 mod handlers;
+mod listing;
 mod runtime;
 mod sdk_error;
 #[cfg(test)]

@@ -26,9 +26,11 @@ use crate::sdk_error::{classify, code, message};
 /// Athena's Parquet SerDe.
 pub(super) const SERDE: &str = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
 /// Athena's Parquet input format.
-pub(super) const INPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
+pub(super) const INPUT_FORMAT: &str =
+    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
 /// Athena's Parquet output format.
-pub(super) const OUTPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
+pub(super) const OUTPUT_FORMAT: &str =
+    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
 /// The history table's partition key.
 pub(super) const PARTITION_KEY: &str = "export_id";
 /// Table parameter: the snapshot ARN of the export the table describes.

@@ -25,7 +25,10 @@ use crate::sdk_error::{classify, code, message};
 pub(crate) const OWNERSHIP_NONE: &str = "None";
 
 /// The bucket's object ownership, read with the function's own (bucket-owner) credentials.
-pub(crate) async fn bucket_ownership(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<String, TaskError> {
+pub(crate) async fn bucket_ownership(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<String, TaskError> {
     match s3
         .get_bucket_ownership_controls()
         .bucket(bucket)
