@@ -420,63 +420,73 @@ pub(super) async fn write_latest(
 }
 
 /// Creates or widens the history table, then adds this export's partition.
-pub(super) async fn write_history(
+pub(crate) async fn write_history(
     glue: &aws_sdk_glue::Client,
     database: &str,
     spec: &TableSpec<'_>,
     snapshot: &Snapshot,
 ) -> Result<(), TaskError> {
     let name = format!("{}{}", spec.name, crate::catalog::discover::HISTORY_SUFFIX);
-    let mut written = false;
     for _ in 0..MAX_TRIES {
-        match get_table(glue, database, &name).await? {
-            None => {
-                let columns = merge_columns(&[], spec.columns, true);
-                let input = table_input(
-                    spec,
-                    &name,
-                    &columns,
-                    snapshot.parameters(),
-                    spec.location,
-                    true,
-                )?;
-                if create_table(glue, database, input).await? {
-                    written = true;
-                    break;
-                }
-            }
-            Some(table) => {
-                let ours = (snapshot.time, snapshot.export_id.clone());
-                let newest = recorded(&table).is_none_or(|theirs| theirs <= ours);
-                let existing = table_columns(&table);
-                let merged = merge_columns(&existing, spec.columns, newest);
-                if merged == existing && (!newest || recorded(&table) == Some(ours.clone())) {
-                    written = true;
-                    break;
-                }
-                // The table's parameters and location follow the newest export it has seen.
-                let current = table.storage_descriptor().and_then(|s| s.location());
-                let (parameters, location) = if newest {
-                    (snapshot.parameters(), spec.location)
-                } else {
-                    (
-                        table.parameters().cloned().unwrap_or_default(),
-                        current.unwrap_or(spec.location),
-                    )
-                };
-                let input = table_input(spec, &name, &merged, parameters, location, true)?;
-                if update_table(glue, database, input, table.version_id().map(str::to_owned))
-                    .await?
-                {
-                    written = true;
-                    break;
-                }
-            }
+        if write_history_table(glue, database, &name, spec, snapshot).await? {
+            return add_partition(glue, database, &name, spec, snapshot).await;
         }
     }
-    if !written {
-        return Err(conflict(database, &name));
+    Err(conflict(database, &name))
+}
+
+/// One read-decide-write of the history table `name`: created, or its columns widened and
+/// its parameters and location moved to the newest export; `false` when another writer got
+/// there first (read and decide again).
+async fn write_history_table(
+    glue: &aws_sdk_glue::Client,
+    database: &str,
+    name: &str,
+    spec: &TableSpec<'_>,
+    snapshot: &Snapshot,
+) -> Result<bool, TaskError> {
+    let Some(table) = get_table(glue, database, name).await? else {
+        let columns = merge_columns(&[], spec.columns, true);
+        let input = table_input(
+            spec,
+            name,
+            &columns,
+            snapshot.parameters(),
+            spec.location,
+            true,
+        )?;
+        return create_table(glue, database, input).await;
+    };
+    let ours = (snapshot.time, snapshot.export_id.clone());
+    let newest = recorded(&table).is_none_or(|theirs| theirs <= ours);
+    let existing = table_columns(&table);
+    let merged = merge_columns(&existing, spec.columns, newest);
+    if merged == existing && (!newest || recorded(&table) == Some(ours.clone())) {
+        return Ok(true);
     }
+    // The table's parameters and location follow the newest export it has seen.
+    let current = table.storage_descriptor().and_then(|s| s.location());
+    let (parameters, location) = if newest {
+        (snapshot.parameters(), spec.location)
+    } else {
+        (
+            table.parameters().cloned().unwrap_or_default(),
+            current.unwrap_or(spec.location),
+        )
+    };
+    let input = table_input(spec, name, &merged, parameters, location, true)?;
+    update_table(glue, database, input, table.version_id().map(str::to_owned)).await
+}
+
+/// This export's partition of the history table `name`, with this export's columns;
+/// AlreadyExists is success (a duplicate or a redrive).
+async fn add_partition(
+    glue: &aws_sdk_glue::Client,
+    database: &str,
+    name: &str,
+    spec: &TableSpec<'_>,
+    snapshot: &Snapshot,
+) -> Result<(), TaskError> {
     let own: Vec<(String, String)> = spec
         .columns
         .iter()
@@ -492,7 +502,7 @@ pub(super) async fn write_history(
     let out = glue
         .batch_create_partition()
         .database_name(database)
-        .table_name(&name)
+        .table_name(name)
         .partition_input_list(partition)
         .send()
         .await
@@ -500,28 +510,31 @@ pub(super) async fn write_history(
     for error in out.errors() {
         let detail = error.error_detail();
         let error_code = detail.and_then(|d| d.error_code()).unwrap_or("Unknown");
-        if error_code == "AlreadyExistsException" {
-            continue;
+        if error_code != "AlreadyExistsException" {
+            let text = detail.and_then(|d| d.error_message()).unwrap_or_default();
+            return Err(partition_error(database, error_code, text));
         }
-        let text = detail.and_then(|d| d.error_message()).unwrap_or_default();
-        return Err(match error_code {
-            "AccessDeniedException" | "EntityNotFoundException" => denied(
-                database,
-                "glue:BatchCreatePartition",
-                &format!("{error_code}: {text}"),
-            ),
-            "ThrottlingException" | "InternalServiceException" | "OperationTimeoutException" => {
-                TaskError::TransientAws {
-                    operation: "glue:BatchCreatePartition".into(),
-                    detail: format!("{error_code}: {text}"),
-                }
-            }
-            _ => TaskError::Aws {
-                operation: "glue:BatchCreatePartition".into(),
-                code: error_code.to_owned(),
-                message: text.to_owned(),
-            },
-        });
     }
     Ok(())
+}
+
+/// A partition BatchCreatePartition reports as failed (the request itself succeeded).
+fn partition_error(database: &str, error_code: &str, text: &str) -> TaskError {
+    const OPERATION: &str = "glue:BatchCreatePartition";
+    match error_code {
+        "AccessDeniedException" | "EntityNotFoundException" => {
+            denied(database, OPERATION, &format!("{error_code}: {text}"))
+        }
+        "ThrottlingException" | "InternalServiceException" | "OperationTimeoutException" => {
+            TaskError::TransientAws {
+                operation: OPERATION.into(),
+                detail: format!("{error_code}: {text}"),
+            }
+        }
+        _ => TaskError::Aws {
+            operation: OPERATION.into(),
+            code: error_code.to_owned(),
+            message: text.to_owned(),
+        },
+    }
 }
