@@ -48,5 +48,5 @@ pub use handlers::rewrite_acl::{RewriteAclHandler, rewrite_acl};
 pub use handlers::start_crawler::{StartCrawlerHandler, start_crawler};
 pub use handlers::start_export::{StartExportHandler, start_export};
 pub use handlers::wait_for_export::WaitForExportHandler;
-pub use handlers::{HANDLERS, Registered};
+pub use handlers::{HANDLERS, RegisteredHandler};
 pub use runtime::{Handler, Invocation, run, unix_now};

@@ -29,7 +29,7 @@ use crate::runtime::{Handler, parse_input};
 
 /// One handler, as the tests see it.
 #[derive(Debug, Clone, Copy)]
-pub struct Registered {
+pub struct RegisteredHandler {
     /// Its entry in the function table.
     pub function: &'static Function,
     /// The handler's Rust type name, e.g. `lambdas::handlers::notify::NotifyHandler`: it
@@ -41,7 +41,7 @@ pub struct Registered {
     pub parse_config: fn(&Env) -> Result<(), TaskError>,
 }
 
-impl Registered {
+impl RegisteredHandler {
     const fn of<T: Handler>() -> Self {
         Self {
             function: T::FUNCTION,
@@ -61,18 +61,18 @@ fn config_of<T: Handler>(env: &Env) -> Result<(), TaskError> {
 }
 
 /// Every handler, in the function table's order.
-pub const HANDLERS: &[Registered] = &[
-    Registered::of::<normalize::NormalizeHandler>(),
-    Registered::of::<start_export::StartExportHandler>(),
-    Registered::of::<check_export::CheckExportHandler>(),
-    Registered::of::<wait_for_export::WaitForExportHandler>(),
-    Registered::of::<export_events::ExportEventsHandler>(),
-    Registered::of::<rewrite_acl::RewriteAclHandler>(),
-    Registered::of::<copy_objects::CopyObjectsHandler>(),
-    Registered::of::<catalog_tables::CatalogTablesHandler>(),
-    Registered::of::<start_crawler::StartCrawlerHandler>(),
-    Registered::of::<check_crawler::CheckCrawlerHandler>(),
-    Registered::of::<notify::NotifyHandler>(),
+pub const HANDLERS: &[RegisteredHandler] = &[
+    RegisteredHandler::of::<normalize::NormalizeHandler>(),
+    RegisteredHandler::of::<start_export::StartExportHandler>(),
+    RegisteredHandler::of::<check_export::CheckExportHandler>(),
+    RegisteredHandler::of::<wait_for_export::WaitForExportHandler>(),
+    RegisteredHandler::of::<export_events::ExportEventsHandler>(),
+    RegisteredHandler::of::<rewrite_acl::RewriteAclHandler>(),
+    RegisteredHandler::of::<copy_objects::CopyObjectsHandler>(),
+    RegisteredHandler::of::<catalog_tables::CatalogTablesHandler>(),
+    RegisteredHandler::of::<start_crawler::StartCrawlerHandler>(),
+    RegisteredHandler::of::<check_crawler::CheckCrawlerHandler>(),
+    RegisteredHandler::of::<notify::NotifyHandler>(),
 ];
 
 #[cfg(test)]

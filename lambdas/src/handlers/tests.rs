@@ -7,10 +7,10 @@ use std::path::Path;
 
 use contract::functions::{FUNCTIONS, Function};
 
-use super::{HANDLERS, Registered};
+use super::{HANDLERS, RegisteredHandler};
 use crate::config::Env;
 
-fn registered(function: &Function) -> Option<&'static Registered> {
+fn registered(function: &Function) -> Option<&'static RegisteredHandler> {
     HANDLERS
         .iter()
         .find(|r| r.function.binary == function.binary)
@@ -29,7 +29,7 @@ fn every_function_has_its_handler_module_and_bin() {
         let module = binary.replace('-', "_");
         let Some(handler) = registered(function) else {
             missing.push(format!(
-                "{binary}: no handler in lambdas::handlers::HANDLERS (add `Registered::of::<...Handler>()`)"
+                "{binary}: no handler in lambdas::HANDLERS (lambdas/src/handlers/mod.rs) (add `RegisteredHandler::of::<...Handler>()`)"
             ));
             continue;
         };
@@ -63,7 +63,7 @@ fn every_function_has_its_handler_module_and_bin() {
             .any(|f| f.binary == handler.function.binary)
         {
             missing.push(format!(
-                "{}: registered in lambdas::handlers::HANDLERS but not in contract::functions::FUNCTIONS",
+                "{}: registered in lambdas::HANDLERS (lambdas/src/handlers/mod.rs) but not in contract::functions::FUNCTIONS",
                 handler.function.binary
             ));
         }
