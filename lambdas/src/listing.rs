@@ -140,3 +140,6 @@ impl<'a, E: Fn(&ListError) -> TaskError> PrefixListing<'a, E> {
         Ok(Page::Objects(objects))
     }
 }
+
+#[cfg(test)]
+mod tests;
