@@ -7,8 +7,9 @@
 //! clock, so tests drive it with mocked clients or against moto.
 //!
 //! The modules are private; what the binaries and the integration tests (`tests/`) use is
-//! re-exported below, by name. The four public modules are the loops the benchmarks
-//! (`bench/`) drive, under the paths they import.
+//! re-exported below, by name. The four public modules are what the benchmarks (`bench/`)
+//! drive (the ACL, copy and catalog loops, the polling policy), under the paths they
+//! import.
 
 pub mod acl;
 pub mod catalog;
