@@ -12,6 +12,10 @@
 //! ignores. The binaries under a Lambda Runtime API are checked by the Node harness
 //! checks (`tests/e2e/harness.test.mjs`).
 
+// The fixtures the unit tests use too (one home: lambdas/src/test_support/fixtures.rs).
+#[path = "../../src/test_support/fixtures.rs"]
+mod fixtures;
+
 mod copy_objects;
 mod crawler;
 mod export;

@@ -13,9 +13,9 @@ use contract::{
 };
 use serde_json::Value;
 
-use super::{BASE_ID, export_state, failed, job, meta, mocked, ok};
+use super::notify;
 use crate::config::NotifyConfig;
-use crate::handlers::notify::notify;
+use crate::test_support::{BASE_ID, export_state, failed, job, meta, mocked, ok};
 
 const NOW: i64 = 1_800_000_600;
 
@@ -51,7 +51,7 @@ fn failure() -> NotifyRequest {
         "detail": {
             "executionArn": EXECUTION, "status": "FAILED", "redriveCount": 1,
             "redriveStatus": "REDRIVABLE", "error": "AclAccessDenied", "cause": "denied",
-            "input": format!("{{\"snapshot_arn\": \"{}\"}}", super::ARN),
+            "input": format!("{{\"snapshot_arn\": \"{}\"}}", crate::test_support::ARN),
         }
     });
     let event: ExecutionStatusChange = serde_json::from_value(event).unwrap();
@@ -144,7 +144,7 @@ fn put(detail_type: &'static str, check: fn(&Value) -> bool) -> Rule {
 async fn sends_the_success_detail() {
     let rule = put("Snapshot Export Succeeded", |detail| {
         detail["outcome"] == "SUCCEEDED"
-            && detail["snapshot_arn"] == super::ARN
+            && detail["snapshot_arn"] == crate::test_support::ARN
             && detail["export_task_id"] == BASE_ID
             && detail["s3_location"] == format!("s3://analytics-exports/rds/{BASE_ID}/")
             && detail["object_count"] == 42
@@ -206,7 +206,7 @@ async fn a_failed_execution_is_notified_with_its_failed_state() {
             && detail["cause"] == "denied"
             && detail["redrivable"] == true
             && detail["redrive_helps"] == true
-            && detail["snapshot_arn"] == super::ARN
+            && detail["snapshot_arn"] == crate::test_support::ARN
             && detail["export_task_id"] == format!("{BASE_ID}-r2")
             && detail["console_url"]
                 == format!(
@@ -226,7 +226,7 @@ async fn an_unreadable_history_still_notifies_from_the_event() {
     let rule = put("Snapshot Export Failed", |detail| {
         detail["failed_state"].is_null()
             && detail["error"] == "AclAccessDenied"
-            && detail["snapshot_arn"] == super::ARN
+            && detail["snapshot_arn"] == crate::test_support::ARN
     });
     let events = mocked!(aws_sdk_eventbridge, &[&rule]);
     let denied = mock!(aws_sdk_sfn::Client::get_execution_history)

@@ -16,10 +16,10 @@ use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
 use contract::{CopyObjectsInput, CopyState, ExportStatus};
 
-use super::{BASE_ID, export_state, failed, job, meta, ok};
+use super::copy_objects;
 use crate::config::{CopyObjectsConfig, ProdRole};
 use crate::copy::SOURCE_ETAG_METADATA;
-use crate::handlers::copy_objects::copy_objects;
+use crate::test_support::{BASE_ID, export_state, failed, job, meta, ok};
 
 const STAGING: &str = "prod-staging";
 const ANALYTICS: &str = "analytics-exports";

@@ -11,9 +11,9 @@ use aws_smithy_mocks::mock;
 use contract::{JobAction, SnapshotType, SourceKind, Trigger};
 use serde_json::{Value, json};
 
-use super::{ARN, failed, meta, mocked, ok};
+use super::normalize;
 use crate::config::NormalizeConfig;
-use crate::handlers::normalize::normalize;
+use crate::test_support::{ARN, failed, meta, mocked, ok};
 
 fn event(detail_type: &str, event_id: &str, arn: &str) -> Value {
     json!({

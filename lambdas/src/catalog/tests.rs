@@ -21,12 +21,12 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 
-use super::{BASE_ID, export_state, failed, job, meta, mocked, ok};
-use crate::catalog::glue::{
+use super::glue::{
     self, PARAM_EXPORT_ID, PARAM_SNAPSHOT_TIME, Snapshot, TableSpec, write_history, write_latest,
 };
-use crate::catalog::types::ColumnType;
-use crate::catalog::{CatalogSettings, catalog_export};
+use super::types::ColumnType;
+use super::{CatalogSettings, catalog_export};
+use crate::test_support::{BASE_ID, export_state, failed, job, meta, mocked, ok};
 
 const DB: &str = "analytics";
 const ROOT: &str = "rds/rds-orders-2026-11-24-03-10-0a1b2c3d/";

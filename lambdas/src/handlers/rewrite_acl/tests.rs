@@ -14,9 +14,9 @@ use aws_sdk_s3::types::{
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use contract::{AclState, ExportStatus, RewriteAclInput};
 
-use super::{BASE_ID, export_state, failed, job, meta, mocked, ok};
+use super::rewrite_acl;
 use crate::config::RewriteAclConfig;
-use crate::handlers::rewrite_acl::rewrite_acl;
+use crate::test_support::{BASE_ID, export_state, failed, job, meta, mocked, ok};
 
 const PREFIX: &str = "rds/rds-orders-2026-11-24-03-10-0a1b2c3d/";
 

@@ -1,5 +1,5 @@
-//! StartExport and CheckExport over mocked RDS: start, adopt, next attempt, races, every
-//! error mapping, progress and timeouts.
+//! StartExport over mocked RDS: start, adopt, next attempt, races, every error mapping and
+//! the attempt budget.
 
 use aws_sdk_rds::operation::describe_export_tasks::{
     DescribeExportTasksError, DescribeExportTasksOutput,
@@ -7,12 +7,14 @@ use aws_sdk_rds::operation::describe_export_tasks::{
 use aws_sdk_rds::operation::start_export_task::{StartExportTaskError, StartExportTaskOutput};
 use aws_sdk_rds::types::ExportTask;
 use aws_smithy_mocks::{Rule, mock};
-use contract::{CheckExportInput, ExportStatus, JobAction, MAX_EXPORT_ATTEMPTS, StartExportInput};
+use contract::{ExportStatus, JobAction, MAX_EXPORT_ATTEMPTS, StartExportInput};
 
-use super::{ARN, BASE_ID, export_state, failed, job, meta, mocked, ok, policy};
+use super::start_export;
 use crate::config::StartExportConfig;
-use crate::handlers::check_export::check_export;
-use crate::handlers::start_export::start_export;
+use crate::test_support::{
+    ARN, BASE_ID, export_described, export_task, export_unknown, failed, job, meta, mocked, ok,
+    policy,
+};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -33,32 +35,6 @@ fn input() -> StartExportInput {
         max_attempts: contract::MAX_EXPORT_ATTEMPTS,
         redrive_count: 0,
     }
-}
-
-fn task(id: &str, status: &str) -> ExportTask {
-    ExportTask::builder()
-        .export_task_identifier(id)
-        .source_arn(ARN)
-        .status(status)
-        .s3_bucket("analytics-exports")
-        .s3_prefix("rds")
-        .build()
-}
-
-fn described(id: &'static str, status: &'static str) -> Rule {
-    mock!(aws_sdk_rds::Client::describe_export_tasks)
-        .match_requests(move |r| r.export_task_identifier() == Some(id))
-        .then_output(move || {
-            DescribeExportTasksOutput::builder()
-                .export_tasks(task(id, status))
-                .build()
-        })
-}
-
-fn unknown(id: &'static str) -> Rule {
-    mock!(aws_sdk_rds::Client::describe_export_tasks)
-        .match_requests(move |r| r.export_task_identifier() == Some(id))
-        .then_error(|| DescribeExportTasksError::generic(meta("ExportTaskNotFound")))
 }
 
 fn started(id: &'static str, prefix: Option<&'static str>) -> Rule {
@@ -90,7 +66,7 @@ fn start_fails(code: &'static str) -> Rule {
 
 #[tokio::test]
 async fn starts_attempt_one() {
-    let (d, s) = (unknown(BASE_ID), started(BASE_ID, Some("rds")));
+    let (d, s) = (export_unknown(BASE_ID), started(BASE_ID, Some("rds")));
     let rds = mocked!(aws_sdk_rds, &[&d, &s]);
     let state = ok(start_export(&rds, &cfg("rds"), &input(), NOW).await);
     assert_eq!(state.export_task_id, BASE_ID);
@@ -107,7 +83,7 @@ async fn starts_attempt_one() {
 
 #[tokio::test]
 async fn no_prefix_omits_s3_prefix() {
-    let (d, s) = (unknown(BASE_ID), started(BASE_ID, None));
+    let (d, s) = (export_unknown(BASE_ID), started(BASE_ID, None));
     let rds = mocked!(aws_sdk_rds, &[&d, &s]);
     let state = ok(start_export(&rds, &cfg(""), &input(), NOW).await);
     assert_eq!(state.s3_prefix, BASE_ID);
@@ -122,7 +98,7 @@ async fn adopts_a_running_or_complete_export_in_any_case() {
         ("starting", ExportStatus::Starting),
         ("CANCELING", ExportStatus::Canceling),
     ] {
-        let d = described(BASE_ID, status);
+        let d = export_described(BASE_ID, status);
         let rds = mocked!(aws_sdk_rds, &[&d]);
         let state = ok(start_export(&rds, &cfg("rds"), &input(), NOW).await);
         assert!(state.adopted);
@@ -136,9 +112,9 @@ async fn failed_attempt_one_starts_r2_and_canceled_r2_starts_r3() {
     let r2: &'static str = Box::leak(r2.into_boxed_str());
     let r3: &'static str = Box::leak(format!("{BASE_ID}-r3").into_boxed_str());
     let (a, b, c, s) = (
-        described(BASE_ID, "FAILED"),
-        described(r2, "canceled"),
-        unknown(r3),
+        export_described(BASE_ID, "FAILED"),
+        export_described(r2, "canceled"),
+        export_unknown(r3),
         started(r3, Some("rds")),
     );
     let rds = mocked!(aws_sdk_rds, &[&a, &b, &c, &s]);
@@ -151,9 +127,9 @@ async fn failed_attempt_one_starts_r2_and_canceled_r2_starts_r3() {
 #[tokio::test]
 async fn already_exists_race_adopts_the_winner() {
     let (d1, s, d2) = (
-        unknown(BASE_ID),
+        export_unknown(BASE_ID),
         start_fails("ExportTaskAlreadyExists"),
-        described(BASE_ID, "STARTING"),
+        export_described(BASE_ID, "STARTING"),
     );
     let rds = mocked!(aws_sdk_rds, &[&d1, &s, &d2]);
     let state = ok(start_export(&rds, &cfg("rds"), &input(), NOW).await);
@@ -196,7 +172,7 @@ async fn start_errors_map_to_contract_names() {
         ("InvalidParameterValue", "AwsError", "InvalidParameterValue"),
     ];
     for (code, name, mentions) in cases {
-        let (d, s) = (unknown(BASE_ID), start_fails(code));
+        let (d, s) = (export_unknown(BASE_ID), start_fails(code));
         let rds = mocked!(aws_sdk_rds, &[&d, &s]);
         let e = failed(start_export(&rds, &cfg("rds"), &input(), NOW).await);
         assert_eq!(e.name(), name, "{code}: {e}");
@@ -206,7 +182,7 @@ async fn start_errors_map_to_contract_names() {
 
 #[tokio::test]
 async fn server_errors_and_throttled_describe() {
-    let d = unknown(BASE_ID);
+    let d = export_unknown(BASE_ID);
     let s = mock!(aws_sdk_rds::Client::start_export_task)
         .sequence()
         .http_status(503, None)
@@ -229,7 +205,7 @@ async fn server_errors_and_throttled_describe() {
 async fn every_attempt_spent_is_exhausted() {
     let all_failed = mock!(aws_sdk_rds::Client::describe_export_tasks).then_compute_output(|r| {
         DescribeExportTasksOutput::builder()
-            .export_tasks(task(
+            .export_tasks(export_task(
                 r.export_task_identifier().unwrap_or_default(),
                 "FAILED",
             ))
@@ -276,81 +252,6 @@ async fn refuses_bad_input_and_foreign_exports() {
     );
 }
 
-fn check_input(started_at: i64) -> CheckExportInput {
-    let mut export = export_state(BASE_ID, ExportStatus::Starting, "rds");
-    export.started_at = started_at;
-    CheckExportInput {
-        job: job(),
-        export,
-        policy: policy(),
-        redrive_count: 0,
-    }
-}
-
-#[tokio::test]
-async fn check_updates_progress() {
-    let d = mock!(aws_sdk_rds::Client::describe_export_tasks).then_output(|| {
-        let t = ExportTask::builder()
-            .export_task_identifier(BASE_ID)
-            .status("IN_PROGRESS")
-            .percent_progress(40)
-            .total_extracted_data_in_gb(12)
-            .warning_message(r#"{"warnings":[{"message":"table t skipped"}]}"#)
-            .build();
-        DescribeExportTasksOutput::builder().export_tasks(t).build()
-    });
-    let rds = mocked!(aws_sdk_rds, &[&d]);
-    let s = ok(check_export(&rds, check_input(NOW - 600), NOW).await);
-    assert_eq!(
-        (s.status, s.percent_progress, s.total_extracted_gb, s.checks),
-        (ExportStatus::InProgress, 40, Some(12), 1)
-    );
-    assert_eq!(s.warnings, vec!["table t skipped".to_owned()]);
-    assert_eq!(
-        s.progress.last().map(|p| (p.at, p.percent)),
-        Some((NOW, 40))
-    );
-    assert!((30..=1800).contains(&s.next_poll_seconds));
-}
-
-#[tokio::test]
-async fn check_failed_always_has_a_cause() {
-    let d = described(BASE_ID, "FAILED");
-    let rds = mocked!(aws_sdk_rds, &[&d]);
-    let s = ok(check_export(&rds, check_input(NOW), NOW).await);
-    assert_eq!(s.status, ExportStatus::Failed);
-    assert!(
-        s.failure_cause.contains(BASE_ID) && s.failure_cause.contains("FAILED"),
-        "{}",
-        s.failure_cause
-    );
-}
-
-#[tokio::test]
-async fn check_not_found_and_timeout() {
-    let d = unknown(BASE_ID);
-    let rds = mocked!(aws_sdk_rds, &[&d]);
-    assert_eq!(
-        failed(check_export(&rds, check_input(NOW), NOW).await).name(),
-        "ExportNotFound"
-    );
-
-    let (slow, done) = (
-        described(BASE_ID, "IN_PROGRESS"),
-        described(BASE_ID, "COMPLETE"),
-    );
-    let rds = mocked!(aws_sdk_rds, &[&slow, &done]);
-    let e = failed(check_export(&rds, check_input(NOW - 86_401), NOW).await);
-    assert_eq!(e.name(), "ExportWaitTimedOut");
-    assert!(
-        e.to_string().contains(BASE_ID) && e.to_string().contains("86401"),
-        "{e}"
-    );
-    // A terminal status past the limit is reported, not timed out.
-    let s = ok(check_export(&rds, check_input(NOW - 86_401), NOW).await);
-    assert_eq!(s.status, ExportStatus::Complete);
-}
-
 #[tokio::test]
 async fn the_attempt_budget_is_max_attempts_plus_the_redrives() {
     let r2: &'static str = Box::leak(format!("{BASE_ID}-r2").into_boxed_str());
@@ -363,9 +264,9 @@ async fn the_attempt_budget_is_max_attempts_plus_the_redrives() {
     // Two attempts allowed, both FAILED: ExportFailed at StartExport, with the last cause,
     // and nothing started.
     let (a, b, c) = (
-        described(BASE_ID, "FAILED"),
-        described(r2, "FAILED"),
-        unknown(r3),
+        export_described(BASE_ID, "FAILED"),
+        export_described(r2, "FAILED"),
+        export_unknown(r3),
     );
     let rds = mocked!(aws_sdk_rds, &[&a, &b, &c]);
     let e = failed(start_export(&rds, &cfg("rds"), &budget(2, 0), NOW).await);
@@ -376,18 +277,18 @@ async fn the_attempt_budget_is_max_attempts_plus_the_redrives() {
     );
     // The last spent attempt was canceled: ExportCanceled.
     let (a, b, c) = (
-        described(BASE_ID, "FAILED"),
-        described(r2, "CANCELED"),
-        unknown(r3),
+        export_described(BASE_ID, "FAILED"),
+        export_described(r2, "CANCELED"),
+        export_unknown(r3),
     );
     let rds = mocked!(aws_sdk_rds, &[&a, &b, &c]);
     let e = failed(start_export(&rds, &cfg("rds"), &budget(2, 0), NOW).await);
     assert_eq!(e.name(), "ExportCanceled");
     // One redrive later: exactly one more attempt starts.
     let (a, b, c, s) = (
-        described(BASE_ID, "FAILED"),
-        described(r2, "FAILED"),
-        unknown(r3),
+        export_described(BASE_ID, "FAILED"),
+        export_described(r2, "FAILED"),
+        export_unknown(r3),
         started(r3, Some("rds")),
     );
     let rds = mocked!(aws_sdk_rds, &[&a, &b, &c, &s]);
@@ -396,47 +297,12 @@ async fn the_attempt_budget_is_max_attempts_plus_the_redrives() {
     assert_eq!(state.redrive_count, 1);
     // A running attempt past the budget (a duplicate execution started it) is adopted.
     let (a, b, c) = (
-        described(BASE_ID, "FAILED"),
-        described(r2, "FAILED"),
-        described(r3, "IN_PROGRESS"),
+        export_described(BASE_ID, "FAILED"),
+        export_described(r2, "FAILED"),
+        export_described(r3, "IN_PROGRESS"),
     );
     let rds = mocked!(aws_sdk_rds, &[&a, &b, &c]);
     let state = ok(start_export(&rds, &cfg("rds"), &budget(2, 0), NOW).await);
     assert!(state.adopted);
     assert_eq!(state.export_task_id, r3);
-}
-
-#[tokio::test]
-async fn a_redrive_restarts_the_export_wait() {
-    // Timed out once (the wait began 24 h + 1 s ago) ...
-    let slow = described(BASE_ID, "IN_PROGRESS");
-    let rds = mocked!(aws_sdk_rds, &[&slow]);
-    assert_eq!(
-        failed(check_export(&rds, check_input(NOW - 86_401), NOW).await).name(),
-        "ExportWaitTimedOut"
-    );
-    // ... redriven: the same input with RedriveCount 1 waits a full window again.
-    let slow = described(BASE_ID, "IN_PROGRESS");
-    let rds = mocked!(aws_sdk_rds, &[&slow]);
-    let redriven = CheckExportInput {
-        redrive_count: 1,
-        ..check_input(NOW - 86_401)
-    };
-    let state = ok(check_export(&rds, redriven, NOW).await);
-    assert_eq!((state.wait_started_at, state.redrive_count), (NOW, 1));
-    assert_eq!(
-        state.started_at,
-        NOW - 86_401,
-        "the export's own start is kept"
-    );
-    // The next check of the same run does not restart it again.
-    let slow = described(BASE_ID, "IN_PROGRESS");
-    let rds = mocked!(aws_sdk_rds, &[&slow]);
-    let next = CheckExportInput {
-        redrive_count: 1,
-        export: state,
-        ..check_input(NOW)
-    };
-    let later = ok(check_export(&rds, next, NOW + 600).await);
-    assert_eq!(later.wait_started_at, NOW);
 }
