@@ -66,11 +66,14 @@ test('runtime API: init error fails the invocation with its errorType', async ()
   await api.stop();
 });
 
-test('interpreter glue: retry and catch by error name, waits skipped, Fail paths', async () => {
+test('interpreter glue: retry and catch by error name, waits skipped, Fail paths', async (t) => {
   const loaded = loadDefinition(MINIMAL);
   assert.deepEqual(loaded.tasks, { First: 'normalize' });
   assert.deepEqual(loaded.waits, ['Pause']);
   const { api } = await dummy();
+  // Also when an assertion fails: a listening Runtime API would keep this file's process,
+  // and so scripts/e2e.sh, waiting forever.
+  t.after(() => api.stop());
   let calls = 0;
   const pool = {
     invoke: (binary, payload) => {
