@@ -223,9 +223,9 @@ variable "tags" {
 }
 
 variable "export_events" {
-  description = "True: RDS's export-finished events wake the executions (the definition must be rendered with [export] events = true, state-machine/configs/export-events.toml, and the prod module must forward the events: export_events there too); creates the export-waits table, the rule and the callback permissions. False: the Wait loop polls."
+  description = "True (the default): RDS's export-finished events wake the executions (the definition rendered with [export] events = true, the default config, and the prod module forwarding the events: export_events there too); creates the export-waits table, the rule and the callback permissions. False: the Wait loop polls (the definition rendered from state-machine/configs/wait-loop.toml, [export] events = false, passed as definition_path; export_events = false in the prod module too)."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "delivery" {

@@ -159,7 +159,7 @@ variable "analytics_copier_caller_role_arns" {
 }
 
 variable "export_events" {
-  description = "True: also forward RDS's export-finished events (RDS-EVENT-0159/0160/0161, 0162/0163/0164) to the analytics bus, where they wake the waiting executions (the analytics module's export_events)."
+  description = "True (the default): also forward RDS's export-finished events (RDS-EVENT-0159/0160/0161, 0162/0163/0164) to the analytics bus, where they wake the waiting executions (the analytics module's export_events). False with a Wait-loop definition ([export] events = false)."
   type        = bool
-  default     = false
+  default     = true
 }

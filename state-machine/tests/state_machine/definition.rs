@@ -29,38 +29,41 @@ fn committed_definition_parses_back_and_validates() {
 
 #[test]
 fn the_comment_names_each_variants_stages() {
-    // After "RDS snapshot -> S3 Parquet export": what the variant's graph does.
+    // After "RDS snapshot -> S3 Parquet export": what the variant's graph does. Every
+    // variant but wait-loop waits for RDS's export events, as the default does.
+    const WOKEN: &str = "(woken by RDS's export events, polled as a fallback)";
     let expected = [
         (
             "default",
-            "(polled) -> object ACLs -> Glue tables -> notification",
+            format!("{WOKEN} -> object ACLs -> Glue tables -> notification"),
         ),
-        ("acl-off", "(polled) -> Glue tables -> notification"),
-        ("all-off", "(polled)"),
+        ("acl-off", format!("{WOKEN} -> Glue tables -> notification")),
+        ("all-off", WOKEN.to_owned()),
         (
             "catalog-crawler",
-            "(polled) -> object ACLs -> Glue crawler -> notification",
+            format!("{WOKEN} -> object ACLs -> Glue crawler -> notification"),
         ),
         (
             "copy-delivery",
-            "(polled) -> copy into the analytics bucket -> Glue crawler -> notification",
+            format!("{WOKEN} -> copy into the analytics bucket -> Glue crawler -> notification"),
         ),
         (
             "crawler-no-wait",
-            "(polled) -> object ACLs -> Glue crawler (started, not awaited) -> notification",
+            format!(
+                "{WOKEN} -> object ACLs -> Glue crawler (started, not awaited) -> notification"
+            ),
         ),
         (
             "custom-timings",
-            "(polled) -> object ACLs -> Glue crawler -> notification",
-        ),
-        (
-            "export-events",
-            "(woken by RDS's export events, polled as a fallback) -> object ACLs -> Glue tables \
-             -> notification",
+            format!("{WOKEN} -> object ACLs -> Glue crawler -> notification"),
         ),
         (
             "notifications-off",
-            "(polled) -> object ACLs -> Glue tables",
+            format!("{WOKEN} -> object ACLs -> Glue tables"),
+        ),
+        (
+            "wait-loop",
+            "(polled) -> object ACLs -> Glue tables -> notification".to_owned(),
         ),
     ];
     for (name, config) in variants() {
@@ -68,7 +71,8 @@ fn the_comment_names_each_variants_stages() {
             .iter()
             .find(|(variant, _)| *variant == name)
             .unwrap_or_else(|| panic!("configs/{name}.toml: add its Comment to this test"))
-            .1;
+            .1
+            .as_str();
         let comment = machine(&config).comment().unwrap().to_owned();
         let want = format!("Snapshot export: RDS snapshot -> S3 Parquet export {stages}. ");
         assert!(comment.starts_with(&want), "{name}: {comment}");
@@ -101,6 +105,7 @@ fn snapshots_of_every_variant() {
         "crawler-no-wait",
         "notifications-off",
         "all-off",
+        "wait-loop",
     ] {
         assert!(
             names.contains(&required),
@@ -168,11 +173,11 @@ fn variants_leave_out_exactly_their_states() {
         if !config.notifications.enabled {
             expected.retain(|s| s != "NotifySuccess");
         }
-        if config.export.events {
-            // The callback takes the place of the Wait state.
+        if !config.export.events {
+            // The Wait state takes the place of the default's callback.
             for s in &mut expected {
-                if s == "WaitForExport" {
-                    *s = "WaitForExportEvent".to_owned();
+                if s == "WaitForExportEvent" {
+                    *s = "WaitForExport".to_owned();
                 }
             }
         }
@@ -234,5 +239,7 @@ fn mermaid_has_every_state_and_edge() {
     assert!(text.contains("ExportStatus -->|\"$.export.status = COMPLETE\"| RewriteAcl"));
     assert!(text.contains("AclDone -.->|default| RewriteAcl"));
     assert!(text.contains("ExportStatus -->|\"$.export.status = FAILED\"| StartExport"));
-    assert!(!text.contains("catch"), "no Task catches its errors");
+    // No Task catches its errors; the one catch is the callback's fallback poll.
+    assert_eq!(text.matches("catch").count(), 1, "{text}");
+    assert!(text.contains("WaitForExportEvent -.->|\"catch States.Timeout\"| CheckExport"));
 }
