@@ -195,9 +195,10 @@ fn the_deployed_definition_matches_its_config_and_drift_is_located() {
     let config = events_config();
     let stack = stack_for(&config);
     assert_ok(&definition::check(&stack, &config));
-    // Checked against another configuration (the deployed one polls), the first
-    // difference is named.
-    let check = definition::check(&stack, &PipelineConfig::default());
+    // Checked against another configuration (one that polls), the first difference is
+    // named.
+    let polling = PipelineConfig::from_toml_str("[export]\nevents = false\n").unwrap();
+    let check = definition::check(&stack, &polling);
     assert_fails(&check, &["definition", "differs", "$.States", "render"]);
 
     let mut drifted = stack.clone();
