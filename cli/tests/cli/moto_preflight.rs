@@ -609,11 +609,8 @@ async fn preflight_passes_on_a_set_up_stack_and_names_each_break() {
     }
 
     // The text form: one line per check, then the verdict; exit 0.
-    let text = crate::support::ok(&moto.run(&[
-        "preflight",
-        "--state-machine-arn",
-        machine_arn_text(),
-    ]));
+    let text =
+        crate::support::ok(&moto.run(&["preflight", "--state-machine-arn", machine_arn_text()]));
     println!("{text}");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
