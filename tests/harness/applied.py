@@ -1,4 +1,4 @@
-"""The applied stack (issue 19): the cross-account example applied by real Terraform into the
+"""The applied stack: the cross-account example applied by real Terraform into the
 launcher's moto, read back from moto, and the pipeline run on what was applied.
 
 `Stack.apply(pipeline)` copies infra/examples/cross-account into a temporary directory
