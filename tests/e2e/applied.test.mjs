@@ -9,17 +9,52 @@
 // Without terraform or the provider mirror: one line saying so, every test skipped.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AppliedStack, appliedUnavailable, byPipelineConfig } from './lib/applied.mjs';
 import { exportEvent } from './lib/export-events.mjs';
+import { BIN_DIR, REPO } from './lib/functions.mjs';
 import { stopAll } from './lib/processes.mjs';
 import { formatReport } from './lib/scenario.mjs';
 import { statusChangeEvent } from './lib/status-change.mjs';
 
 const PROD = '210987654321';
 const ANALYTICS = '123456789012';
+const PYTHON = process.env.E2E_PYTHON ?? path.join(REPO, '.venv', 'bin', 'python');
+
+/**
+ * `snapshot-export preflight --json` (the operator CLI, as built for the tests) against the
+ * applied stack's moto, as an operator runs it after `terraform apply`: the state machine
+ * ARN and, for a variant, the config its definition was rendered from.
+ */
+function preflight(stack, config) {
+  const args = ['preflight', '--json', '--state-machine-arn', stack.stack.state_machine.arn];
+  if (config) args.push('--config', path.join(REPO, config));
+  const run = spawnSync(path.join(BIN_DIR, 'snapshot-export'), args, {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL: stack.launcher.moto,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+    },
+  });
+  assert.ok(run.stdout, `preflight printed nothing (exit ${run.status}): ${run.stderr}`);
+  return { status: run.status, report: JSON.parse(run.stdout) };
+}
+
+/** Sets the analytics snapshot-created rule's state (boto3 against the stack's moto). */
+function setRuleState(stack, rule, bus, enabled) {
+  const code = `import boto3, sys
+e = boto3.client("events", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+(e.enable_rule if sys.argv[4] == "1" else e.disable_rule)(Name=sys.argv[2], EventBusName=sys.argv[3])`;
+  const run = spawnSync(PYTHON, ['-c', code, stack.launcher.moto, rule, bus, enabled ? '1' : '0'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+}
+
 const SAMPLES = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'rds-snapshot-events.json'), 'utf8'));
 
 after(stopAll);
@@ -59,6 +94,31 @@ if (unavailable) {
         assert.ok(s.roles.prod['snapshot-export-cross-account'], Object.keys(s.roles.prod).join(', '));
         for (const [binary, f] of Object.entries(s.functions)) {
           assert.ok(s.roles.analytics[f.role.split('/').at(-1)], `${binary}: its role ${f.role} is not in the analytics account`);
+        }
+      });
+
+      test('preflight passes on the applied stack and names a disabled rule', () => {
+        const failing = (report) => report.checks.filter((c) => c.status === 'fail').map((c) => `${c.check}: ${c.message}`);
+        const { status, report } = preflight(stack, config);
+        assert.deepEqual(failing(report), [], JSON.stringify(report, null, 1));
+        assert.equal(status, 0);
+        const ok = report.checks.filter((c) => c.status === 'ok').map((c) => c.check);
+        console.log(`# preflight ${config ?? 'default'}: ${ok.length} ok, ${report.checks.length - ok.length} skipped`);
+        for (const check of ['definition', 'snapshot-created-rule', 'bucket-policy', 'export-key-policy', 'prod-role-trust']) {
+          assert.ok(ok.includes(check), `${check} is not ok: ${JSON.stringify(report.checks.find((c) => c.check === check))}`);
+        }
+        // A deliberately broken stack: the snapshot-created rule disabled. Preflight must
+        // fail, on that check alone, naming the rule.
+        const name = stack.stack.state_machine.arn.split(':').at(-1);
+        setRuleState(stack, `${name}-snapshot-created`, name, false);
+        try {
+          const broken = preflight(stack, config);
+          assert.equal(broken.status, 1, JSON.stringify(broken.report));
+          const failed = failing(broken.report);
+          assert.equal(failed.length, 1, failed.join('\n'));
+          assert.match(failed[0], /^snapshot-created-rule: .*DISABLED/);
+        } finally {
+          setRuleState(stack, `${name}-snapshot-created`, name, true);
         }
       });
 

@@ -105,6 +105,9 @@ module "analytics" {
   prod_copier_role_arn = module.prod.copier_role_arn
   definition_path      = var.definition_path
   export_events        = var.export_events
+
+  # Who may run `snapshot-export preflight` as the pipeline (assume start-export's role).
+  preflight_principal_arns = var.preflight_principal_arns
 }
 
 # The names given to the prod module must be the analytics module's real ones. A `check`

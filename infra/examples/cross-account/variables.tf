@@ -88,3 +88,9 @@ variable "export_events" {
   type        = bool
   default     = true
 }
+
+variable "preflight_principal_arns" {
+  description = "Operator principals that may assume start-export's role to run `snapshot-export preflight` (the analytics module's preflight_principal_arns). Empty: none."
+  type        = list(string)
+  default     = []
+}

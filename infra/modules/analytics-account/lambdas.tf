@@ -16,11 +16,13 @@ resource "aws_iam_role" "lambda" {
 
   name               = "${var.name}-${each.key}"
   description        = "Execution role of the ${var.name}-${each.key} function."
-  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust[each.key].json
   tags               = var.tags
 }
 
 data "aws_iam_policy_document" "lambda_trust" {
+  for_each = local.functions
+
   statement {
     actions = ["sts:AssumeRole"]
 
@@ -33,6 +35,21 @@ data "aws_iam_policy_document" "lambda_trust" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+  }
+
+  # `snapshot-export preflight` acts as the pipeline: it assumes start-export's role (and
+  # from it the prod role with the external id). Only that role, only the operators named.
+  dynamic "statement" {
+    for_each = each.key == "start-export" && length(var.preflight_principal_arns) > 0 ? [1] : []
+    content {
+      sid     = "Preflight"
+      actions = ["sts:AssumeRole"]
+
+      principals {
+        type        = "AWS"
+        identifiers = var.preflight_principal_arns
+      }
     }
   }
 }

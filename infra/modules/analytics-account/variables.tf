@@ -266,3 +266,14 @@ variable "copy_encryption" {
     error_message = "copy_encryption must be \"kms\" or \"sse-s3\"."
   }
 }
+
+variable "preflight_principal_arns" {
+  description = "Operator principals (role or user ARNs) that may assume start-export's role to run `snapshot-export preflight` as the pipeline acts (docs/operations.md, \"Before the first snapshot\"). Empty: none, and preflight's act-as checks say so."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.preflight_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:", arn))])
+    error_message = "preflight_principal_arns must be IAM ARNs (arn:aws:iam::<account>:role/... or :user/...)."
+  }
+}
