@@ -8,8 +8,9 @@
 //! * extraction lasts log-uniform(2 min, 12 h), every decade equally likely;
 //! * progress is linear (50 %), linear with 1-2 stalls of 5-25 % of the extraction each
 //!   (25 %), or bursty: 3-12 tables, each finishing in a short burst of progress (25 %);
-//! * PercentProgress is reported as an integer (floor); after 100 % the export stays
-//!   IN_PROGRESS for U(0, 2) min (metadata files) before COMPLETE;
+//! * PercentProgress is reported as an integer (floor) and may stay at 0 for a while after
+//!   extraction began ([`Export::zero_hold`], drawn by [`add_zero_holds`]); after 100 % the
+//!   export stays IN_PROGRESS for U(0, 2) min (metadata files) before COMPLETE;
 //! * 5 % of exports FAIL at a time uniform over their whole life.
 
 use crate::rng::Rng;
@@ -42,6 +43,10 @@ pub struct Export {
     pub knots: Vec<(f64, f64)>,
     /// When the export fails, if it does before completing.
     pub fails_at: Option<f64>,
+    /// Seconds after STARTING during which PercentProgress still shows 0 although the
+    /// extraction runs (then it shows the real progress at once): RDS's percent is coarse
+    /// and is reported to stay at 0 for a long time early on.
+    pub zero_hold: f64,
 }
 
 impl Export {
@@ -67,6 +72,9 @@ impl Export {
         }
         if t < self.starting {
             return (ExportStatus::Starting, 0);
+        }
+        if t < self.starting + self.zero_hold {
+            return (ExportStatus::InProgress, 0);
         }
         (ExportStatus::InProgress, self.percent(t))
     }
@@ -167,6 +175,17 @@ pub fn draw_with(rng: &mut Rng, starting: f64, extraction: f64) -> Export {
         shape,
         knots,
         fails_at: fails.then_some(fail_time),
+        zero_hold: 0.0,
+    }
+}
+
+/// Gives every export a 0 % hold of U(0, `max_fraction`) of its extraction, drawn from a
+/// generator of its own (seeded by `seed`) so the rest of the mix stays the same as
+/// without holds. `max_fraction` 0 turns the holds off.
+pub fn add_zero_holds(exports: &mut [Export], seed: u64, max_fraction: f64) {
+    let mut rng = Rng::new(seed ^ 0x4_0000);
+    for e in exports {
+        e.zero_hold = rng.uniform(0.0, max_fraction) * e.extraction;
     }
 }
 
@@ -244,14 +263,18 @@ pub struct EventModel {
     pub delay_max: f64,
     /// Probability that an export's event never arrives.
     pub loss: f64,
+    /// A proposed wait-for-export (not today's): its entry skips DescribeExportTasks when the
+    /// state it is given was observed moments ago (by StartExport or the fallback
+    /// CheckExport), so a fallback costs one status check instead of two.
+    pub skip_fresh_entry_check: bool,
 }
 
 /// Outcome of waiting for one export with events and the fallback poll.
 #[derive(Debug, Clone, Copy)]
 pub struct EventRun {
-    /// DescribeExportTasks calls: one per callback entry (wait-for-export), one per
-    /// fallback CheckExport, one per confirmation by export-events (StartExport's not
-    /// counted, as in [`PollRun::polls`]).
+    /// DescribeExportTasks calls: one per callback entry (wait-for-export; none with
+    /// [`EventModel::skip_fresh_entry_check`]), one per fallback CheckExport, one per
+    /// confirmation by export-events (StartExport's not counted, as in [`PollRun::polls`]).
     pub checks: u32,
     /// Entries of the callback state (WaitForExportEvent).
     pub entries: u32,
@@ -293,7 +316,8 @@ impl EventRun {
 /// (store the token, check once, wake at once if the export has ended), woken by the
 /// export's event (delivered per `model`, drawn from `rng`) unless the fallback interval
 /// `fallback(status, samples, now)` passes first, which runs CheckExport and enters the
-/// callback again. Samples are recorded at each fallback CheckExport, as it does.
+/// callback again. Samples are recorded at StartExport (0 %) and at each fallback
+/// CheckExport, as they do.
 pub fn simulate_events(
     export: &Export,
     max_wait: f64,
@@ -317,14 +341,16 @@ pub fn simulate_events(
         status: ExportStatus::Starting,
         timed_out: false,
     };
-    let mut samples: Vec<ProgressSample> = Vec::new();
+    // StartExport's observation (STARTING, recorded as 0 %) and its first fallback interval.
+    let mut samples = vec![ProgressSample { at: 0, percent: 0 }];
     let mut t = 0.0;
-    // StartExport's output carries the first fallback interval.
     let mut wait = fallback(ExportStatus::Starting, &samples, 0, 0);
     loop {
-        // WaitForExportEvent: the token is stored, then the export checked once.
+        // WaitForExportEvent: the token is stored, then the export checked once (the state
+        // it was given is always fresh here: StartExport or CheckExport observed it just
+        // before, so the proposed entry skips its check).
         run.entries += 1;
-        run.checks += 1;
+        run.checks += u32::from(!model.skip_fresh_entry_check);
         let (status, _) = export.observe(t);
         run.status = status;
         if status.is_terminal() {

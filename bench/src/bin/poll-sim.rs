@@ -6,16 +6,21 @@
 //! woken by the event, with the policy's fallback interval as its timeout: the last
 //! sections compare it, in the same run and over the same exports, with the adaptive Wait
 //! loop and the fixed 60 s / 300 s loops, under an event model (delivery delay up to
-//! `--event-delay-max` seconds, `--event-loss-percent` of the events lost).
+//! `--event-delay-max` seconds, `--event-loss-percent` of the events lost), then set the
+//! fallback rule against the one it replaced (issue 20: lost events found fast) at 1 % and
+//! 5 % lost, with its variants and the model's sensitivity.
+//!
+//! PercentProgress stays at 0 for U(0, `--zero-hold-max`) of each extraction (default 0.3;
+//! 0 turns the holds off) although the export is extracting.
 //!
 //! `cargo run --release -p snapshot-export-bench --bin poll-sim [-- --seed 42 --exports 10000
-//! --event-delay-max 60 --event-loss-percent 1]`
+//! --event-delay-max 60 --event-loss-percent 1 --zero-hold-max 0.3]`
 
 use contract::{ExportStatus, PollPolicy, ProgressSample};
 use lambdas::polling::{Tuning, next_poll_seconds, next_poll_seconds_tuned, poll_bounds};
 use snapshot_export_bench::export_model::{
-    EventModel, EventRun, Export, PollRun, Shape, WaitPolicy, draw_with, generate_mix, simulate,
-    simulate_events,
+    EventModel, EventRun, Export, PollRun, Shape, WaitPolicy, add_zero_holds, draw_with,
+    generate_mix, simulate, simulate_events,
 };
 use snapshot_export_bench::rng::Rng;
 use snapshot_export_bench::stats::{max, mean, percentile};
@@ -57,7 +62,9 @@ fn main() {
     let events = EventModel {
         delay_max: float("--event-delay-max", 60.0),
         loss: float("--event-loss-percent", 1.0) / 100.0,
+        skip_fresh_entry_check: false,
     };
+    let zero_hold_max = float("--zero-hold-max", 0.3);
 
     // The deployed default's policy (30 s to 30 min, 24 h, the poll budget of 2 attempts
     // plus a redrive).
@@ -66,7 +73,7 @@ fn main() {
     let max_wait = policy.max_wait_seconds as f64;
     let (floor, ceiling) = poll_bounds(&policy, 0, policy.max_wait_seconds);
     println!(
-        "poll-sim: seed {seed}, {n} exports; PollPolicy min {} s, max {} s, max_wait 24 h, {} polls per attempt",
+        "poll-sim: seed {seed}, {n} exports, PercentProgress at 0 for U(0, {zero_hold_max}) of each extraction; PollPolicy min {} s, max {} s, max_wait 24 h, {} polls per attempt",
         policy.min_poll_seconds, policy.max_poll_seconds, policy.max_polls
     );
     println!(
@@ -98,18 +105,7 @@ fn main() {
         ("fixed 300 s", Box::new(|_, _, _, _| 300)),
     ];
 
-    let mix = generate_mix(seed, n);
-    let mut rng = Rng::new(seed ^ 0x2_0000);
-    // Reference: exports taking 2 hours in total (STARTING 5-40 min, the rest extracting,
-    // same shapes and tails), completing.
-    let two_hours: Vec<Export> = (0..1_000)
-        .map(|_| {
-            let starting = rng.uniform(5.0, 40.0) * 60.0;
-            let mut e = draw_with(&mut rng, starting, 7_200.0 - starting - 60.0);
-            e.fails_at = None;
-            e
-        })
-        .collect();
+    let (mix, two_hours) = mixes(seed, n, zero_hold_max);
 
     println!("## Whole mix ({n} exports, 5 % failing)\n");
     println!(
@@ -253,6 +249,7 @@ fn main() {
     }
 
     events_sections(seed, &policy, &mix, &two_hours, events);
+    lost_event_sections(seed, n, &policy, &mix, &two_hours, events, zero_hold_max);
 
     println!("\n## Worst case for the history limit\n");
     let stuck = PollPolicy {
@@ -272,6 +269,25 @@ fn main() {
         config.export.max_attempts,
         u64::from(polls) * (u64::from(config.export.max_attempts) + 1) * EVENTS_PER_POLL as u64
     );
+}
+
+/// The whole mix (`n` exports) and the 2-hour reference set (1,000 exports taking 2 hours
+/// in total: STARTING 5-40 min, the rest extracting, same shapes and tails, completing),
+/// both with 0 % holds of U(0, `zero_hold_max`) of their extraction.
+fn mixes(seed: u64, n: usize, zero_hold_max: f64) -> (Vec<Export>, Vec<Export>) {
+    let mut mix = generate_mix(seed, n);
+    let mut rng = Rng::new(seed ^ 0x2_0000);
+    let mut two_hours: Vec<Export> = (0..1_000)
+        .map(|_| {
+            let starting = rng.uniform(5.0, 40.0) * 60.0;
+            let mut e = draw_with(&mut rng, starting, 7_200.0 - starting - 60.0);
+            e.fails_at = None;
+            e
+        })
+        .collect();
+    add_zero_holds(&mut mix, seed, zero_hold_max);
+    add_zero_holds(&mut two_hours, seed ^ 1, zero_hold_max);
+    (mix, two_hours)
 }
 
 /// The table cells every per-group row shares: polls mean and p95, lag p50, p95 and max.
@@ -463,7 +479,11 @@ fn events_sections(
         (300.0, 0.01),
         (60.0, 1.0),
     ] {
-        let m = EventModel { delay_max, loss };
+        let m = EventModel {
+            delay_max,
+            loss,
+            ..model
+        };
         let all = Row::from_events(&event_runs(mix, max_wait, &fallback, m, seed));
         let two = Row::from_events(&event_runs(two_hours, max_wait, &fallback, m, seed));
         println!(
@@ -476,6 +496,265 @@ fn events_sections(
             max(&two.checks),
             percentile(&two.lag, 95.0),
             max(&two.lag),
+        );
+    }
+}
+
+/// The fallback rule issue 20 replaced, kept only as this comparison's baseline: at least
+/// 1 h, then 1.5 times the export's age, at most 6 h, never past the wait deadline.
+fn doubling_fallback(policy: &PollPolicy, status: ExportStatus, now: i64) -> u32 {
+    let until_deadline = policy
+        .max_wait_seconds
+        .saturating_sub(u64::try_from(now).unwrap_or(0));
+    let (floor, _) = poll_bounds(policy, 0, until_deadline);
+    let wanted = match status {
+        ExportStatus::Canceling => u64::from(floor),
+        _ => ((now.max(0) as f64 * 1.5) as u64).max(3_600),
+    };
+    let wait = wanted
+        .min(until_deadline)
+        .clamp(u64::from(floor), u64::from(floor.max(21_600)));
+    u32::try_from(wait).unwrap_or(21_600)
+}
+
+/// Lag figures (p50, p95, max) of `runs` whose event was lost, and how many there were.
+fn lost_lags(runs: &[EventRun]) -> (usize, f64, f64, f64) {
+    let lag: Vec<f64> = runs
+        .iter()
+        .filter(|r| r.event_lost && !r.timed_out)
+        .map(|r| r.lag)
+        .collect();
+    (
+        lag.len(),
+        percentile(&lag, 50.0),
+        percentile(&lag, 95.0),
+        max(&lag),
+    )
+}
+
+/// Issue 20's figures: the fallback rule against the doubling one it replaced, at 1 % and
+/// 5 % of events lost, with today's wait-for-export (two checks per fallback) and the
+/// proposed one (its entry skips the check of a fresh state); the fallback cap's
+/// variants; the lag of lost events by outcome and shape; the 0 % hold's effect.
+fn lost_event_sections(
+    seed: u64,
+    n: usize,
+    policy: &PollPolicy,
+    mix: &[Export],
+    two_hours: &[Export],
+    model: EventModel,
+    zero_hold_max: f64,
+) {
+    let max_wait = policy.max_wait_seconds as f64;
+    let events_policy = PollPolicy {
+        events: true,
+        ..*policy
+    };
+    let tuned = |tuning: Tuning| {
+        move |s, p: &[ProgressSample], now, checks| {
+            next_poll_seconds_tuned(&tuning, &events_policy, s, p, 0, now, checks)
+        }
+    };
+    let after = tuned(Tuning::DEFAULT);
+    let before = move |s, _: &[ProgressSample], now, _| doubling_fallback(&events_policy, s, now);
+    let after_name = format!(
+        "**after: from the progress estimate, at most {} s**",
+        Tuning::DEFAULT.event_fallback_max_seconds
+    );
+    let rules: [(&str, &WaitPolicy<'_>); 2] = [
+        ("before: 1 h, then 1.5 x age, at most 6 h", &before),
+        (&after_name, &after),
+    ];
+
+    println!("\n## Lost export events, before and after (issue 20)\n");
+    println!(
+        "Lag columns over the whole mix and over the exports whose event was lost; fallback-only = every event lost (the lost-event lag without sampling noise); entry check: today's wait-for-export checks on every entry, the proposed one skips the check of a state observed moments before.\n"
+    );
+    println!(
+        "| fallback rule | entry check | lost % | checks mean | 2-hour checks mean | lag p50 s | lag p95 s | lag max s | lost exports | lost lag p50 s | lost lag p95 s | lost lag max s | fallback-only lag p95 s | 2-hour fallback-only lag p95 s | $ per 1,000 exports |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for skip in [false, true] {
+        for loss in [0.01, 0.05] {
+            for (name, rule) in rules {
+                let m = EventModel {
+                    loss,
+                    skip_fresh_entry_check: skip,
+                    ..model
+                };
+                let all = event_runs(mix, max_wait, rule, m, seed);
+                let two = event_runs(two_hours, max_wait, rule, m, seed);
+                let only = EventModel { loss: 1.0, ..m };
+                let row = Row::from_events(&all);
+                let (lost, p50, p95, top) = lost_lags(&all);
+                let fallback_only = Row::from_events(&event_runs(mix, max_wait, rule, only, seed));
+                let two_only = Row::from_events(&event_runs(two_hours, max_wait, rule, only, seed));
+                println!(
+                    "| {name} | {} | {:.0} | {:.2} | {:.2} | {:.0} | {:.0} | {:.0} | {lost} | {p50:.0} | {p95:.0} | {top:.0} | {:.0} | {:.0} | {:.4} |",
+                    if skip {
+                        "proposed: skipped when fresh"
+                    } else {
+                        "today: every entry"
+                    },
+                    loss * 100.0,
+                    mean(&row.checks),
+                    mean(&Row::from_events(&two).checks),
+                    percentile(&row.lag, 50.0),
+                    percentile(&row.lag, 95.0),
+                    max(&row.lag),
+                    percentile(&fallback_only.lag, 95.0),
+                    percentile(&two_only.lag, 95.0),
+                    mean(&row.dollars) * 1_000.0,
+                );
+            }
+        }
+    }
+
+    println!(
+        "\n## Fallback cap variants (lag target {} s; 5 % lost)\n",
+        Tuning::DEFAULT.event_lag_target_seconds
+    );
+    println!(
+        "| longest fallback s | checks mean (today / proposed) | 2-hour checks mean (today / proposed) | lost lag p95 s | fallback-only lag p50 s | fallback-only lag p95 s | fallback-only lag > 900 s | $ per 1,000 exports (today) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for cap in [900, 1_200, 1_500, 1_800, 2_400, 3_600, 21_600] {
+        let rule = tuned(Tuning {
+            event_fallback_max_seconds: cap,
+            ..Tuning::DEFAULT
+        });
+        let today = EventModel {
+            loss: 0.05,
+            skip_fresh_entry_check: false,
+            ..model
+        };
+        let proposed = EventModel {
+            skip_fresh_entry_check: true,
+            ..today
+        };
+        let all = event_runs(mix, max_wait, &rule, today, seed);
+        let checks = |runs: &[EventRun], skip: bool| {
+            mean(
+                &runs
+                    .iter()
+                    .map(|r| f64::from(r.checks - if skip { r.entries } else { 0 }))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let two = event_runs(two_hours, max_wait, &rule, today, seed);
+        let only = Row::from_events(&event_runs(
+            mix,
+            max_wait,
+            &rule,
+            EventModel {
+                loss: 1.0,
+                ..proposed
+            },
+            seed,
+        ));
+        let late = only.lag.iter().filter(|&&l| l > 900.0).count() as f64 / only.lag.len() as f64;
+        println!(
+            "| {cap}{} | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} | {:.0} | {:.0} | {:.1} % | {:.4} |",
+            if cap == Tuning::DEFAULT.event_fallback_max_seconds {
+                " (default)"
+            } else {
+                ""
+            },
+            checks(&all, false),
+            checks(&all, true),
+            checks(&two, false),
+            checks(&two, true),
+            lost_lags(&all).2,
+            percentile(&only.lag, 50.0),
+            percentile(&only.lag, 95.0),
+            late * 100.0,
+            mean(&Row::from_events(&all).dollars) * 1_000.0,
+        );
+    }
+
+    println!("\n## Where lost events are noticed late (fallback only, default rule)\n");
+    println!(
+        "| exports | count | fallback checks before the end mean | lag p50 s | lag p95 s | lag max s | lag > 900 s |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let only = EventModel { loss: 1.0, ..model };
+    let runs = event_runs(mix, max_wait, &after, only, seed);
+    // (label, shape if one, outcome if one)
+    let groups = [
+        (
+            "linear, completing",
+            Some(Shape::Linear),
+            Some(ExportStatus::Complete),
+        ),
+        (
+            "stalling, completing",
+            Some(Shape::Stalling),
+            Some(ExportStatus::Complete),
+        ),
+        (
+            "bursty, completing",
+            Some(Shape::Bursty),
+            Some(ExportStatus::Complete),
+        ),
+        ("failing (any shape)", None, Some(ExportStatus::Failed)),
+        ("all", None, None),
+    ];
+    for (label, shape, outcome) in groups {
+        let keep = |e: &Export| {
+            shape.is_none_or(|s| e.shape == s) && outcome.is_none_or(|o| e.terminal().1 == o)
+        };
+        let chosen: Vec<&EventRun> = mix
+            .iter()
+            .zip(&runs)
+            .filter(|(e, r)| keep(e) && !r.timed_out)
+            .map(|(_, r)| r)
+            .collect();
+        let lag: Vec<f64> = chosen.iter().map(|r| r.lag).collect();
+        // Every fallback but the last one came before the end.
+        let early: Vec<f64> = chosen
+            .iter()
+            .map(|r| f64::from(r.timeouts.saturating_sub(1)))
+            .collect();
+        println!(
+            "| {label} | {} | {:.2} | {:.0} | {:.0} | {:.0} | {:.1} % |",
+            chosen.len(),
+            mean(&early),
+            percentile(&lag, 50.0),
+            percentile(&lag, 95.0),
+            max(&lag),
+            lag.iter().filter(|&&l| l > 900.0).count() as f64 * 100.0 / lag.len().max(1) as f64,
+        );
+    }
+
+    println!(
+        "\n## The model's 0 % hold (default rule, 5 % lost, today's entry check; this run: U(0, {zero_hold_max}))\n"
+    );
+    println!(
+        "| PercentProgress at 0 for | checks mean | 2-hour checks mean | lost lag p95 s | fallback-only lag p95 s |"
+    );
+    println!("|---|---|---|---|---|");
+    for hold in [0.0, 0.3, 0.6] {
+        let (mix, two_hours) = mixes(seed, n, hold);
+        let m = EventModel {
+            loss: 0.05,
+            skip_fresh_entry_check: false,
+            ..model
+        };
+        let all = event_runs(&mix, max_wait, &after, m, seed);
+        let two = Row::from_events(&event_runs(&two_hours, max_wait, &after, m, seed));
+        let only = Row::from_events(&event_runs(
+            &mix,
+            max_wait,
+            &after,
+            EventModel { loss: 1.0, ..m },
+            seed,
+        ));
+        println!(
+            "| U(0, {hold}) of the extraction | {:.2} | {:.2} | {:.0} | {:.0} |",
+            mean(&Row::from_events(&all).checks),
+            mean(&two.checks),
+            lost_lags(&all).2,
+            percentile(&only.lag, 95.0),
         );
     }
 }

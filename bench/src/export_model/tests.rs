@@ -34,6 +34,7 @@ fn events_wake_within_their_delay_and_a_lost_event_within_the_fallback() {
     let model = EventModel {
         delay_max: 60.0,
         loss: 0.5,
+        skip_fresh_entry_check: false,
     };
     for _ in 0..500 {
         let e = draw_export(&mut rng);
@@ -48,5 +49,62 @@ fn events_wake_within_their_delay_and_a_lost_event_within_the_fallback() {
         // At most one confirmation by export-events on top of the entries and fallbacks.
         assert!(run.checks >= run.entries + run.timeouts);
         assert!(run.checks <= run.entries + run.timeouts + 1);
+    }
+}
+
+#[test]
+fn skipping_the_fresh_entry_check_saves_one_check_per_entry_and_nothing_else() {
+    let today = EventModel {
+        delay_max: 60.0,
+        loss: 0.3,
+        skip_fresh_entry_check: false,
+    };
+    let proposed = EventModel {
+        skip_fresh_entry_check: true,
+        ..today
+    };
+    let mut rng = Rng::new(5);
+    for _ in 0..300 {
+        let e = draw_export(&mut rng);
+        let seed = rng.next_u64();
+        let a = simulate_events(
+            &e,
+            48.0 * 3_600.0,
+            &|_, _, _, _| 1_500,
+            today,
+            &mut Rng::new(seed),
+        );
+        let b = simulate_events(
+            &e,
+            48.0 * 3_600.0,
+            &|_, _, _, _| 1_500,
+            proposed,
+            &mut Rng::new(seed),
+        );
+        assert_eq!(
+            (a.lag, a.entries, a.timeouts),
+            (b.lag, b.entries, b.timeouts)
+        );
+        assert_eq!(a.checks, b.checks + a.entries);
+    }
+}
+
+#[test]
+fn a_zero_hold_shows_0_percent_while_extracting_then_the_real_progress() {
+    let mut rng = Rng::new(9);
+    let mut e = draw_with(&mut rng, 600.0, 3_600.0);
+    e.shape = Shape::Linear;
+    e.knots = vec![(0.0, 0.0), (1.0, 1.0)];
+    e.fails_at = None;
+    e.zero_hold = 1_800.0;
+    assert_eq!(e.observe(1_000.0), (ExportStatus::InProgress, 0));
+    assert_eq!(e.observe(2_399.0), (ExportStatus::InProgress, 0));
+    assert_eq!(e.observe(2_400.0), (ExportStatus::InProgress, 50));
+    let mut mix = generate_mix(1, 200);
+    let before: Vec<f64> = mix.iter().map(|e| e.extraction).collect();
+    add_zero_holds(&mut mix, 1, 0.3);
+    for (e, extraction) in mix.iter().zip(before) {
+        assert_eq!(e.extraction, extraction, "the rest of the mix is unchanged");
+        assert!((0.0..=0.3 * e.extraction).contains(&e.zero_hold));
     }
 }
