@@ -36,9 +36,8 @@
 //!   the slowest rate assumes extraction began at that look). The next look is at the
 //!   *latest* plausible end plus [`EVENT_END_MARGIN_SECONDS`] when that is sure to be
 //!   within [`EVENT_LAG_TARGET_SECONDS`] of the *earliest* plausible end, else at the
-//!   earliest plausible end + the lag target: a steady export is then checked once or twice
-//!   more before its end and a lost event noticed within the target; an uncertain estimate
-//!   costs one more look, never a late one;
+//!   earliest plausible end + the lag target: a steady export's lost event is noticed
+//!   within the target, and an uncertain estimate costs one more look, never a late one;
 //! * always at most [`EVENT_FALLBACK_MAX_SECONDS`] apart: progress that is not steady
 //!   (stalls, tables landing in bursts, a failure at any moment) cannot be foreseen from
 //!   the samples, and this cap is what bounds its lag;
@@ -46,7 +45,9 @@
 //!
 //! TotalExtractedDataInGB is not used: without the export's total size its growth gives a
 //! rate, not an end, and at fallback spacing (tens of minutes) the integer percent already
-//! moves by several points (docs/performance.md, section 1b, says more).
+//! moves by several points. RDS's per-table progress events are not used either (they
+//! cannot shorten a callback's timeout once the state is entered); docs/performance.md,
+//! section 1c, says more and shows the figures.
 
 use contract::{ExportStatus, PollPolicy, ProgressSample};
 
@@ -68,7 +69,8 @@ pub const REMAINING_FRACTION: f64 = 0.8;
 pub const SHORTEST_STARTING_SECONDS: u32 = 300;
 
 /// Shortest extraction RDS is assumed to take (the simulated mix's shortest, 2 min): an
-/// export seen STARTING cannot end sooner after that look.
+/// export seen STARTING cannot end sooner after that look (a shorter one is noticed up to
+/// the difference later than the lag target).
 pub const SHORTEST_EXTRACTION_SECONDS: u32 = 120;
 
 /// The lag target for a lost export-finished event (issue 20: 15 min): the policy's looks
