@@ -92,6 +92,17 @@ pub const EVENT_END_MARGIN_SECONDS: u32 = 120;
 /// of docs/performance.md shows what each value costs in checks and buys in lag.
 pub const EVENT_FALLBACK_MAX_SECONDS: u32 = 1_200;
 
+/// Longest fallback interval while the progress looks steady (the last two intervals
+/// between three moving samples each moved at least 2 points, at rates within
+/// [`STEADY_RATE_RATIO`] of each other). Off (equal to [`EVENT_FALLBACK_MAX_SECONDS`]): in
+/// the simulation 1,000 s / 3,600 s while steady saves 17 % of the checks but lets a stall
+/// or a failure after a steady stretch go unnoticed for up to an hour (lost-event lag max
+/// 2,740 s instead of 1,259 s at 5 % lost); kept as a knob for that trade.
+pub const EVENT_STEADY_FALLBACK_MAX_SECONDS: u32 = EVENT_FALLBACK_MAX_SECONDS;
+
+/// Largest ratio between two interval rates that still counts as steady progress.
+pub const STEADY_RATE_RATIO: f64 = 1.3;
+
 /// The policy's knobs, so the simulator can compare variants; production uses
 /// [`Tuning::DEFAULT`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -106,6 +117,8 @@ pub struct Tuning {
     pub event_lag_target_seconds: u32,
     /// See [`EVENT_FALLBACK_MAX_SECONDS`].
     pub event_fallback_max_seconds: u32,
+    /// See [`EVENT_STEADY_FALLBACK_MAX_SECONDS`].
+    pub event_steady_fallback_max_seconds: u32,
 }
 
 impl Tuning {
@@ -116,6 +129,7 @@ impl Tuning {
         remaining_fraction: REMAINING_FRACTION,
         event_lag_target_seconds: EVENT_LAG_TARGET_SECONDS,
         event_fallback_max_seconds: EVENT_FALLBACK_MAX_SECONDS,
+        event_steady_fallback_max_seconds: EVENT_STEADY_FALLBACK_MAX_SECONDS,
     };
 }
 
@@ -250,6 +264,9 @@ fn event_fallback_seconds(
         ExportStatus::Starting => tuning
             .event_fallback_max_seconds
             .max(first_fallback(tuning)),
+        _ if looks_steady(progress, now) => tuning
+            .event_fallback_max_seconds
+            .max(tuning.event_steady_fallback_max_seconds),
         _ => tuning.event_fallback_max_seconds,
     };
     let ceiling = cap.max(floor);
@@ -258,6 +275,28 @@ fn event_fallback_seconds(
         .min(until_deadline)
         .clamp(u64::from(floor), u64::from(ceiling));
     u32::try_from(wait).unwrap_or(ceiling)
+}
+
+/// True when the last three moving samples show two intervals of at least 2 points each,
+/// at rates within [`STEADY_RATE_RATIO`] of each other.
+fn looks_steady(progress: &[ProgressSample], now: i64) -> bool {
+    let moving: Vec<&ProgressSample> = progress
+        .iter()
+        .filter(|s| s.at <= now && s.percent > 0)
+        .collect();
+    let [a, b, c] = match moving.len().checked_sub(3).map(|from| &moving[from..]) {
+        Some(&[a, b, c]) => [a, b, c],
+        _ => return false,
+    };
+    let rate = |x: &ProgressSample, y: &ProgressSample| {
+        let points = i64::from(y.percent) - i64::from(x.percent);
+        let seconds = y.at - x.at;
+        (points >= 2 && seconds > 0).then(|| points as f64 / seconds as f64)
+    };
+    match (rate(a, b), rate(b, c)) {
+        (Some(r1), Some(r2)) => r1.max(r2) / r1.min(r2) <= STEADY_RATE_RATIO,
+        _ => false,
+    }
 }
 
 /// The first fallback after StartExport under `tuning`: see [`EVENT_FIRST_FALLBACK_SECONDS`].

@@ -618,9 +618,22 @@ fn lost_event_sections(
         "| longest fallback s | checks mean (today / proposed) | 2-hour checks mean (today / proposed) | lost lag p95 s | fallback-only lag p50 s | fallback-only lag p95 s | fallback-only lag > 900 s | $ per 1,000 exports (today) |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    for cap in [900, 1_200, 1_500, 1_800, 2_400, 3_600, 21_600] {
+    let variants = [
+        (900, 900),
+        (1_200, 1_200),
+        (1_500, 1_500),
+        (1_800, 1_800),
+        (2_400, 2_400),
+        (3_600, 3_600),
+        (21_600, 21_600),
+        (900, 3_600),
+        (1_000, 3_600),
+        (1_200, 3_600),
+    ];
+    for (cap, steady_cap) in variants {
         let rule = tuned(Tuning {
             event_fallback_max_seconds: cap,
+            event_steady_fallback_max_seconds: steady_cap,
             ..Tuning::DEFAULT
         });
         let today = EventModel {
@@ -653,9 +666,20 @@ fn lost_event_sections(
             seed,
         ));
         let late = only.lag.iter().filter(|&&l| l > 900.0).count() as f64 / only.lag.len() as f64;
+        let default = Tuning::DEFAULT;
         println!(
-            "| {cap}{} | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} | {:.0} | {:.0} | {:.1} % | {:.4} |",
-            if cap == Tuning::DEFAULT.event_fallback_max_seconds {
+            "| {cap}{}{} | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} | {:.0} | {:.0} | {:.1} % | {:.4} |",
+            if steady_cap > cap {
+                format!(", {steady_cap} while steady")
+            } else {
+                String::new()
+            },
+            if (cap, steady_cap)
+                == (
+                    default.event_fallback_max_seconds,
+                    default.event_steady_fallback_max_seconds,
+                )
+            {
                 " (default)"
             } else {
                 ""

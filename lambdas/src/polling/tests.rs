@@ -417,3 +417,43 @@ fn remaining_bounds_enclose_a_steady_export() {
         Some(9_000.0)
     );
 }
+
+#[test]
+fn a_longer_cap_while_steady_applies_only_to_steady_progress() {
+    let steady = samples(&[(0, 0), (1_000, 10), (2_000, 20), (3_000, 31)]);
+    let bursty = samples(&[(0, 0), (1_000, 10), (2_000, 10), (3_000, 31)]);
+    let slowing = samples(&[(0, 0), (1_000, 10), (2_000, 30), (3_000, 40)]);
+    assert!(looks_steady(&steady, 3_000));
+    assert!(!looks_steady(&bursty, 3_000));
+    assert!(!looks_steady(&slowing, 3_000));
+    assert!(
+        !looks_steady(&steady[..3], 3_000),
+        "two moving samples are one interval"
+    );
+    let tuning = Tuning {
+        event_fallback_max_seconds: 1_000,
+        event_steady_fallback_max_seconds: 3_600,
+        ..Tuning::DEFAULT
+    };
+    let wait = |progress: &[ProgressSample]| {
+        next_poll_seconds_tuned(
+            &tuning,
+            &events(),
+            ExportStatus::InProgress,
+            progress,
+            0,
+            3_000,
+            0,
+        )
+    };
+    // Steady, 69 points left at about 1 point per 100 s (the end in 6,000-7,000 s): the
+    // steady cap, not the 1,000 s one.
+    assert_eq!(wait(&steady), 3_600);
+    assert_eq!(wait(&bursty), 1_000);
+    assert_eq!(wait(&slowing), 1_000);
+    // Off by default: the one cap.
+    assert_eq!(
+        EVENT_STEADY_FALLBACK_MAX_SECONDS,
+        EVENT_FALLBACK_MAX_SECONDS
+    );
+}
