@@ -263,17 +263,18 @@ pub struct EventModel {
     pub delay_max: f64,
     /// Probability that an export's event never arrives.
     pub loss: f64,
-    /// A proposed wait-for-export (not today's): its entry skips DescribeExportTasks when the
-    /// state it is given was observed moments ago (by StartExport or the fallback
-    /// CheckExport), so a fallback costs one status check instead of two.
+    /// A proposed wait-for-export (not today's): an entry after a fallback skips
+    /// DescribeExportTasks, the fallback CheckExport having observed the export moments
+    /// before, so a fallback costs one status check instead of two. The first entry keeps
+    /// its check (an export that ends right after StartExport, or its event, is still seen).
     pub skip_fresh_entry_check: bool,
 }
 
 /// Outcome of waiting for one export with events and the fallback poll.
 #[derive(Debug, Clone, Copy)]
 pub struct EventRun {
-    /// DescribeExportTasks calls: one per callback entry (wait-for-export; none with
-    /// [`EventModel::skip_fresh_entry_check`]), one per fallback CheckExport, one per
+    /// DescribeExportTasks calls: one per callback entry (wait-for-export; only the first
+    /// with [`EventModel::skip_fresh_entry_check`]), one per fallback CheckExport, one per
     /// confirmation by export-events (StartExport's not counted, as in [`PollRun::polls`]).
     pub checks: u32,
     /// Entries of the callback state (WaitForExportEvent).
@@ -346,11 +347,10 @@ pub fn simulate_events(
     let mut t = 0.0;
     let mut wait = fallback(ExportStatus::Starting, &samples, 0, 0);
     loop {
-        // WaitForExportEvent: the token is stored, then the export checked once (the state
-        // it was given is always fresh here: StartExport or CheckExport observed it just
-        // before, so the proposed entry skips its check).
+        // WaitForExportEvent: the token is stored, then the export checked once (after a
+        // fallback, the proposed entry skips the check CheckExport made just before).
         run.entries += 1;
-        run.checks += u32::from(!model.skip_fresh_entry_check);
+        run.checks += u32::from(!model.skip_fresh_entry_check || run.entries == 1);
         let (status, _) = export.observe(t);
         run.status = status;
         if status.is_terminal() {
