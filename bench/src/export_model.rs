@@ -268,7 +268,18 @@ pub struct EventModel {
     /// before, so a fallback costs one status check instead of two. The first entry keeps
     /// its check (an export that ends right after StartExport, or its event, is still seen).
     pub skip_fresh_entry_check: bool,
+    /// The scheduled sweep's interval, seconds (`None`: no sweep). Every interval the
+    /// sweep lists the exports RDS still runs (one DescribeExportTasks per account while a
+    /// wait is open) and confirms and wakes each waiting execution whose export is not in
+    /// that list ([`SWEEP_CONFIRM_SECONDS`] later). The schedule runs independently of the
+    /// exports: its phase is drawn per export.
+    pub sweep_interval: Option<f64>,
 }
+
+/// Time from a sweep's tick to its SendTaskSuccess: the Lambda invocation, the Scan, the
+/// list call and the confirming DescribeExportTasks (an assumption: a few calls of tens of
+/// milliseconds each, plus a cold start at 5-minute spacing).
+pub const SWEEP_CONFIRM_SECONDS: f64 = 5.0;
 
 /// Outcome of waiting for one export with events and the fallback poll.
 #[derive(Debug, Clone, Copy)]
@@ -296,6 +307,12 @@ pub struct EventRun {
     pub status: ExportStatus,
     /// True when `max_wait` passed before the export ended.
     pub timed_out: bool,
+    /// True when the sweep (not the event, an entry or a fallback) ended the wait.
+    pub swept: bool,
+    /// Sweep ticks while this export's wait was open: the sweep's list calls (and its
+    /// invocations doing more than an empty Scan) this export causes when no other export
+    /// of the account waits at the same time; an upper bound otherwise (shared).
+    pub sweep_ticks: u32,
 }
 
 impl EventRun {
@@ -307,9 +324,10 @@ impl EventRun {
     }
 
     /// Lambda invocations: wait-for-export per entry, CheckExport per timeout, export-events
-    /// per delivered event.
+    /// per delivered event and per sweep tick while the wait was open (see
+    /// [`EventRun::sweep_ticks`]).
     pub fn invocations(&self) -> u32 {
-        self.entries + self.timeouts + self.events_delivered
+        self.entries + self.timeouts + self.events_delivered + self.sweep_ticks
     }
 }
 
@@ -317,8 +335,8 @@ impl EventRun {
 /// (store the token, check once, wake at once if the export has ended), woken by the
 /// export's event (delivered per `model`, drawn from `rng`) unless the fallback interval
 /// `fallback(status, samples, now)` passes first, which runs CheckExport and enters the
-/// callback again. Samples are recorded at StartExport (0 %) and at each fallback
-/// CheckExport, as they do.
+/// callback again, or the sweep (per `model`) finds the export ended first. Samples are
+/// recorded at StartExport (0 %) and at each fallback CheckExport, as they do.
 pub fn simulate_events(
     export: &Export,
     max_wait: f64,
@@ -330,6 +348,24 @@ pub fn simulate_events(
     let event_lost = rng.chance(model.loss);
     let delay = rng.uniform(0.0, model.delay_max);
     let event_at = (!event_lost).then_some(end + delay);
+    // Drawn with or without a sweep, so every variant sees the same events.
+    let phase = rng.uniform(0.0, 1.0);
+    let sweep = model
+        .sweep_interval
+        .map(|i| (i.max(1.0), phase * i.max(1.0)));
+    // The first sweep tick at or after `from`.
+    let tick_from =
+        |from: f64| sweep.map(|(i, first)| first + ((from - first) / i).ceil().max(0.0) * i);
+    // Sweep ticks before `until` (while the wait was open).
+    let ticks_before = |until: f64| {
+        sweep.map_or(0, |(i, first)| {
+            if until <= first {
+                0
+            } else {
+                ((until - first) / i).ceil() as u32
+            }
+        })
+    };
     let mut run = EventRun {
         checks: 0,
         entries: 0,
@@ -341,6 +377,8 @@ pub fn simulate_events(
         longest_fallback: 0.0,
         status: ExportStatus::Starting,
         timed_out: false,
+        swept: false,
+        sweep_ticks: 0,
     };
     // StartExport's observation (STARTING, recorded as 0 %) and its first fallback interval.
     let mut samples = vec![ProgressSample { at: 0, percent: 0 }];
@@ -356,16 +394,30 @@ pub fn simulate_events(
         if status.is_terminal() {
             run.woken = true;
             run.lag = t - end;
+            run.sweep_ticks = ticks_before(t);
             return run;
         }
         let interval = f64::from(wait.max(1));
         run.longest_fallback = run.longest_fallback.max(interval);
-        if let Some(at) = event_at.filter(|&at| at < t + interval) {
-            // export-events confirms with DescribeExportTasks and sends the token.
+        // The sweep wakes the execution at its first tick after the end, unless the event
+        // came first (then the sweep finds no open wait) or the fallback does.
+        let swept_at = tick_from(t.max(end))
+            .map(|tick| tick + SWEEP_CONFIRM_SECONDS)
+            .filter(|&at| at < t + interval);
+        let woken_at = match (event_at.filter(|&at| at < t + interval), swept_at) {
+            (Some(e), Some(s)) if s < e => Some((s, true)),
+            (Some(e), _) => Some((e, false)),
+            (None, s) => s.map(|s| (s, true)),
+        };
+        if let Some((at, swept)) = woken_at {
+            // export-events (the event's rule or the sweep) confirms with one
+            // DescribeExportTasks of the task and sends the token.
             run.checks += 1;
             run.woken = true;
+            run.swept = swept;
             run.status = export.observe(at).0;
             run.lag = at - end;
+            run.sweep_ticks = ticks_before(at);
             return run;
         }
         // The fallback: States.Timeout -> CheckExport.
@@ -376,11 +428,13 @@ pub fn simulate_events(
         run.status = status;
         if status.is_terminal() {
             run.lag = t - end;
+            run.sweep_ticks = ticks_before(t);
             return run;
         }
         if t >= max_wait {
             run.lag = t - end;
             run.timed_out = true;
+            run.sweep_ticks = ticks_before(t);
             return run;
         }
         samples.push(ProgressSample {

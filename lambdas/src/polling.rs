@@ -23,31 +23,11 @@
 //!   past the wait deadline (CheckExport then reports `ExportWaitTimedOut` on time).
 //!
 //! With `policy.events` (`[export] events = true`) RDS's export-finished event wakes the
-//! execution, and the wait is the callback's *fallback* interval: the bound on how late an
-//! export is noticed when its event is lost (EventBridge delivery of RDS events is best
-//! effort). The fallback is timed from what RDS reports rather than by a fixed backoff:
-//!
-//! * no progress yet (STARTING, or IN_PROGRESS still at 0 %): the export may end
-//!   [`SHORTEST_EXTRACTION_SECONDS`] after it leaves STARTING, so the looks are
-//!   [`EVENT_LAG_TARGET_SECONDS`] (+ that minimum while STARTING) apart, the first after
-//!   [`EVENT_FIRST_FALLBACK_SECONDS`];
-//! * moving: two samples bound the remaining time from both sides (integer percents:
-//!   fastest rate `(dp + 1) / dt`, slowest `(dp - 1) / dt`; one sample after a 0 % look:
-//!   the slowest rate assumes extraction began at that look). The next look is at the
-//!   *latest* plausible end plus [`EVENT_END_MARGIN_SECONDS`] when that is sure to be
-//!   within [`EVENT_LAG_TARGET_SECONDS`] of the *earliest* plausible end, else at the
-//!   earliest plausible end + the lag target: a steady export's lost event is noticed
-//!   within the target, and an uncertain estimate costs one more look, never a late one;
-//! * always at most [`EVENT_FALLBACK_MAX_SECONDS`] apart: progress that is not steady
-//!   (stalls, tables landing in bursts, a failure at any moment) cannot be foreseen from
-//!   the samples, and this cap is what bounds its lag;
-//! * within the same floor and deadline as the Wait loop.
-//!
-//! TotalExtractedDataInGB is not used: without the export's total size its growth gives a
-//! rate, not an end, and at fallback spacing (tens of minutes) the integer percent already
-//! moves by several points. RDS's per-table progress events are not used either (they
-//! cannot shorten a callback's timeout once the state is entered); docs/performance.md,
-//! section 1c, says more and shows the figures.
+//! execution, and the wait is the callback's *fallback* interval, the bound on how late a
+//! lost event is noticed: at least [`EVENT_FALLBACK_MIN_SECONDS`], growing with the time
+//! the export has run ([`EVENT_FALLBACK_ELAPSED_FACTOR`]) so a long export costs a few
+//! fallback checks, at most [`EVENT_FALLBACK_MAX_SECONDS`], within the same floor and
+//! deadline.
 
 use contract::{ExportStatus, PollPolicy, ProgressSample};
 
@@ -64,44 +44,18 @@ pub const STARTING_POLL_SECONDS: u32 = 300;
 /// progress ahead (a fast table after a slow one) that the past rate cannot foresee.
 pub const REMAINING_FRACTION: f64 = 0.8;
 
-/// Shortest STARTING RDS is assumed to take (restore and scale-up; the simulated mix's
-/// shortest, 5 min).
-pub const SHORTEST_STARTING_SECONDS: u32 = 300;
+/// Shortest fallback interval with events on: an event normally ends the wait, so a
+/// fallback check only matters when RDS's event is lost (about 1 % in the simulation).
+pub const EVENT_FALLBACK_MIN_SECONDS: u32 = 3_600;
 
-/// Shortest extraction RDS is assumed to take (the simulated mix's shortest, 2 min): an
-/// export seen STARTING cannot end sooner after that look (a shorter one is noticed up to
-/// the difference later than the lag target).
-pub const SHORTEST_EXTRACTION_SECONDS: u32 = 120;
+/// Fallback interval as a multiple of the time the export has run so far: the export's
+/// length is unknown, so the checks back off geometrically (a 2-hour export gets one
+/// fallback check, a 12-hour one four) and a lost event is noticed within about 1.5 times
+/// the export's age.
+pub const EVENT_FALLBACK_ELAPSED_FACTOR: f64 = 1.5;
 
-/// The lag target for a lost export-finished event (issue 20: 15 min): the policy's looks
-/// are at most this long after the earliest plausible end of a steady export.
-pub const EVENT_LAG_TARGET_SECONDS: u32 = 900;
-
-/// First fallback after StartExport: RDS spends at least about 5 minutes in STARTING and the
-/// extraction at least [`SHORTEST_EXTRACTION_SECONDS`], so a look this late is still within
-/// the lag target of the earliest possible end.
-pub const EVENT_FIRST_FALLBACK_SECONDS: u32 =
-    SHORTEST_STARTING_SECONDS + SHORTEST_EXTRACTION_SECONDS + EVENT_LAG_TARGET_SECONDS;
-
-/// Time RDS may stay IN_PROGRESS at 100 % before COMPLETE (metadata files; up to about
-/// 2 min in the simulation): waited on top of the latest plausible end.
-pub const EVENT_END_MARGIN_SECONDS: u32 = 120;
-
-/// Longest fallback interval with events on: the lag of what the samples cannot foresee
-/// (a burst of tables, the end of a stall, a failure) is at most this. The variant table
-/// of docs/performance.md shows what each value costs in checks and buys in lag.
-pub const EVENT_FALLBACK_MAX_SECONDS: u32 = 1_200;
-
-/// Longest fallback interval while the progress looks steady (the last two intervals
-/// between three moving samples each moved at least 2 points, at rates within
-/// [`STEADY_RATE_RATIO`] of each other). Off (equal to [`EVENT_FALLBACK_MAX_SECONDS`]): in
-/// the simulation 1,000 s / 3,600 s while steady saves 17 % of the checks but lets a stall
-/// or a failure after a steady stretch go unnoticed for up to an hour (lost-event lag max
-/// 2,740 s instead of 1,259 s at 5 % lost); kept as a knob for that trade.
-pub const EVENT_STEADY_FALLBACK_MAX_SECONDS: u32 = EVENT_FALLBACK_MAX_SECONDS;
-
-/// Largest ratio between two interval rates that still counts as steady progress.
-pub const STEADY_RATE_RATIO: f64 = 1.3;
+/// Longest fallback interval with events on.
+pub const EVENT_FALLBACK_MAX_SECONDS: u32 = 6 * 3_600;
 
 /// The policy's knobs, so the simulator can compare variants; production uses
 /// [`Tuning::DEFAULT`].
@@ -113,12 +67,6 @@ pub struct Tuning {
     pub starting_poll_seconds: u32,
     /// See [`REMAINING_FRACTION`].
     pub remaining_fraction: f64,
-    /// See [`EVENT_LAG_TARGET_SECONDS`].
-    pub event_lag_target_seconds: u32,
-    /// See [`EVENT_FALLBACK_MAX_SECONDS`].
-    pub event_fallback_max_seconds: u32,
-    /// See [`EVENT_STEADY_FALLBACK_MAX_SECONDS`].
-    pub event_steady_fallback_max_seconds: u32,
 }
 
 impl Tuning {
@@ -127,9 +75,6 @@ impl Tuning {
         first_poll_seconds: FIRST_POLL_SECONDS,
         starting_poll_seconds: STARTING_POLL_SECONDS,
         remaining_fraction: REMAINING_FRACTION,
-        event_lag_target_seconds: EVENT_LAG_TARGET_SECONDS,
-        event_fallback_max_seconds: EVENT_FALLBACK_MAX_SECONDS,
-        event_steady_fallback_max_seconds: EVENT_STEADY_FALLBACK_MAX_SECONDS,
     };
 }
 
@@ -194,15 +139,7 @@ pub fn next_poll_seconds_tuned(
     let until_deadline = u64::try_from(deadline.saturating_sub(now)).unwrap_or(0);
     let (floor, ceiling) = poll_bounds(policy, checks, until_deadline);
     if policy.events {
-        return event_fallback_seconds(
-            tuning,
-            floor,
-            status,
-            progress,
-            started_at,
-            now,
-            until_deadline,
-        );
+        return event_fallback_seconds(policy, floor, status, started_at, now);
     }
     let wanted: u64 = match status {
         ExportStatus::Starting => starting_wait(tuning, started_at, now),
@@ -226,82 +163,25 @@ pub fn next_poll_seconds_tuned(
 
 /// The callback's fallback interval (`policy.events`): see the module doc.
 fn event_fallback_seconds(
-    tuning: &Tuning,
+    policy: &PollPolicy,
     floor: u32,
     status: ExportStatus,
-    progress: &[ProgressSample],
     started_at: i64,
     now: i64,
-    until_deadline: u64,
 ) -> u32 {
-    let lag = f64::from(tuning.event_lag_target_seconds);
-    let wanted: f64 = match status {
+    let elapsed = u64::try_from(now.saturating_sub(started_at)).unwrap_or(0);
+    let wanted = match status {
         // CANCELING ends soon (and RDS sends no event for it): look again at the floor.
-        ExportStatus::Canceling => f64::from(floor),
-        ExportStatus::Starting => {
-            let elapsed = now.saturating_sub(started_at).max(0) as f64;
-            let first = f64::from(first_fallback(tuning));
-            (first - elapsed).max(f64::from(SHORTEST_EXTRACTION_SECONDS) + lag)
-        }
-        ExportStatus::InProgress => {
-            let at_100 = progress
-                .iter()
-                .rfind(|s| s.at <= now)
-                .is_some_and(|s| s.percent >= 100);
-            if at_100 {
-                f64::from(EVENT_END_MARGIN_SECONDS)
-            } else {
-                // Without a rate the export may end at any moment: the earliest end is now.
-                let earliest = remaining_lower_bound(progress, now).unwrap_or(0.0);
-                let latest = remaining_upper_bound(progress, started_at, now).unwrap_or(f64::MAX);
-                (latest + f64::from(EVENT_END_MARGIN_SECONDS)).min(earliest + lag)
-            }
-        }
-        ExportStatus::Complete | ExportStatus::Failed | ExportStatus::Canceled => f64::from(floor),
+        ExportStatus::Canceling => u64::from(floor),
+        _ => ((elapsed as f64 * EVENT_FALLBACK_ELAPSED_FACTOR) as u64)
+            .max(u64::from(EVENT_FALLBACK_MIN_SECONDS)),
     };
-    // STARTING ends unforeseeably only by failing: its first look is not held to the cap.
-    let cap = match status {
-        ExportStatus::Starting => tuning
-            .event_fallback_max_seconds
-            .max(first_fallback(tuning)),
-        _ if looks_steady(progress, now) => tuning
-            .event_fallback_max_seconds
-            .max(tuning.event_steady_fallback_max_seconds),
-        _ => tuning.event_fallback_max_seconds,
-    };
-    let ceiling = cap.max(floor);
-    // Truncation is fine: a second less is a look a second earlier.
-    let wait = (wanted.max(0.0).min(u32::MAX as f64) as u64)
-        .min(until_deadline)
-        .clamp(u64::from(floor), u64::from(ceiling));
-    u32::try_from(wait).unwrap_or(ceiling)
-}
-
-/// True when the last three moving samples show two intervals of at least 2 points each,
-/// at rates within [`STEADY_RATE_RATIO`] of each other.
-fn looks_steady(progress: &[ProgressSample], now: i64) -> bool {
-    let moving: Vec<&ProgressSample> = progress
-        .iter()
-        .filter(|s| s.at <= now && s.percent > 0)
-        .collect();
-    let [a, b, c] = match moving.len().checked_sub(3).map(|from| &moving[from..]) {
-        Some(&[a, b, c]) => [a, b, c],
-        _ => return false,
-    };
-    let rate = |x: &ProgressSample, y: &ProgressSample| {
-        let points = i64::from(y.percent) - i64::from(x.percent);
-        let seconds = y.at - x.at;
-        (points >= 2 && seconds > 0).then(|| points as f64 / seconds as f64)
-    };
-    match (rate(a, b), rate(b, c)) {
-        (Some(r1), Some(r2)) => r1.max(r2) / r1.min(r2) <= STEADY_RATE_RATIO,
-        _ => false,
-    }
-}
-
-/// The first fallback after StartExport under `tuning`: see [`EVENT_FIRST_FALLBACK_SECONDS`].
-fn first_fallback(tuning: &Tuning) -> u32 {
-    SHORTEST_STARTING_SECONDS + SHORTEST_EXTRACTION_SECONDS + tuning.event_lag_target_seconds
+    let deadline =
+        started_at.saturating_add(i64::try_from(policy.max_wait_seconds).unwrap_or(i64::MAX));
+    let until_deadline = u64::try_from(deadline.saturating_sub(now)).unwrap_or(0);
+    let ceiling = u64::from(EVENT_FALLBACK_MAX_SECONDS.max(floor));
+    let wait = wanted.min(until_deadline).clamp(u64::from(floor), ceiling);
+    u32::try_from(wait).unwrap_or(EVENT_FALLBACK_MAX_SECONDS)
 }
 
 /// STARTING: the first look `first_poll_seconds` after the start, then a steady pace.
@@ -358,57 +238,6 @@ pub fn remaining_lower_bound(progress: &[ProgressSample], now: i64) -> Option<f6
     // `seconds`, and at least 99 - p_now are left.
     let fastest_rate = (percent - f64::from(reference.percent) + 1.0) / seconds;
     Some((99.0 - percent) / fastest_rate)
-}
-
-/// An upper bound, in seconds, on the time left until the export shows 100 %, assuming its
-/// slowest plausible steady rate; `None` when the samples do not bound the rate from below
-/// (no progress yet, or at most one point of progress between the reference and the last
-/// sample: the rate could be almost nil).
-///
-/// With two moving samples (the same reference as [`remaining_lower_bound`]) the slowest
-/// rate is `(p_now - p_ref - 1) / (t_now - t_ref)`. With one, the extraction is assumed to
-/// have begun at the last 0 % look before it (or `started_at`): RDS may show 0 % for a
-/// while after extraction began, so this bound can be short, which costs one more look,
-/// never a late one (the policy also waits no longer than the lower bound + the lag target).
-pub fn remaining_upper_bound(
-    progress: &[ProgressSample],
-    started_at: i64,
-    now: i64,
-) -> Option<f64> {
-    let window: Vec<&ProgressSample> = progress.iter().filter(|s| s.at <= now).collect();
-    let last = window.last()?;
-    if last.percent >= 100 {
-        return Some(0.0);
-    }
-    if last.percent == 0 {
-        return None;
-    }
-    let percent = f64::from(last.percent);
-    let moving: Vec<&ProgressSample> = window.iter().copied().filter(|s| s.percent > 0).collect();
-    if moving.len() < 2 {
-        let zero_at = window
-            .iter()
-            .rev()
-            .find(|s| s.percent == 0 && s.at < last.at)
-            .map_or(started_at, |s| s.at);
-        let seconds = (last.at - zero_at) as f64;
-        if seconds <= 0.0 {
-            return None;
-        }
-        return Some((100.0 - percent) * seconds / percent);
-    }
-    let oldest_percent = moving.first()?.percent;
-    let reference = moving[..moving.len() - 1]
-        .iter()
-        .rev()
-        .find(|s| s.percent == oldest_percent)
-        .copied()?;
-    let seconds = (last.at - reference.at) as f64;
-    let points = f64::from(last.percent) - f64::from(reference.percent) - 1.0;
-    if seconds <= 0.0 || points <= 0.0 {
-        return None;
-    }
-    Some((100.0 - percent) * seconds / points)
 }
 
 #[cfg(test)]

@@ -6,15 +6,16 @@
 //! woken by the event, with the policy's fallback interval as its timeout: the last
 //! sections compare it, in the same run and over the same exports, with the adaptive Wait
 //! loop and the fixed 60 s / 300 s loops, under an event model (delivery delay up to
-//! `--event-delay-max` seconds, `--event-loss-percent` of the events lost), then set the
-//! fallback rule against the one it replaced (issue 20: lost events found fast) at 1 % and
-//! 5 % lost, with its variants and the model's sensitivity.
+//! `--event-delay-max` seconds, `--event-loss-percent` of the events lost, the scheduled
+//! sweep every `--sweep-interval` seconds, 0 for none), then set the fallback alone against
+//! the fallback with the sweep (issue 20: lost events found fast) at 1 % and 5 % lost, with
+//! the sweep's interval and the model's sensitivity.
 //!
 //! PercentProgress stays at 0 for U(0, `--zero-hold-max`) of each extraction (default 0.3;
 //! 0 turns the holds off) although the export is extracting.
 //!
 //! `cargo run --release -p snapshot-export-bench --bin poll-sim [-- --seed 42 --exports 10000
-//! --event-delay-max 60 --event-loss-percent 1 --zero-hold-max 0.3]`
+//! --event-delay-max 60 --event-loss-percent 1 --sweep-interval 300 --zero-hold-max 0.3]`
 
 use contract::{ExportStatus, PollPolicy, ProgressSample};
 use lambdas::polling::{Tuning, next_poll_seconds, next_poll_seconds_tuned, poll_bounds};
@@ -38,6 +39,8 @@ const DOLLARS_PER_INVOCATION: f64 = 0.20 / 1e6 + 0.25 * 0.1 * 0.000_013_333_4;
 /// DynamoDB on demand: $0.625 per million write and $0.125 per million read request units.
 const DOLLARS_PER_WRITE: f64 = 0.625 / 1e6;
 const DOLLARS_PER_READ: f64 = 0.125 / 1e6;
+/// The sweep's default interval (the Terraform default, `export_sweep_interval_minutes` 5).
+const DEFAULT_SWEEP_SECONDS: f64 = 300.0;
 
 type Policy<'a> = Box<WaitPolicy<'a>>;
 
@@ -63,6 +66,8 @@ fn main() {
         delay_max: float("--event-delay-max", 60.0),
         loss: float("--event-loss-percent", 1.0) / 100.0,
         skip_fresh_entry_check: false,
+        // 0 turns the sweep off.
+        sweep_interval: Some(float("--sweep-interval", DEFAULT_SWEEP_SECONDS)).filter(|&i| i > 0.0),
     };
     let zero_hold_max = float("--zero-hold-max", 0.3);
 
@@ -338,10 +343,11 @@ impl Row {
 
     fn from_events(runs: &[EventRun]) -> Self {
         let dollars = |r: &EventRun| {
-            // PutItem per entry; per delivered event one consistent Query; per token sent
-            // back one DeleteItem.
+            // PutItem per entry; per delivered event one consistent Query; per sweep tick
+            // while it waited one Scan (a small table: one read unit); per token sent back
+            // one DeleteItem.
             let writes = f64::from(r.entries) + f64::from(u32::from(r.woken));
-            let reads = f64::from(r.events_delivered);
+            let reads = f64::from(r.events_delivered) + f64::from(r.sweep_ticks);
             f64::from(r.transitions()) * DOLLARS_PER_TRANSITION
                 + f64::from(r.invocations()) * DOLLARS_PER_INVOCATION
                 + writes * DOLLARS_PER_WRITE
@@ -413,7 +419,10 @@ fn events_sections(
     let adaptive =
         move |s, p: &[ProgressSample], now, checks| next_poll_seconds(policy, s, p, 0, now, checks);
     let label = format!(
-        "events + fallback (ours: delay U(0, {:.0}) s, {:.1} % lost)",
+        "events + fallback{} (ours: delay U(0, {:.0}) s, {:.1} % lost)",
+        model
+            .sweep_interval
+            .map_or(String::new(), |i| format!(" + sweep every {i:.0} s")),
         model.delay_max,
         model.loss * 100.0
     );
@@ -450,7 +459,7 @@ fn events_sections(
         );
     }
 
-    println!("\n## Lost events (whole mix): the fallback bounds their lag\n");
+    println!("\n## Lost events (whole mix): the sweep, else the fallback, bounds their lag\n");
     let ours = event_runs(mix, max_wait, &fallback, model, seed);
     let lost: Vec<&EventRun> = ours
         .iter()
@@ -459,15 +468,16 @@ fn events_sections(
     let lost_lag: Vec<f64> = lost.iter().map(|r| r.lag).collect();
     let over = lost.iter().filter(|r| r.lag > r.longest_fallback).count();
     println!(
-        "{} exports lost their event: lag p50 {:.0} s, p95 {:.0} s, max {:.0} s; longest fallback interval used {:.0} s; lag above the run's longest fallback interval: {over}",
+        "{} exports lost their event: lag p50 {:.0} s, p95 {:.0} s, max {:.0} s; woken by the sweep: {}; longest fallback interval used {:.0} s; lag above the run's longest fallback interval: {over}",
         lost.len(),
         percentile(&lost_lag, 50.0),
         percentile(&lost_lag, 95.0),
         max(&lost_lag),
+        lost.iter().filter(|r| r.swept).count(),
         max(&lost.iter().map(|r| r.longest_fallback).collect::<Vec<_>>()),
     );
 
-    println!("\n## Event loss and delay (events + fallback)\n");
+    println!("\n## Event loss and delay (events + fallback, and the sweep if on)\n");
     println!(
         "| delay max s | lost % | checks mean | lag p95 s | lag max s | 2-hour checks mean | 2-hour checks max | 2-hour lag p95 s | 2-hour lag max s |"
     );
@@ -500,23 +510,6 @@ fn events_sections(
     }
 }
 
-/// The fallback rule issue 20 replaced, kept only as this comparison's baseline: at least
-/// 1 h, then 1.5 times the export's age, at most 6 h, never past the wait deadline.
-fn doubling_fallback(policy: &PollPolicy, status: ExportStatus, now: i64) -> u32 {
-    let until_deadline = policy
-        .max_wait_seconds
-        .saturating_sub(u64::try_from(now).unwrap_or(0));
-    let (floor, _) = poll_bounds(policy, 0, until_deadline);
-    let wanted = match status {
-        ExportStatus::Canceling => u64::from(floor),
-        _ => ((now.max(0) as f64 * 1.5) as u64).max(3_600),
-    };
-    let wait = wanted
-        .min(until_deadline)
-        .clamp(u64::from(floor), u64::from(floor.max(21_600)));
-    u32::try_from(wait).unwrap_or(21_600)
-}
-
 /// Lag figures (p50, p95, max) of `runs` whose event was lost, and how many there were.
 fn lost_lags(runs: &[EventRun]) -> (usize, f64, f64, f64) {
     let lag: Vec<f64> = runs
@@ -532,10 +525,31 @@ fn lost_lags(runs: &[EventRun]) -> (usize, f64, f64, f64) {
     )
 }
 
-/// Issue 20's figures: the fallback rule against the doubling one it replaced, at 1 % and
-/// 5 % of events lost, with today's wait-for-export (two checks per fallback) and the
-/// proposed one (an entry after a fallback skips its check); the fallback cap's
-/// variants; the lag of lost events by outcome and shape; the 0 % hold's effect.
+/// Mean status checks of `runs` with today's wait-for-export, and with the proposed one
+/// that skips its check on an entry after a fallback (moments after CheckExport's).
+fn checks_today_and_proposed(runs: &[EventRun]) -> (f64, f64) {
+    let today: Vec<f64> = runs.iter().map(|r| f64::from(r.checks)).collect();
+    let proposed: Vec<f64> = runs
+        .iter()
+        .map(|r| f64::from(r.checks - r.entries.saturating_sub(1)))
+        .collect();
+    (mean(&today), mean(&proposed))
+}
+
+/// Mean sweep ticks while each export waited: the sweep's list calls per export when no
+/// other export of the account waits at the same time (an upper bound otherwise).
+fn sweep_calls(runs: &[EventRun]) -> f64 {
+    mean(
+        &runs
+            .iter()
+            .map(|r| f64::from(r.sweep_ticks))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Issue 20's figures: the deployed fallback alone against the fallback with the scheduled
+/// sweep, at 1 % and 5 % of events lost; the sweep interval's variants; the 0 % hold's
+/// effect.
 fn lost_event_sections(
     seed: u64,
     n: usize,
@@ -550,238 +564,136 @@ fn lost_event_sections(
         events: true,
         ..*policy
     };
-    let tuned = |tuning: Tuning| {
-        move |s, p: &[ProgressSample], now, checks| {
-            next_poll_seconds_tuned(&tuning, &events_policy, s, p, 0, now, checks)
-        }
+    let fallback = move |s, p: &[ProgressSample], now, checks| {
+        next_poll_seconds(&events_policy, s, p, 0, now, checks)
     };
-    let after = tuned(Tuning::DEFAULT);
-    let before = move |s, _: &[ProgressSample], now, _| doubling_fallback(&events_policy, s, now);
-    let after_name = format!(
-        "**after: from the progress estimate, at most {} s**",
-        Tuning::DEFAULT.event_fallback_max_seconds
-    );
-    let rules: [(&str, &WaitPolicy<'_>); 2] = [
-        ("before: 1 h, then 1.5 x age, at most 6 h", &before),
-        (&after_name, &after),
-    ];
+    let interval = model.sweep_interval.unwrap_or(DEFAULT_SWEEP_SECONDS);
+    let with_sweep = |m: EventModel, i: f64| EventModel {
+        sweep_interval: Some(i),
+        ..m
+    };
+    let without_sweep = |m: EventModel| EventModel {
+        sweep_interval: None,
+        ..m
+    };
 
-    println!("\n## Lost export events, before and after (issue 20)\n");
+    println!("\n## Lost export events: the fallback alone and with the sweep (issue 20)\n");
     println!(
-        "Lag columns over the whole mix and over the exports whose event was lost; fallback-only = every event lost (the lost-event lag without sampling noise); entry check: today's wait-for-export checks on every entry, the proposed one skips it after a fallback CheckExport (moments after that check).\n"
+        "Fallback: the deployed rule (1 h, then 1.5 x the export's age, at most 6 h). Checks: DescribeExportTasks of one export task (entries, fallback CheckExports, one confirmation by export-events), today's wait-for-export / the proposed one; sweep list calls: the sweep's per-account DescribeExportTasks while this export waited, if no other export of the account waited at the same time (shared otherwise); every event lost: the lag without sampling noise; $ include the sweep's invocations and Scans while the export waited (no sharing).\n"
     );
     println!(
-        "| fallback rule | entry check | lost % | checks mean | 2-hour checks mean | lag p50 s | lag p95 s | lag max s | lost exports | lost lag p50 s | lost lag p95 s | lost lag max s | fallback-only lag p95 s | 2-hour fallback-only lag p95 s | $ per 1,000 exports |"
+        "| wait | lost % | checks mean (today / proposed) | 2-hour checks mean | lag p50 s | lag p95 s | lag max s | lost exports | lost lag p50 s | lost lag p95 s | lost lag max s | woken by the sweep % | every event lost: lag p95 s | sweep list calls per export | per 2-hour export | $ per 1,000 exports |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for skip in [false, true] {
-        for loss in [0.01, 0.05] {
-            for (name, rule) in rules {
-                let m = EventModel {
-                    loss,
-                    skip_fresh_entry_check: skip,
-                    ..model
-                };
-                let all = event_runs(mix, max_wait, rule, m, seed);
-                let two = event_runs(two_hours, max_wait, rule, m, seed);
-                let only = EventModel { loss: 1.0, ..m };
-                let row = Row::from_events(&all);
-                let (lost, p50, p95, top) = lost_lags(&all);
-                let fallback_only = Row::from_events(&event_runs(mix, max_wait, rule, only, seed));
-                let two_only = Row::from_events(&event_runs(two_hours, max_wait, rule, only, seed));
-                println!(
-                    "| {name} | {} | {:.0} | {:.2} | {:.2} | {:.0} | {:.0} | {:.0} | {lost} | {p50:.0} | {p95:.0} | {top:.0} | {:.0} | {:.0} | {:.4} |",
-                    if skip {
-                        "proposed: skipped after a fallback"
-                    } else {
-                        "today: every entry"
-                    },
-                    loss * 100.0,
-                    mean(&row.checks),
-                    mean(&Row::from_events(&two).checks),
-                    percentile(&row.lag, 50.0),
-                    percentile(&row.lag, 95.0),
-                    max(&row.lag),
-                    percentile(&fallback_only.lag, 95.0),
-                    percentile(&two_only.lag, 95.0),
-                    mean(&row.dollars) * 1_000.0,
-                );
-            }
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for loss in [0.01, 0.05] {
+        for sweep in [None, Some(interval)] {
+            let m = EventModel {
+                loss,
+                sweep_interval: sweep,
+                ..model
+            };
+            let all = event_runs(mix, max_wait, &fallback, m, seed);
+            let two = event_runs(two_hours, max_wait, &fallback, m, seed);
+            let only = Row::from_events(&event_runs(
+                mix,
+                max_wait,
+                &fallback,
+                EventModel { loss: 1.0, ..m },
+                seed,
+            ));
+            let row = Row::from_events(&all);
+            let (today, proposed) = checks_today_and_proposed(&all);
+            let (lost, p50, p95, top) = lost_lags(&all);
+            let swept = all.iter().filter(|r| r.swept).count() as f64 / all.len() as f64;
+            println!(
+                "| {} | {:.0} | {today:.2} / {proposed:.2} | {:.2} | {:.0} | {:.0} | {:.0} | {lost} | {p50:.0} | {p95:.0} | {top:.0} | {:.1} | {:.0} | {:.1} | {:.1} | {:.4} |",
+                sweep.map_or("fallback only (before)".to_owned(), |i| format!(
+                    "**fallback + sweep every {i:.0} s**"
+                )),
+                loss * 100.0,
+                mean(&Row::from_events(&two).checks),
+                percentile(&row.lag, 50.0),
+                percentile(&row.lag, 95.0),
+                max(&row.lag),
+                swept * 100.0,
+                percentile(&only.lag, 95.0),
+                sweep_calls(&all),
+                sweep_calls(&two),
+                mean(&row.dollars) * 1_000.0,
+            );
         }
     }
 
+    println!("\n## Sweep interval (5 % lost)\n");
     println!(
-        "\n## Fallback cap variants (lag target {} s; 5 % lost)\n",
-        Tuning::DEFAULT.event_lag_target_seconds
+        "| sweep every s | sweep list calls per account-hour while anything waits | checks mean | 2-hour checks mean | lost lag p50 s | lost lag p95 s | lost lag max s | every event lost: lag p95 s | sweep list calls per export | per 2-hour export | $ per 1,000 exports |"
     );
-    println!(
-        "| longest fallback s | checks mean (today / proposed) | 2-hour checks mean (today / proposed) | lost lag p95 s | fallback-only lag p50 s | fallback-only lag p95 s | fallback-only lag > 900 s | $ per 1,000 exports (today) |"
-    );
-    println!("|---|---|---|---|---|---|---|---|");
-    let variants = [
-        (900, 900),
-        (1_200, 1_200),
-        (1_500, 1_500),
-        (1_800, 1_800),
-        (2_400, 2_400),
-        (3_600, 3_600),
-        (21_600, 21_600),
-        (900, 3_600),
-        (1_000, 3_600),
-        (1_200, 3_600),
-    ];
-    for (cap, steady_cap) in variants {
-        let rule = tuned(Tuning {
-            event_fallback_max_seconds: cap,
-            event_steady_fallback_max_seconds: steady_cap,
-            ..Tuning::DEFAULT
-        });
-        let today = EventModel {
-            loss: 0.05,
-            skip_fresh_entry_check: false,
-            ..model
-        };
-        let proposed = EventModel {
-            skip_fresh_entry_check: true,
-            ..today
-        };
-        let all = event_runs(mix, max_wait, &rule, today, seed);
-        let checks = |runs: &[EventRun], skip: bool| {
-            mean(
-                &runs
-                    .iter()
-                    .map(|r| {
-                        // The proposed entry checks only the first time.
-                        f64::from(r.checks - if skip { r.entries - 1 } else { 0 })
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        };
-        let two = event_runs(two_hours, max_wait, &rule, today, seed);
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let five = EventModel {
+        loss: 0.05,
+        ..model
+    };
+    for i in [60.0, 120.0, 300.0, 600.0, 900.0] {
+        let m = with_sweep(five, i);
+        let all = event_runs(mix, max_wait, &fallback, m, seed);
+        let two = event_runs(two_hours, max_wait, &fallback, m, seed);
         let only = Row::from_events(&event_runs(
             mix,
             max_wait,
-            &rule,
-            EventModel {
-                loss: 1.0,
-                ..proposed
-            },
-            seed,
-        ));
-        let late = only.lag.iter().filter(|&&l| l > 900.0).count() as f64 / only.lag.len() as f64;
-        let default = Tuning::DEFAULT;
-        println!(
-            "| {cap}{}{} | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} | {:.0} | {:.0} | {:.1} % | {:.4} |",
-            if steady_cap > cap {
-                format!(", {steady_cap} while steady")
-            } else {
-                String::new()
-            },
-            if (cap, steady_cap)
-                == (
-                    default.event_fallback_max_seconds,
-                    default.event_steady_fallback_max_seconds,
-                )
-            {
-                " (default)"
-            } else {
-                ""
-            },
-            checks(&all, false),
-            checks(&all, true),
-            checks(&two, false),
-            checks(&two, true),
-            lost_lags(&all).2,
-            percentile(&only.lag, 50.0),
-            percentile(&only.lag, 95.0),
-            late * 100.0,
-            mean(&Row::from_events(&all).dollars) * 1_000.0,
-        );
-    }
-
-    println!("\n## Where lost events are noticed late (fallback only, default rule)\n");
-    println!(
-        "| exports | count | fallback checks before the end mean | lag p50 s | lag p95 s | lag max s | lag > 900 s |"
-    );
-    println!("|---|---|---|---|---|---|---|");
-    let only = EventModel { loss: 1.0, ..model };
-    let runs = event_runs(mix, max_wait, &after, only, seed);
-    // (label, shape if one, outcome if one)
-    let groups = [
-        (
-            "linear, completing",
-            Some(Shape::Linear),
-            Some(ExportStatus::Complete),
-        ),
-        (
-            "stalling, completing",
-            Some(Shape::Stalling),
-            Some(ExportStatus::Complete),
-        ),
-        (
-            "bursty, completing",
-            Some(Shape::Bursty),
-            Some(ExportStatus::Complete),
-        ),
-        ("failing (any shape)", None, Some(ExportStatus::Failed)),
-        ("all", None, None),
-    ];
-    for (label, shape, outcome) in groups {
-        let keep = |e: &Export| {
-            shape.is_none_or(|s| e.shape == s) && outcome.is_none_or(|o| e.terminal().1 == o)
-        };
-        let chosen: Vec<&EventRun> = mix
-            .iter()
-            .zip(&runs)
-            .filter(|(e, r)| keep(e) && !r.timed_out)
-            .map(|(_, r)| r)
-            .collect();
-        let lag: Vec<f64> = chosen.iter().map(|r| r.lag).collect();
-        // Every fallback but the last one came before the end.
-        let early: Vec<f64> = chosen
-            .iter()
-            .map(|r| f64::from(r.timeouts.saturating_sub(1)))
-            .collect();
-        println!(
-            "| {label} | {} | {:.2} | {:.0} | {:.0} | {:.0} | {:.1} % |",
-            chosen.len(),
-            mean(&early),
-            percentile(&lag, 50.0),
-            percentile(&lag, 95.0),
-            max(&lag),
-            lag.iter().filter(|&&l| l > 900.0).count() as f64 * 100.0 / lag.len().max(1) as f64,
-        );
-    }
-
-    println!(
-        "\n## The model's 0 % hold (default rule, 5 % lost, today's entry check; this run: U(0, {zero_hold_max}))\n"
-    );
-    println!(
-        "| PercentProgress at 0 for | checks mean | 2-hour checks mean | lost lag p95 s | fallback-only lag p95 s |"
-    );
-    println!("|---|---|---|---|---|");
-    for hold in [0.0, 0.3, 0.6] {
-        let (mix, two_hours) = mixes(seed, n, hold);
-        let m = EventModel {
-            loss: 0.05,
-            skip_fresh_entry_check: false,
-            ..model
-        };
-        let all = event_runs(&mix, max_wait, &after, m, seed);
-        let two = Row::from_events(&event_runs(&two_hours, max_wait, &after, m, seed));
-        let only = Row::from_events(&event_runs(
-            &mix,
-            max_wait,
-            &after,
+            &fallback,
             EventModel { loss: 1.0, ..m },
             seed,
         ));
+        let (_, p50, p95, top) = lost_lags(&all);
+        let row = Row::from_events(&all);
         println!(
-            "| U(0, {hold}) of the extraction | {:.2} | {:.2} | {:.0} | {:.0} |",
+            "| {i:.0}{} | {:.0} | {:.2} | {:.2} | {p50:.0} | {p95:.0} | {top:.0} | {:.0} | {:.1} | {:.1} | {:.4} |",
+            if i == interval { " (this run)" } else { "" },
+            3_600.0 / i,
+            mean(&row.checks),
+            mean(&Row::from_events(&two).checks),
+            percentile(&only.lag, 95.0),
+            sweep_calls(&all),
+            sweep_calls(&two),
+            mean(&row.dollars) * 1_000.0,
+        );
+    }
+
+    println!(
+        "\n## The model's 0 % hold (5 % lost, sweep every {interval:.0} s; this run: U(0, {zero_hold_max}))\n"
+    );
+    println!(
+        "| PercentProgress at 0 for | checks mean | 2-hour checks mean | lost lag p95 s | every event lost: lag p95 s | fallback only: lost lag p95 s |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for hold in [0.0, 0.3, 0.6] {
+        let (mix, two_hours) = mixes(seed, n, hold);
+        let m = with_sweep(five, interval);
+        let all = event_runs(&mix, max_wait, &fallback, m, seed);
+        let two = Row::from_events(&event_runs(&two_hours, max_wait, &fallback, m, seed));
+        let only = Row::from_events(&event_runs(
+            &mix,
+            max_wait,
+            &fallback,
+            EventModel { loss: 1.0, ..m },
+            seed,
+        ));
+        let alone = event_runs(&mix, max_wait, &fallback, without_sweep(m), seed);
+        println!(
+            "| U(0, {hold}) of the extraction | {:.2} | {:.2} | {:.0} | {:.0} | {:.0} |",
             mean(&Row::from_events(&all).checks),
             mean(&two.checks),
             lost_lags(&all).2,
             percentile(&only.lag, 95.0),
+            lost_lags(&alone).2,
         );
     }
+
+    // The sweep's fixed cost: it runs every interval whatever waits; with no open wait it
+    // is one invocation and one Scan of an empty table.
+    let per_day = 86_400.0 / interval;
+    println!(
+        "\nIdle sweep, per account: {per_day:.0} invocations and Scans a day, ${:.4} a month (no RDS call).",
+        per_day * 30.0 * (DOLLARS_PER_INVOCATION + DOLLARS_PER_READ)
+    );
 }

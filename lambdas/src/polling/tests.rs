@@ -220,240 +220,41 @@ fn no_rate_information_falls_back_to_the_steady_pace() {
     assert!(remaining_lower_bound(&future, 400).is_some_and(|r| r > 0.0));
 }
 
-/// Waits for a linear export (STARTING for `starting` s, then `extraction` s at a steady
-/// rate, 60 s at 100 % before COMPLETE) whose export-finished event is lost, the way the
-/// callback graph does: the fallback interval from StartExport's observation, then one
-/// CheckExport per timeout, each sample kept as CheckExport keeps it. Returns the detection
-/// lag (seconds from COMPLETE to the check that sees it) and the checks made before it.
-fn lost_event_lag(starting: i64, extraction: i64) -> (i64, u32) {
+#[test]
+fn events_fallback_grows_with_the_exports_age_within_its_bounds() {
     let events = PollPolicy {
         events: true,
         ..policy()
     };
-    let end = starting + extraction + 60;
-    let mut samples = samples(&[(0, 0)]);
-    let (mut t, mut checks, mut status) = (0, 0, ExportStatus::Starting);
-    loop {
-        t += i64::from(next_poll_seconds(&events, status, &samples, 0, t, checks));
-        checks += 1;
-        if t >= end {
-            return (t - end, checks - 1);
-        }
-        status = if t < starting {
-            ExportStatus::Starting
-        } else {
-            ExportStatus::InProgress
-        };
-        let percent = ((t - starting).max(0) * 100 / extraction).min(100) as u8;
-        samples.push(ProgressSample { at: t, percent });
-        if samples.len() > contract::MAX_PROGRESS_SAMPLES {
-            samples.remove(0);
-        }
-    }
-}
-
-#[test]
-fn a_lost_event_of_a_steady_export_is_noticed_within_15_minutes() {
-    // The target for a lost export-finished event: 15 minutes, whatever the
-    // export's length (STARTING 5-40 min, extraction 2 min to 12 h).
-    for starting in [300, 1_200, 2_400] {
-        for extraction in [120, 600, 1_800, 2 * HOUR, 5 * HOUR, 12 * HOUR] {
-            let (lag, checks) = lost_event_lag(starting, extraction);
-            assert!(
-                (0..=900).contains(&lag),
-                "STARTING {starting} s, extraction {extraction} s: lost event noticed {lag} s late (after {checks} checks)"
-            );
-        }
-    }
-}
-
-fn events() -> PollPolicy {
-    PollPolicy {
-        events: true,
-        ..policy()
-    }
-}
-
-#[test]
-fn events_fallback_without_progress_looks_within_the_lag_target_of_the_earliest_end() {
-    let at = |status, progress: &[(i64, u8)], now| {
-        next_poll_seconds(&events(), status, &samples(progress), 0, now, 0)
-    };
-    // STARTING lasts at least 5 min and the extraction at least 2: the first look is 15 min
-    // after the earliest possible end, then 15 min + 2 min after each STARTING look.
+    let at = |status, now| next_poll_seconds(&events, status, &samples(&[]), 0, now, 0);
+    // The first fallback is an hour, whatever the status.
+    assert_eq!(at(ExportStatus::Starting, 0), EVENT_FALLBACK_MIN_SECONDS);
     assert_eq!(
-        at(ExportStatus::Starting, &[(0, 0)], 0),
-        EVENT_FIRST_FALLBACK_SECONDS
+        at(ExportStatus::InProgress, 600),
+        EVENT_FALLBACK_MIN_SECONDS
     );
-    assert_eq!(EVENT_FIRST_FALLBACK_SECONDS, 1_320);
+    // Then 1.5 times the age: a 2-hour export is checked at 1 h and 2.5 h at most.
+    assert_eq!(at(ExportStatus::InProgress, 3_600), 5_400);
+    // Capped at 6 h, and never past the 24 h deadline.
     assert_eq!(
-        at(ExportStatus::Starting, &[(0, 0), (1_320, 0)], 1_320),
-        SHORTEST_EXTRACTION_SECONDS + EVENT_LAG_TARGET_SECONDS
+        at(ExportStatus::InProgress, 6 * HOUR),
+        EVENT_FALLBACK_MAX_SECONDS
     );
-    // Extracting without a percent yet (RDS may show 0 % for a long time): it may end at
-    // any moment, so the lag target itself.
-    assert_eq!(
-        at(
-            ExportStatus::InProgress,
-            &[(0, 0), (1_320, 0), (2_340, 0)],
-            2_340
-        ),
-        EVENT_LAG_TARGET_SECONDS
-    );
-    // One moving sample: the extraction may have begun just before it (any rate is
-    // plausible), so the same, unless even the slowest rate ends sooner.
-    assert_eq!(
-        at(
-            ExportStatus::InProgress,
-            &[(0, 0), (1_320, 0), (2_340, 10)],
-            2_340
-        ),
-        EVENT_LAG_TARGET_SECONDS
-    );
-    // 96 % reached in the 1,020 s since the 0 % look: at most 43 s left, + the margin.
-    assert_eq!(
-        at(
-            ExportStatus::InProgress,
-            &[(0, 0), (1_320, 0), (2_340, 96)],
-            2_340
-        ),
-        42 + EVENT_END_MARGIN_SECONDS
-    );
-    // At 100 % but not COMPLETE yet (metadata files): the margin.
-    assert_eq!(
-        at(ExportStatus::InProgress, &[(0, 0), (2_340, 100)], 2_340),
-        EVENT_END_MARGIN_SECONDS
-    );
+    assert_eq!(at(ExportStatus::InProgress, 23 * HOUR), 3_600);
     // CANCELING sends no event: look again soon (the floor).
     assert_eq!(
-        at(ExportStatus::Canceling, &[(0, 0)], 3_600),
-        poll_bounds(&events(), 0, 86_400 - 3_600).0
+        at(ExportStatus::Canceling, 3_600),
+        poll_bounds(&events, 0, 86_400 - 3_600).0
     );
-}
-
-#[test]
-fn events_fallback_aims_just_after_the_latest_end_of_a_steady_export() {
-    // 20 points in 900 s: 21/900 at the fastest, 19/900 at the slowest; 60 points left.
-    let progress = samples(&[(0, 0), (1_320, 0), (2_340, 20), (3_240, 40)]);
-    let earliest = remaining_lower_bound(&progress, 3_240).unwrap_or_default();
-    let latest = remaining_upper_bound(&progress, 0, 3_240).unwrap_or_default();
-    assert_eq!((earliest as u32, latest as u32), (2_528, 2_842));
-    let uncapped = Tuning {
-        event_fallback_max_seconds: 86_400,
-        ..Tuning::DEFAULT
-    };
-    let wait = |tuning: &Tuning, progress: &[ProgressSample]| {
-        next_poll_seconds_tuned(
-            tuning,
-            &events(),
-            ExportStatus::InProgress,
-            progress,
-            0,
-            3_240,
-            0,
-        )
-    };
-    // Uncapped: the latest end + the margin, as it is within the lag target of the
-    // earliest end.
-    assert_eq!(wait(&uncapped, &progress), 2_842 + EVENT_END_MARGIN_SECONDS);
-    // A rougher estimate (5 points in 900 s): the earliest end + the lag target instead.
-    let rough = samples(&[(0, 0), (1_320, 0), (2_340, 5), (3_240, 10)]);
-    let earliest = remaining_lower_bound(&rough, 3_240).unwrap_or_default();
-    assert_eq!(
-        wait(&uncapped, &rough),
-        earliest as u32 + EVENT_LAG_TARGET_SECONDS
-    );
-    // The default caps both at EVENT_FALLBACK_MAX_SECONDS: what the samples cannot foresee
-    // (a burst, a stall's end, a failure) is noticed within it.
-    assert_eq!(
-        wait(&Tuning::DEFAULT, &progress),
-        EVENT_FALLBACK_MAX_SECONDS
-    );
-    // Never past the deadline.
-    assert_eq!(
-        next_poll_seconds(
-            &events(),
-            ExportStatus::InProgress,
-            &progress,
-            0,
-            86_400 - 100,
-            0
-        ),
-        100
-    );
-}
-
-#[test]
-fn remaining_bounds_enclose_a_steady_export() {
-    for duration in [600, 2 * HOUR, 12 * HOUR] {
-        for (a, b) in [(0.2, 0.3), (0.1, 0.6), (0.45, 0.5)] {
-            let (t1, t2) = ((duration as f64 * a) as i64, (duration as f64 * b) as i64);
-            let progress = linear(0, duration, &[t1, t2]);
-            let truth = (duration - t2) as f64;
-            let lower = remaining_lower_bound(&progress, t2).unwrap_or(f64::MAX);
-            let upper = remaining_upper_bound(&progress, 0, t2).unwrap_or(f64::MAX);
-            assert!(
-                lower <= truth && truth <= upper,
-                "{duration} s, samples at {t1} and {t2}: {lower} <= {truth} <= {upper}"
-            );
-        }
-    }
-    // At most one point between the samples: the rate could be almost nil.
-    assert_eq!(
-        remaining_upper_bound(&samples(&[(0, 10), (900, 11)]), 0, 900),
-        None
-    );
-    assert_eq!(
-        remaining_upper_bound(&samples(&[(0, 0), (900, 0)]), 0, 900),
-        None
-    );
-    // One moving sample: extraction began at the last 0 % look at the latest.
-    assert_eq!(
-        remaining_upper_bound(&samples(&[(0, 0), (600, 0), (1_600, 10)]), 0, 1_600),
-        Some(9_000.0)
-    );
-    assert_eq!(
-        remaining_upper_bound(&samples(&[(1_000, 10)]), 0, 1_000),
-        Some(9_000.0)
-    );
-}
-
-#[test]
-fn a_longer_cap_while_steady_applies_only_to_steady_progress() {
-    let steady = samples(&[(0, 0), (1_000, 10), (2_000, 20), (3_000, 31)]);
-    let bursty = samples(&[(0, 0), (1_000, 10), (2_000, 10), (3_000, 31)]);
-    let slowing = samples(&[(0, 0), (1_000, 10), (2_000, 30), (3_000, 40)]);
-    assert!(looks_steady(&steady, 3_000));
-    assert!(!looks_steady(&bursty, 3_000));
-    assert!(!looks_steady(&slowing, 3_000));
+    // Off: the adaptive poll, bounded by max_poll_seconds.
     assert!(
-        !looks_steady(&steady[..3], 3_000),
-        "two moving samples are one interval"
-    );
-    let tuning = Tuning {
-        event_fallback_max_seconds: 1_000,
-        event_steady_fallback_max_seconds: 3_600,
-        ..Tuning::DEFAULT
-    };
-    let wait = |progress: &[ProgressSample]| {
-        next_poll_seconds_tuned(
-            &tuning,
-            &events(),
+        next_poll_seconds(
+            &policy(),
             ExportStatus::InProgress,
-            progress,
+            &samples(&[]),
             0,
-            3_000,
-            0,
-        )
-    };
-    // Steady, 69 points left at about 1 point per 100 s (the end in 6,000-7,000 s): the
-    // steady cap, not the 1,000 s one.
-    assert_eq!(wait(&steady), 3_600);
-    assert_eq!(wait(&bursty), 1_000);
-    assert_eq!(wait(&slowing), 1_000);
-    // Off by default: the one cap.
-    assert_eq!(
-        EVENT_STEADY_FALLBACK_MAX_SECONDS,
-        EVENT_FALLBACK_MAX_SECONDS
+            3_600,
+            0
+        ) <= 1_800
     );
 }
