@@ -215,6 +215,17 @@ data "aws_iam_policy_document" "lambda" {
     }
   }
 
+  # export_events: the sweep (export-events on its schedule) reads every open wait.
+  dynamic "statement" {
+    for_each = try(each.value.sweep, false) && var.export_events ? [1] : []
+
+    content {
+      sid       = "ExportWaitsSweep"
+      actions   = ["dynamodb:Scan"]
+      resources = [local.export_waits_table_arn]
+    }
+  }
+
   dynamic "statement" {
     for_each = try(each.value.callback, false) && var.export_events ? [1] : []
 

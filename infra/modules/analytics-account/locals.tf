@@ -56,6 +56,7 @@ locals {
   export_events_instances   = var.export_events ? toset(["export-events"]) : toset([])
   export_waits_table        = "${var.name}-export-waits"
   export_finished_rule      = "${var.name}-export-finished"
+  export_sweep_rule         = "${var.name}-export-sweep"
   export_waits_table_arn    = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.export_waits_table}"
   export_finished_event_ids = ["RDS-EVENT-0159", "RDS-EVENT-0160", "RDS-EVENT-0161", "RDS-EVENT-0162", "RDS-EVENT-0163", "RDS-EVENT-0164"]
 
@@ -111,9 +112,9 @@ locals {
     "copy-objects"   = { assume_prod = false, glue = [], ownership = false, put_events = false, read_history = false, catalog = false, assume_copier = true }
     "notify"         = { assume_prod = false, glue = [], ownership = false, put_events = true, read_history = true, catalog = false }
     # export_events: callback (absent means false) = use the export-waits table and send
-    # task tokens back to this state machine.
+    # task tokens back to this state machine; sweep (absent means false) = also Scan it.
     "wait-for-export" = { assume_prod = true, glue = [], ownership = false, put_events = false, read_history = false, catalog = false, callback = true }
-    "export-events"   = { assume_prod = true, glue = [], ownership = false, put_events = false, read_history = false, catalog = false, callback = true }
+    "export-events"   = { assume_prod = true, glue = [], ownership = false, put_events = false, read_history = false, catalog = false, callback = true, sweep = true }
   }
 
   # One entry per function of the table: its permissions, description, timeout and

@@ -17,17 +17,27 @@
 //!   longer knows (TaskTimedOut, InvalidToken: the wait timed out into the fallback, or a
 //!   redrive re-entered the state with a new token) is removed and ignored, so duplicated,
 //!   late and unrelated events change nothing.
+//! * RDS's events are best effort, so `export-events` is also invoked on a schedule (a
+//!   Scheduled Event, every 5 minutes by default) to *sweep*: it Scans the table (only open
+//!   waits are in it; none: done, no RDS call), lists the exports RDS still runs with one
+//!   DescribeExportTasks, and runs the event's confirm-and-send path for every wait whose
+//!   export is not in that list. A lost event is noticed within the interval, for one list
+//!   call per sweep while anything waits; the callback's fallback stays the last resort
+//!   (docs/performance.md, section 1c).
 //!
 //! An item is deleted once its token is sent (only if it still holds that token: a newer
 //! entry of the state may have replaced it); an abandoned item expires through the table's
 //! TTL (`expires_at`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_rds::types::Filter;
 use aws_sdk_sfn::error::ProvideErrorMetadata;
-use contract::{CheckExportInput, ExportEventOutcome, ExportState, WaitForExportInput};
+use contract::{
+    CheckExportInput, ExportEventOutcome, ExportState, ExportStatus, WaitForExportInput,
+};
 use serde_json::Value;
 
 use crate::aws::Aws;
@@ -57,6 +67,14 @@ const ITEM_TTL_SLACK_SECONDS: i64 = 86_400;
 
 /// The codes Step Functions answers for a token that is closed or unknown.
 const STALE_TOKEN_CODES: [&str; 3] = ["TaskTimedOut", "InvalidToken", "TaskDoesNotExist"];
+
+/// The statuses of an export RDS still runs, as DescribeExportTasks' `status` filter takes
+/// them (lower case, unlike the statuses it returns).
+const RUNNING_STATUS_FILTER: [&str; 3] = ["starting", "in_progress", "canceling"];
+
+/// The session name's export id of the sweep's prod calls (CloudTrail shows
+/// `snapshot-export-sweep`): they are about every waiting export, not one.
+const SWEEP_SESSION_ID: &str = "sweep";
 
 /// One waiting execution, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,15 +143,43 @@ impl WaitStore {
                 .send()
                 .await
                 .map_err(|e| store_error("dynamodb:Query", &self.table, &e))?;
-            for item in page.items() {
-                match parse_item(item) {
-                    Some(w) => out.push(w),
-                    None => tracing::warn!(table = %self.table, "skipping a malformed wait item"),
-                }
-            }
+            self.collect(page.items(), &mut out);
             match page.last_evaluated_key() {
                 Some(key) if !key.is_empty() => start = Some(key.clone()),
                 _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Every open wait, of any snapshot (a Scan: the table holds only open waits, each
+    /// deleted once its token is sent, so it stays small).
+    pub async fn all(&self) -> Result<Vec<Waiting>, TaskError> {
+        let mut out = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| store_error("dynamodb:Scan", &self.table, &e))?;
+            self.collect(page.items(), &mut out);
+            match page.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Appends the parsed `items` to `out`, skipping (and logging) malformed ones.
+    fn collect(&self, items: &[HashMap<String, AttributeValue>], out: &mut Vec<Waiting>) {
+        for item in items {
+            match parse_item(item) {
+                Some(w) => out.push(w),
+                None => tracing::warn!(table = %self.table, "skipping a malformed wait item"),
             }
         }
     }
@@ -343,33 +389,7 @@ pub async fn export_events(
     outcome.waiting = u32::try_from(waits.len()).unwrap_or(u32::MAX);
     for waiting in waits {
         let clients = aws.prod(&waiting.request.job.export_task_id).await;
-        let state = match check_export(&clients.rds, waiting.request.clone(), now).await {
-            Ok(state) => state,
-            // Retryable: the whole event is retried (EventBridge and Lambda's async retries).
-            Err(e) if e.is_retryable() => return Err(e),
-            // Anything else (export unknown, wait over): the fallback CheckExport of that
-            // execution fails with it where an operator sees it.
-            Err(e) => {
-                tracing::warn!(error_type = e.name(), error = %e, export_task_id = %waiting.export_task_id,
-                    "cannot confirm the export: left to the fallback poll");
-                outcome.still_running += 1;
-                continue;
-            }
-        };
-        if !state.status.is_terminal() {
-            tracing::info!(
-                export_task_id = %waiting.export_task_id,
-                status = state.status.as_str(),
-                "the export has not ended: the event is not about it, left waiting"
-            );
-            outcome.still_running += 1;
-            continue;
-        }
-        match send_success(&aws.sfn, &waiting.task_token, &state).await? {
-            Sent::Delivered => outcome.woken += 1,
-            Sent::Stale => outcome.stale += 1,
-        }
-        store.remove(&waiting).await?;
+        confirm_and_wake(store, &clients.rds, &aws.sfn, &waiting, now, &mut outcome).await?;
     }
     tracing::info!(
         snapshot_arn = %outcome.snapshot_arn,
@@ -378,6 +398,121 @@ pub async fn export_events(
         still_running = outcome.still_running,
         stale = outcome.stale,
         "export event handled"
+    );
+    Ok(outcome)
+}
+
+/// The path an export-finished event and the sweep share for one waiting execution: the
+/// same observation as CheckExport (one DescribeExportTasks of its task), and the token
+/// sent back with CheckExport's output only when the export has ended (a stale token is
+/// ignored), then the item removed. Counts what it did in `outcome`.
+async fn confirm_and_wake(
+    store: &WaitStore,
+    rds: &aws_sdk_rds::Client,
+    sfn: &aws_sdk_sfn::Client,
+    waiting: &Waiting,
+    now: i64,
+    outcome: &mut ExportEventOutcome,
+) -> Result<(), TaskError> {
+    let state = match check_export(rds, waiting.request.clone(), now).await {
+        Ok(state) => state,
+        // Retryable: the whole invocation is retried (EventBridge and Lambda's async
+        // retries; the sweep's next tick anyway).
+        Err(e) if e.is_retryable() => return Err(e),
+        // Anything else (export unknown, wait over): the fallback CheckExport of that
+        // execution fails with it where an operator sees it.
+        Err(e) => {
+            tracing::warn!(error_type = e.name(), error = %e, export_task_id = %waiting.export_task_id,
+                "cannot confirm the export: left to the fallback poll");
+            outcome.still_running += 1;
+            return Ok(());
+        }
+    };
+    if !state.status.is_terminal() {
+        tracing::info!(
+            export_task_id = %waiting.export_task_id,
+            status = state.status.as_str(),
+            "the export has not ended: left waiting"
+        );
+        outcome.still_running += 1;
+        return Ok(());
+    }
+    match send_success(sfn, &waiting.task_token, &state).await? {
+        Sent::Delivered => outcome.woken += 1,
+        Sent::Stale => outcome.stale += 1,
+    }
+    store.remove(waiting).await
+}
+
+/// True for the sweep's schedule (an EventBridge Scheduled Event).
+pub fn is_scheduled_event(event: &Value) -> bool {
+    event["source"] == "aws.events" && event["detail-type"] == "Scheduled Event"
+}
+
+/// The ids of the export tasks RDS still runs in `rds`'s account and Region: one
+/// DescribeExportTasks filtered on the running statuses. RDS runs at most 5 exports per
+/// account, so one page holds them all. The statuses are checked here too, so a task the
+/// answer shows ended (a service that ignores the filter) is not taken for running; a task
+/// missing from the list is only confirmed, never woken unseen, so an incomplete list costs
+/// calls, not correctness.
+async fn running_exports(rds: &aws_sdk_rds::Client) -> Result<HashSet<String>, TaskError> {
+    let filter = Filter::builder()
+        .name("status")
+        .set_values(Some(
+            RUNNING_STATUS_FILTER
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        ))
+        .build();
+    let answer = rds
+        .describe_export_tasks()
+        .filters(filter)
+        .send()
+        .await
+        .map_err(|e| classify("rds:DescribeExportTasks", &e))?;
+    Ok(answer
+        .export_tasks()
+        .iter()
+        .filter(|t| {
+            !t.status()
+                .and_then(ExportStatus::parse)
+                .is_some_and(ExportStatus::is_terminal)
+        })
+        .filter_map(|t| t.export_task_identifier().map(str::to_owned))
+        .collect())
+}
+
+/// The sweep (a Scheduled Event): every open wait whose export RDS no longer lists as
+/// running goes through [`confirm_and_wake`], as if its event had come. No open wait: no
+/// RDS call at all.
+pub async fn sweep(
+    store: &WaitStore,
+    rds: &aws_sdk_rds::Client,
+    sfn: &aws_sdk_sfn::Client,
+    now: i64,
+) -> Result<ExportEventOutcome, TaskError> {
+    let waits = store.all().await?;
+    let mut outcome = ExportEventOutcome {
+        waiting: u32::try_from(waits.len()).unwrap_or(u32::MAX),
+        ..ExportEventOutcome::default()
+    };
+    if !waits.is_empty() {
+        let running = running_exports(rds).await?;
+        for waiting in &waits {
+            if running.contains(&waiting.export_task_id) {
+                outcome.still_running += 1;
+                continue;
+            }
+            confirm_and_wake(store, rds, sfn, waiting, now, &mut outcome).await?;
+        }
+    }
+    tracing::info!(
+        waiting = outcome.waiting,
+        woken = outcome.woken,
+        still_running = outcome.still_running,
+        stale = outcome.stale,
+        "sweep done"
     );
     Ok(outcome)
 }
@@ -456,6 +591,10 @@ impl Handler for ExportEventsHandler {
         input: Value,
         invocation: Invocation,
     ) -> Result<ExportEventOutcome, TaskError> {
+        if is_scheduled_event(&input) {
+            let clients = self.aws.prod(SWEEP_SESSION_ID).await;
+            return sweep(&self.store, &clients.rds, &self.aws.sfn, invocation.now).await;
+        }
         export_events(&self.store, &self.aws, &input, invocation.now).await
     }
 }
