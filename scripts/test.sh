@@ -40,11 +40,12 @@ step e2e bash scripts/e2e.sh
 # One closing line over every test runner: cargo's "test result:" lines, node:test's
 # "# pass N" / "# fail N" summary, and Python unittest's "Ran N tests" followed by "OK" or
 # "FAILED (failures=F, errors=E)" (the infra contract tests, indented by check-infra.sh,
-# and the harness checks of e2e.sh); skipped tests count as neither.
-read -r passed failed < <(
+# and the harness checks of e2e.sh); skipped tests (node:test's "# skipped N", unittest's
+# "skipped=K") are counted apart, so a stage that could not run is never a silent pass.
+read -r passed failed skipped < <(
   cat "$log_dir/cargo-test.log" "$log_dir/infra.log" "$log_dir/e2e.log" 2>/dev/null | awk '
     /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-    /^# pass / { p += $3 } /^# fail / { f += $3 }
+    /^# pass / { p += $3 } /^# fail / { f += $3 } /^# skipped / { s += $3 }
     { line = $0; sub(/^[ \t]+/, "", line) }
     line ~ /^Ran [0-9]+ tests? in / { split(line, w, " "); ran = w[2]; pending = 1; next }
     pending && line ~ /^(OK|FAILED)/ {
@@ -52,13 +53,13 @@ read -r passed failed < <(
       if (match(line, /failures=[0-9]+/)) bad += substr(line, RSTART + 9, RLENGTH - 9)
       if (match(line, /errors=[0-9]+/)) bad += substr(line, RSTART + 7, RLENGTH - 7)
       if (match(line, /skipped=[0-9]+/)) skipped = substr(line, RSTART + 8, RLENGTH - 8)
-      p += ran - bad - skipped; f += bad; pending = 0
+      p += ran - bad - skipped; f += bad; s += skipped; pending = 0
     }
-    END { print p + 0, f + 0 }')
+    END { print p + 0, f + 0, s + 0 }')
 echo
 echo "wall time: $(( $(date +%s) - start )) s"
 if [ ${#failed_steps[@]} -gt 0 ]; then
   echo "failed steps: ${failed_steps[*]} (logs in target/test-logs/)"
 fi
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ ${#failed_steps[@]} -eq 0 ]

@@ -65,6 +65,9 @@ pub enum Command {
     Status(StatusArgs),
     /// Put a synthetic RDS snapshot-created event on an event bus.
     SendTestEvent(SendTestEventArgs),
+    /// Check a deployed stack before the first snapshot, acting as the pipeline's roles;
+    /// one line per check, non-zero exit on any failure (docs/operations.md).
+    Preflight(crate::commands::preflight::PreflightArgs),
 }
 
 /// What `render` writes.

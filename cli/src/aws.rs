@@ -10,34 +10,21 @@ use crate::error::CliError;
 
 /// The service clients the commands use. Tests build one from mocked clients.
 #[derive(Debug, Clone)]
-pub struct Clients {
+pub(crate) struct Clients {
     /// Step Functions.
-    pub sfn: aws_sdk_sfn::Client,
+    pub(crate) sfn: aws_sdk_sfn::Client,
     /// RDS (DescribeExportTasks).
-    pub rds: aws_sdk_rds::Client,
+    pub(crate) rds: aws_sdk_rds::Client,
     /// EventBridge (PutEvents).
-    pub events: aws_sdk_eventbridge::Client,
+    pub(crate) events: aws_sdk_eventbridge::Client,
     /// Glue (GetCrawler).
-    pub glue: aws_sdk_glue::Client,
+    pub(crate) glue: aws_sdk_glue::Client,
 }
 
 impl Clients {
     /// Loads the shared configuration and builds every client; fails without a Region.
-    pub async fn from_env(options: &GlobalOptions) -> Result<Self, CliError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(region) = &options.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        if let Some(profile) = &options.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(url) = &options.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let config = loader.load().await;
-        if config.region().is_none() {
-            return Err(CliError::MissingRegion);
-        }
+    pub(crate) async fn from_env(options: &GlobalOptions) -> Result<Self, CliError> {
+        let config = sdk_config(options).await?;
         Ok(Self {
             sfn: aws_sdk_sfn::Client::new(&config),
             rds: aws_sdk_rds::Client::new(&config),
@@ -45,6 +32,26 @@ impl Clients {
             glue: aws_sdk_glue::Client::new(&config),
         })
     }
+}
+
+/// The shared configuration from the environment and the global options; fails without a
+/// Region.
+pub(crate) async fn sdk_config(options: &GlobalOptions) -> Result<aws_config::SdkConfig, CliError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(region) = &options.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let config = loader.load().await;
+    if config.region().is_none() {
+        return Err(CliError::MissingRegion);
+    }
+    Ok(config)
 }
 
 /// Seconds since the Unix epoch, now.

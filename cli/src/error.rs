@@ -84,6 +84,14 @@ pub enum CliError {
         /// `redriven` / `re-run`.
         verb: &'static str,
     },
+    /// `preflight` printed its report and some checks failed: the report says which.
+    #[error("preflight: {failed} of {total} checks failed; see the report above")]
+    PreflightFailed {
+        /// How many failed.
+        failed: usize,
+        /// How many ran.
+        total: usize,
+    },
     /// An execution document is not what the pipeline writes (e.g. input that is not JSON).
     #[error("execution {arn}: {reason}")]
     UnexpectedExecution {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use snapshot_export_cli::args::Cli;
-use snapshot_export_cli::error::one_line;
+use snapshot_export_cli::one_line;
 
 #[tokio::main]
 async fn main() -> ExitCode {

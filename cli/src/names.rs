@@ -6,24 +6,24 @@ use contract::{SourceKind, export_id};
 use crate::error::CliError;
 
 /// Longest execution name Step Functions accepts.
-pub const EXECUTION_NAME_MAX_LEN: usize = 80;
+pub(crate) const EXECUTION_NAME_MAX_LEN: usize = 80;
 /// Suffix of re-run executions.
 const RERUN_MARK: &str = "-rerun-";
 
 /// A state machine ARN: `arn:<partition>:states:<region>:<account>:stateMachine:<name>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateMachineArn {
+pub(crate) struct StateMachineArn {
     /// The whole ARN.
-    pub arn: String,
+    pub(crate) arn: String,
     /// Everything before `:stateMachine:` (`arn:aws:states:<region>:<account>`).
     prefix: String,
     /// The machine's name.
-    pub name: String,
+    pub(crate) name: String,
 }
 
 impl StateMachineArn {
     /// Parses and checks the ARN's shape.
-    pub fn parse(arn: &str) -> Result<Self, CliError> {
+    pub(crate) fn parse(arn: &str) -> Result<Self, CliError> {
         let bad = || {
             CliError::invalid(
                 "--state-machine-arn",
@@ -31,92 +31,73 @@ impl StateMachineArn {
                 "a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)",
             )
         };
-        let parts: Vec<&str> = arn.split(':').collect();
-        match parts.as_slice() {
-            [
-                "arn",
-                partition,
-                "states",
-                region,
-                account,
-                "stateMachine",
-                name,
-            ] if !partition.is_empty()
-                && !region.is_empty()
-                && !account.is_empty()
-                && !name.is_empty() =>
-            {
-                Ok(Self {
-                    arn: arn.to_owned(),
-                    prefix: parts[..5].join(":"),
-                    name: (*name).to_owned(),
-                })
-            }
-            _ => Err(bad()),
-        }
+        let parts = states_arn(arn, "stateMachine", 1).ok_or_else(bad)?;
+        Ok(Self {
+            arn: arn.to_owned(),
+            prefix: parts[..5].join(":"),
+            name: parts[6].to_owned(),
+        })
     }
 
     /// The ARN of this machine's execution called `name`.
-    pub fn execution_arn(&self, name: &str) -> String {
+    pub(crate) fn execution_arn(&self, name: &str) -> String {
         format!("{}:execution:{}:{name}", self.prefix, self.name)
     }
 }
 
 /// An execution ARN: `arn:<partition>:states:<region>:<account>:execution:<machine>:<name>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExecutionArn {
+pub(crate) struct ExecutionArn {
     /// The whole ARN.
-    pub arn: String,
+    pub(crate) arn: String,
     /// The execution's name.
-    pub name: String,
+    pub(crate) name: String,
 }
 
 impl ExecutionArn {
     /// Parses and checks the ARN's shape.
-    pub fn parse(arn: &str) -> Result<Self, CliError> {
-        let parts: Vec<&str> = arn.split(':').collect();
-        match parts.as_slice() {
-            [
-                "arn",
-                partition,
-                "states",
-                region,
-                account,
-                "execution",
-                machine,
-                name,
-            ] if [partition, region, account, machine, name]
-                .iter()
-                .all(|p| !p.is_empty()) =>
-            {
-                Ok(Self {
-                    arn: arn.to_owned(),
-                    name: (*name).to_owned(),
-                })
-            }
-            _ => Err(CliError::invalid(
+    pub(crate) fn parse(arn: &str) -> Result<Self, CliError> {
+        let parts = states_arn(arn, "execution", 2).ok_or_else(|| {
+            CliError::invalid(
                 "EXECUTION_ARN",
                 arn,
                 "an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>)",
-            )),
-        }
+            )
+        })?;
+        Ok(Self {
+            arn: arn.to_owned(),
+            name: parts[7].to_owned(),
+        })
     }
+}
+
+/// The `:`-separated parts of a Step Functions ARN of `resource` with `names` parts after
+/// it (`arn:<partition>:states:<region>:<account>:<resource>:<name>...`), every part
+/// non-empty; `None` for any other shape.
+fn states_arn<'a>(arn: &'a str, resource: &str, names: usize) -> Option<Vec<&'a str>> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    let well_formed = parts.len() == 6 + names
+        && parts[0] == "arn"
+        && parts[2] == "states"
+        && parts[5] == resource
+        && parts.iter().all(|p| !p.is_empty());
+    well_formed.then_some(parts)
 }
 
 /// The parts of a snapshot ARN the CLI needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SnapshotArn {
+pub(crate) struct SnapshotArn {
     /// The whole ARN.
-    pub arn: String,
+    pub(crate) arn: String,
     /// Instance or cluster snapshot.
-    pub kind: SourceKind,
+    pub(crate) kind: SourceKind,
     /// The snapshot identifier (`rds:orders-2026-11-24-03-10` for automated ones).
-    pub snapshot_id: String,
+    pub(crate) snapshot_id: String,
 }
 
 impl SnapshotArn {
     /// Parses `arn:<partition>:rds:<region>:<account>:snapshot|cluster-snapshot:<id>`.
-    pub fn parse(arn: &str) -> Result<Self, CliError> {
+    pub(crate) fn parse(arn: &str) -> Result<Self, CliError> {
         let parsed = export_id::parse_snapshot_arn(arn).map_err(|e| {
             CliError::invalid(
                 "--snapshot-arn",
@@ -140,13 +121,13 @@ impl SnapshotArn {
 /// id and a second `start` of the same snapshot and ExportOnly list finds the first
 /// execution. Only `[a-z0-9-]` and at most 56 characters: room for `-rerun-<n>` within the
 /// 80 Step Functions allows.
-pub fn start_execution_name(snapshot: &SnapshotArn, export_only: &[String]) -> String {
+pub(crate) fn start_execution_name(snapshot: &SnapshotArn, export_only: &[String]) -> String {
     export_id::export_task_id(&snapshot.arn, &snapshot.snapshot_id, export_only)
 }
 
 /// The name of the `n`th re-run of `original`: `<original>-rerun-<n>`, where a name that
 /// is itself a re-run keeps its root (`x-rerun-1` → `x-rerun-2`), cut so it fits in 80.
-pub fn rerun_name(original: &str, n: u32) -> String {
+pub(crate) fn rerun_name(original: &str, n: u32) -> String {
     let root = rerun_root(original);
     let suffix = format!("{RERUN_MARK}{n}");
     let keep = EXECUTION_NAME_MAX_LEN.saturating_sub(suffix.len());
@@ -170,7 +151,7 @@ fn rerun_root(name: &str) -> &str {
 }
 
 /// Parses an age such as `90s`, `30m`, `12h`, `7d` or `2w` into seconds.
-pub fn parse_age(flag: &'static str, text: &str) -> Result<i64, CliError> {
+pub(crate) fn parse_age(flag: &'static str, text: &str) -> Result<i64, CliError> {
     let bad = || CliError::invalid(flag, text, "an age such as 30m, 12h, 7d or 2w");
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (digits, unit) = text.split_at(split);

@@ -14,10 +14,10 @@ const MAX_CELL: usize = 60;
 /// Columns of free text, cut to [`MAX_CELL`] characters in tables (never in JSON).
 const CUT_COLUMNS: [&str; 3] = ["CAUSE", "REASON", "ERROR"];
 /// What a table prints for an absent value.
-pub const NONE: &str = "-";
+pub(crate) const NONE: &str = "-";
 
 /// A command's result.
-pub trait Report: Serialize {
+pub(crate) trait Report: Serialize {
     /// The human form, ending with a newline.
     fn table(&self) -> String;
 
@@ -29,7 +29,7 @@ pub trait Report: Serialize {
 }
 
 /// Prints `report` as JSON or as its table, then returns its outcome.
-pub fn print<R: Report>(report: &R, json: bool) -> Result<(), CliError> {
+pub(crate) fn print<R: Report>(report: &R, json: bool) -> Result<(), CliError> {
     let text = render(report, json);
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
@@ -39,7 +39,7 @@ pub fn print<R: Report>(report: &R, json: bool) -> Result<(), CliError> {
 }
 
 /// The text `print` writes.
-pub fn render<R: Report>(report: &R, json: bool) -> String {
+pub(crate) fn render<R: Report>(report: &R, json: bool) -> String {
     if json {
         // Serializing plain structs of strings and numbers cannot fail; fall back to the
         // table rather than panic if it ever does.
@@ -57,14 +57,14 @@ pub fn render<R: Report>(report: &R, json: bool) -> String {
 
 /// A text table: a header row and aligned columns separated by two spaces.
 #[derive(Debug, Clone, Default)]
-pub struct Table {
+pub(crate) struct Table {
     headers: Vec<&'static str>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
     /// A table with these column headers.
-    pub fn new(headers: &[&'static str]) -> Self {
+    pub(crate) fn new(headers: &[&'static str]) -> Self {
         Self {
             headers: headers.to_vec(),
             rows: Vec::new(),
@@ -72,7 +72,7 @@ impl Table {
     }
 
     /// Adds a row (cells beyond the headers are ignored, missing ones are blank).
-    pub fn row(&mut self, cells: Vec<String>) -> &mut Self {
+    pub(crate) fn row(&mut self, cells: Vec<String>) -> &mut Self {
         let row = cells
             .into_iter()
             .enumerate()
@@ -85,13 +85,8 @@ impl Table {
         self
     }
 
-    /// True when no row was added.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// The table as text, one line per row, trailing spaces trimmed.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let columns = self.headers.len();
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
@@ -134,12 +129,12 @@ fn cell(text: &str, cut: bool) -> String {
 }
 
 /// `value` or [`NONE`].
-pub fn or_none(value: Option<&str>) -> String {
+pub(crate) fn or_none(value: Option<&str>) -> String {
     value.unwrap_or(NONE).to_owned()
 }
 
 /// A 20-character progress bar with the percentage: `[#########-----------]  45%`.
-pub fn progress_bar(percent: u8) -> String {
+pub(crate) fn progress_bar(percent: u8) -> String {
     let percent = percent.min(100);
     let filled = usize::from(percent) / 5;
     format!(

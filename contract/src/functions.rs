@@ -266,7 +266,7 @@ pub fn by_binary(binary: &str) -> Option<&'static Function> {
 }
 
 /// Where [`table_json`] is committed, relative to the repository root.
-pub const TABLE_JSON_PATH: &str = "infra/modules/analytics-account/functions.json";
+pub(crate) const TABLE_JSON_PATH: &str = "infra/modules/analytics-account/functions.json";
 
 /// The table as the committed `functions.json` the Terraform, the scripts and the e2e
 /// harness read: `{"generated_by": ..., "functions": {"<binary>": {...}}}`.

@@ -1,7 +1,8 @@
 //! The vocabulary shared by the graph, the Lambda functions and the operator CLI.
 //!
-//! - the typed input and output of every task, one module per task (`normalize`, `export`,
-//!   `rewrite_acl`, `copy_objects`, `catalog`, `crawler`, `notify`), re-exported here;
+//! - the typed input and output of every task, one private module per task (`normalize`,
+//!   `export`, `rewrite_acl`, `copy_objects`, `catalog`, `crawler`, `notify`), their types
+//!   re-exported here by name (`contract::ExportState`);
 //! - `errors`: the error names Retry/Catch match and the functions return as `errorType`;
 //! - `export_id`: the deterministic export task id of a snapshot;
 //! - `functions`: the function table, the one list of Lambda functions (binary, ARN
@@ -25,12 +26,11 @@
 //! `$$.Execution.RedriveCount` raised by one) re-runs exactly that task. Every task input
 //! that must behave differently on a redrive carries `redrive_count`.
 //!
-//! ```text
-//! ```
-//!
 //! Every optional field is omitted when unset, and the graph only ever reads fields that are
 //! always present at the point where it reads them.
 
+// The task modules are private: their types are the crate's API at its root (below), so a
+// payload can move between modules without breaking a caller, and the list is the API.
 mod catalog;
 mod copy_objects;
 mod crawler;
@@ -42,13 +42,23 @@ mod normalize;
 mod notify;
 mod rewrite_acl;
 
-pub use catalog::*;
-pub use copy_objects::*;
-pub use crawler::*;
-pub use export::*;
-pub use normalize::*;
-pub use notify::*;
-pub use rewrite_acl::*;
+pub use catalog::{CatalogState, CatalogTablesInput, SkippedTable, TypeChange};
+pub use copy_objects::{CopyObjectsInput, CopyState};
+pub use crawler::{
+    CheckCrawlerInput, CrawlOutcome, CrawlPolicy, CrawlStart, CrawlerState, StartCrawlerInput,
+};
+pub use export::{
+    CheckExportInput, ExportEventOutcome, ExportState, ExportStatus, MAX_PROGRESS_SAMPLES,
+    PollPolicy, ProgressSample, StartExportInput, WaitForExportInput,
+};
+pub use normalize::{
+    Job, JobAction, ManualInput, SnapshotType, SourceKind, Trigger, input_snapshot_arn,
+};
+pub use notify::{
+    DETAIL_TYPE_FAILED, DETAIL_TYPE_SUCCEEDED, ExecutionStatusChange, ExecutionStatusDetail,
+    NotifyInput, NotifyOutput, NotifyRequest, PipelineState,
+};
+pub use rewrite_acl::{AclState, RewriteAclInput};
 
 /// Longest export task identifier RDS accepts in practice.
 pub const EXPORT_TASK_ID_MAX_LEN: usize = 60;

@@ -46,10 +46,9 @@ pub struct NotifyInput {
     pub state: PipelineState,
 }
 
-/// Source of the Step Functions events on the default bus.
-pub const STATES_EVENT_SOURCE: &str = "aws.states";
-/// Detail-type of an execution's status change.
-pub const EXECUTION_STATUS_CHANGE: &str = "Step Functions Execution Status Change";
+/// Source of the Step Functions events on the default bus: what tells a status change
+/// from a NotifySuccess input.
+pub(crate) const STATES_EVENT_SOURCE: &str = "aws.states";
 
 /// The EventBridge event a rule on this state machine's FAILED, TIMED_OUT and ABORTED
 /// executions sends to Notify (fields as AWS documents them; unknown ones ignored).

@@ -1,19 +1,24 @@
-"""Lints every IAM policy document of the infra modules with parliament.
+"""Lints every IAM policy of every shipped mode with parliament.
 
-Renders the documents (render_policies.py) and runs parliament's CLI over each kind
-(`--directory DIR --json`, stdin closed: its `--file` mode needs a terminal). Any finding
-fails the check, except the few listed in ALLOWED, each with the reason it is not a
-defect. Prints one line per policy kind and every finding that is not allowed.
+The policies are the ones Terraform plans (tfplan.py: the cross-account example planned
+in each mode of tfplan.MODES, every identifier known): trust policies of the roles,
+inline role policies, and the key, bucket and bus policies. They are written one JSON
+file per policy into OUT_DIR/<mode>/<kind>/ and parliament's CLI runs over each kind
+directory (`--directory DIR --json`, stdin closed: its `--file` mode needs a terminal).
+Any finding fails the lint, except the few listed in ALLOWED, each with the reason it is
+not a defect.
 
-Usage: lint_policies.py MODULES_DIR OUT_DIR
+Run by test_terraform.py (PolicyLint), after the plans; as a command, over plans saved
+by an earlier run:  lint_policies.py PLANS_DIR OUT_DIR
 """
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-import render_policies
+import tfplan
 
 # (kind, issue, predicate on the finding, reason). Keep this list short and explained.
 ALLOWED = [
@@ -26,7 +31,7 @@ ALLOWED = [
     (
         "resource",
         "RESOURCE_STAR",
-        lambda f: f["location"]["filepath"].endswith(".key.json"),
+        lambda f: "aws_kms_key" in f["location"]["filepath"] or "policy_document.key" in f["location"]["filepath"],
         "in a KMS key policy Resource must be \"*\", meaning this key",
     ),
     (
@@ -46,24 +51,33 @@ def allowed(kind, finding):
     return False
 
 
-def main(argv):
-    if len(argv) != 3:
-        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
-        return 2
-    out_dir = Path(argv[2])
-    if render_policies.main(argv) != 0:
-        return 1
+def file_name(address):
+    """A policy's file name: its Terraform address, made a file name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", address).strip("_") + ".json"
+
+
+def write(plans, out_dir):
+    """Writes every policy of every plan; returns {mode: {kind: count}}."""
+    counts = {}
+    for mode, plan in plans.items():
+        for address, (kind, policy) in plan.policies().items():
+            target = Path(out_dir) / mode / kind
+            target.mkdir(parents=True, exist_ok=True)
+            (target / file_name(address)).write_text(json.dumps(policy, indent=2) + "\n")
+            counts.setdefault(mode, {}).setdefault(kind, 0)
+            counts[mode][kind] += 1
+    return counts
+
+
+def lint(plans, out_dir):
+    """Runs parliament over the policies of every plan. Returns (report lines, findings
+    that are not allowed)."""
+    write(plans, out_dir)
     parliament = Path(sys.executable).with_name("parliament")
-    failed = False
-    for kind_dir in sorted(p for p in out_dir.iterdir() if p.is_dir()):
-        kind = kind_dir.name
-        run = subprocess.run(
-            [str(parliament), "--directory", str(kind_dir), "--json"],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    lines, bad_all = [], []
+    for kind_dir in sorted(p for p in Path(out_dir).glob("*/*") if p.is_dir()):
+        mode, kind = kind_dir.parent.name, kind_dir.name
+        run = subprocess.run([str(parliament), "--directory", str(kind_dir), "--json"], stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
         findings, errors = [], []
         for line in run.stdout.splitlines():
             try:
@@ -71,18 +85,30 @@ def main(argv):
             except json.JSONDecodeError:
                 errors.append(line)
         if run.returncode not in (0, 1) or errors or (run.returncode == 1 and not findings):
-            print(f"parliament {kind}: parliament itself failed (exit {run.returncode})")
-            print("\n".join(errors + run.stderr.splitlines()[-15:]))
-            failed = True
+            lines.append(f"parliament {mode}/{kind}: parliament itself failed (exit {run.returncode})")
+            lines.extend(errors + run.stderr.splitlines()[-15:])
+            bad_all.append({"issue": "PARLIAMENT_FAILED", "mode": mode, "kind": kind})
             continue
         bad = [f for f in findings if not allowed(kind, f)]
         files = len(list(kind_dir.glob("*.json")))
-        status = "ok" if not bad else f"{len(bad)} finding(s)"
-        print(f"parliament {kind}: {files} policies, {status} ({len(findings) - len(bad)} allowed)")
+        lines.append(f"parliament {mode}/{kind}: {files} policies, {'ok' if not bad else f'{len(bad)} finding(s)'} ({len(findings) - len(bad)} allowed)")
         for f in bad:
-            print(f"  {f['issue']} ({f['severity']}) in {Path(f['location'].get('filepath', '?')).name}: {json.dumps(f.get('detail'))}")
-        failed = failed or bool(bad)
-    return 1 if failed else 0
+            lines.append(f"  {f['issue']} ({f['severity']}) in {Path(f['location'].get('filepath', '?')).name}: {json.dumps(f.get('detail'))}")
+        bad_all.extend(bad)
+    return lines, bad_all
+
+
+def main(argv):
+    if len(argv) != 3:
+        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        return 2
+    plans = tfplan.saved_plans(Path(argv[1]))
+    if not plans:
+        print(f"lint_policies: no plans in {argv[1]} (test_terraform.py writes them)", file=sys.stderr)
+        return 1
+    lines, bad = lint(plans, argv[2])
+    print("\n".join(lines))
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

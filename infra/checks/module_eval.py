@@ -402,6 +402,8 @@ FUNCTIONS = {
     "lookup": _lookup,
     "lower": lambda s: s.lower(),
     "merge": _merge,
+    # substr(s, offset, length), offset >= 0 (the only use: the staging bucket name).
+    "substr": lambda s, offset, length: s[int(offset) :] if int(length) < 0 else s[int(offset) : int(offset) + int(length)],
     "one": _one,
     "replace": _replace,
     "setsubtract": lambda a, b: frozenset(_as_list(a)) - frozenset(_as_list(b)),

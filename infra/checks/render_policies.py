@@ -1,5 +1,11 @@
 """Renders every `aws_iam_policy_document` of the infra modules to IAM policy JSON.
 
+Superseded for the lint (lint_policies.py now lints the policies Terraform plans in every
+mode: tfplan.py); kept, with module_eval.py, for its two remaining users:
+tests/harness/iam_enforce.py (the enforced e2e run renders each role's policies with
+`statement`) and the negative tests of test_infra_contract.py. Delete both once
+iam_enforce reads the policies of the applied stack.
+
 The modules build their policies in HCL; parliament lints JSON. This evaluates each
 document with module_eval.py (the repository's one HCL evaluator: sample inputs, two fake
 accounts, one Region) and writes one JSON file per policy document (per instance for the

@@ -13,16 +13,18 @@ notification: no Task catches its errors (so that Redrive re-runs the failed tas
 rule on the default bus must hand this state machine's FAILED, TIMED_OUT and ABORTED
 status changes to the notify function, which alone may read their history. The module is evaluated with
 module_eval.py (parsed HCL, sample inputs), not matched as text; the negative tests
-evaluate broken copies and check the error is reported.
+evaluate broken copies and check the error is reported. The checks of the catalog and
+delivery modes, the deployed definition and the packages are read from Terraform's own
+plans instead (test_plan_contract.py); what is left here are the negative tests (a broken
+module must fail) and the positive runs of the same checkers, which Terraform-based
+versions would need one plan per broken copy for.
 
 Run by scripts/check-infra.sh:
   .venv/bin/python -m unittest discover -s infra/checks -t infra/checks
 """
 
-import base64
 import copy
 import fnmatch
-import hashlib
 import json
 import shutil
 import sys
@@ -385,14 +387,6 @@ class DefinitionWiring(unittest.TestCase):
         missing = sorted(set(by_state) - in_variants)
         self.assertEqual(missing, [], "states of functions.json that are not Task states of any rendered variant")
 
-    def test_the_rendered_definition_calls_each_function_by_its_arn(self):
-        # templatefile as Terraform runs it: a placeholder without a variable is an error.
-        machine = self.module.block("resource", "aws_sfn_state_machine", "this")
-        rendered = json.loads(self.module.attribute(machine.body, "definition"))
-        by_state = {state: binary for binary, f in self.table.items() for state in f["states"]}
-        for state, resource in task_states(rendered).items():
-            self.assertEqual(resource, function_arn(self.module, by_state[state]), state)
-
     def test_placeholders_are_read_from_the_definition_text(self):
         found = placeholders('{"A": {"Resource": "${normalize_function_arn}"}, "B": "${notify_function_arn}", "C": "${notify_function_arn}", "D": "$${not_one}"}')
         self.assertEqual(found, {"normalize_function_arn", "notify_function_arn"})
@@ -456,7 +450,8 @@ class Permissions(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.table = function_table()
-        cls.permissions = Module(MODULE_DIR).local("function_permissions")
+        # export_events on: the callback functions assume the prod role only then.
+        cls.permissions = Module(MODULE_DIR, variables={"export_events": True}).local("function_permissions")
 
     def test_every_function_has_permissions_and_no_other(self):
         self.assertEqual(sorted(self.permissions), sorted(self.table))
@@ -570,23 +565,6 @@ class Packages(unittest.TestCase):
             for _, message in module.precondition_failures(module.block("resource", *name))
         ]
 
-    def test_architecture_zip_and_hash_come_from_the_manifest(self):
-        for architecture in ("arm64", "x86_64"):
-            with self.subTest(architecture=architecture):
-                manifest = write_packages(self.dir / architecture, self.table, architecture)
-                module = self.module(manifest)
-                lambdas = module.block("resource", "aws_lambda_function", "this")
-                instances = dict(module.instances(lambdas))
-                self.assertEqual(sorted(instances), sorted(self.table))
-                for binary, each in instances.items():
-                    names = {"each": each}
-                    zip_path = manifest.parent / binary / "bootstrap.zip"
-                    digest = base64.b64encode(hashlib.sha256(zip_path.read_bytes()).digest()).decode()
-                    self.assertEqual(module.attribute(lambdas.body, "architectures", names), [architecture])
-                    self.assertEqual(Path(module.attribute(lambdas.body, "filename", names)).resolve(), zip_path.resolve())
-                    self.assertEqual(module.attribute(lambdas.body, "source_code_hash", names), digest)
-                self.assertEqual(self.failures(module), [])
-
     def test_the_old_inputs_are_gone(self):
         # One source for the architecture: no input of the module may set it apart from the manifest.
         variables = Module(MODULE_DIR).variable_blocks
@@ -630,77 +608,6 @@ class Packages(unittest.TestCase):
         failures = self.failures(self.module(manifest))
         self.assertEqual(len(failures), len(self.table), failures)
         self.assertIn("architecture must be arm64 or x86_64", failures[0])
-
-
-class CatalogModes(unittest.TestCase):
-    """catalog = "tables": catalog-tables reads the export prefix and writes the one Glue
-    database, and no crawler resource exists; catalog = "crawler": the crawler and its
-    role exist and catalog-tables gets no data or Glue access."""
-
-    CATALOGER = "catalog-tables"
-    CRAWLER_BLOCKS = [
-        ("resource", "aws_glue_crawler", "this"),
-        ("resource", "aws_glue_security_configuration", "this"),
-        ("resource", "aws_iam_role", "crawler"),
-        ("resource", "aws_iam_role_policy", "crawler"),
-    ]
-
-    @staticmethod
-    def policies(mode):
-        module = Module(MODULE_DIR, variables={"catalog": mode})
-        return module, {name: policy for _kind, name, policy in render_policies.render(module)}
-
-    def statements(self, policies, binary):
-        return {s["Sid"]: s for s in policies[f"analytics-account.lambda.{binary}.json"]["Statement"]}
-
-    def test_tables_mode_scopes_the_cataloger_to_the_export_prefix_and_one_database(self):
-        module, policies = self.policies("tables")
-        database = module.local("glue_database")
-        s = self.statements(policies, self.CATALOGER)
-        glue = s["CatalogWriteTables"]
-        self.assertEqual(
-            sorted(glue["Action"]),
-            sorted(["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition"]),
-        )
-        self.assertEqual(
-            glue["Resource"],
-            [
-                f"arn:aws:glue:{REGION}:{ANALYTICS}:catalog",
-                f"arn:aws:glue:{REGION}:{ANALYTICS}:database/{database}",
-                f"arn:aws:glue:{REGION}:{ANALYTICS}:table/{database}/*",
-            ],
-        )
-        prefix = module.var("export_prefix")
-        self.assertEqual(s["CatalogListExports"]["Action"], ["s3:ListBucket"])
-        self.assertEqual(s["CatalogListExports"]["Condition"], {"StringLike": {"s3:prefix": f"{prefix}/*"}})
-        self.assertEqual(s["CatalogReadExports"]["Action"], ["s3:GetObject"])
-        self.assertEqual(s["CatalogReadExports"]["Resource"], [module.local("prefix_objects_arn")])
-        self.assertIn(module.var("prod_kms_key_arn"), s["CatalogDecryptExports"]["Resource"])
-        self.assertIn("kms:ViaService", s["CatalogDecryptExports"]["Condition"]["StringEquals"])
-        # No other function touches the catalog or the data.
-        for binary in function_table():
-            if binary != self.CATALOGER:
-                sids = set(self.statements(policies, binary))
-                self.assertFalse({"CatalogWriteTables", "CatalogReadExports", "Crawler"} & sids, binary)
-        for block in self.CRAWLER_BLOCKS:
-            self.assertEqual(module.instances(module.block(*block)), [], block)
-        self.assertEqual(module.local("functions")[self.CATALOGER]["env"]["GLUE_DATABASE"], database)
-
-    def test_crawler_mode_has_the_crawler_and_no_catalog_writer(self):
-        module, policies = self.policies("crawler")
-        for block in self.CRAWLER_BLOCKS:
-            self.assertEqual([k for k, _ in module.instances(module.block(*block))], ["crawler"], block)
-        self.assertEqual(self.statements(policies, self.CATALOGER).keys() - {"XRay"}, {"Logs"})
-        crawler_arn = module.instance_attr(module.block("resource", "aws_glue_crawler", "this"), "crawler", "arn")
-        self.assertEqual(self.statements(policies, "start-crawler")["Crawler"]["Resource"], [crawler_arn])
-        self.assertEqual(self.statements(policies, "start-crawler")["Crawler"]["Action"], ["glue:StartCrawler"])
-
-    def test_none_mode_has_neither(self):
-        module, policies = self.policies("none")
-        for block in self.CRAWLER_BLOCKS:
-            self.assertEqual(module.instances(module.block(*block)), [], block)
-        self.assertEqual(self.statements(policies, self.CATALOGER).keys() - {"XRay"}, {"Logs"})
-        self.assertEqual(self.statements(policies, "start-crawler").keys() - {"XRay"}, {"Logs"})
 
 
 class CopyDelivery(unittest.TestCase):
@@ -749,100 +656,6 @@ class CopyDelivery(unittest.TestCase):
                 if variable.lower() == "aws:principalarn":
                     found += [v for v in ([values] if isinstance(values, str) else values) if f":{ANALYTICS}:" in v]
         return found
-
-    def test_in_copy_mode_no_analytics_principal_can_use_the_prod_key(self):
-        prod_key = self.prod().instance_attr(self.prod().block("resource", "aws_kms_key", "this"), None, "arn")
-        for delivery in ("share-key", "copy"):
-            key_policy = self.policies(self.prod(delivery))["key"]
-            granted = [(s.get("Sid"), p) for s in key_policy["Statement"] if s["Effect"] == "Allow" for p in self.analytics_principals(s)]
-            if delivery == "share-key":
-                # The check sees the readers when they are there...
-                self.assertTrue(granted, "share-key delivery should let the analytics readers decrypt")
-            else:
-                # ...and none with copy delivery: not in the key policy,
-                self.assertEqual(granted, [], "the prod key policy names analytics principals in copy mode")
-        # nor in any policy of the analytics account (the crawler's, catalog-tables', ...),
-        sample_prod_key = self.analytics().var("prod_kms_key_arn")
-        for name, policy in self.policies(self.analytics()).items():
-            for s in policy["Statement"]:
-                if s["Effect"] == "Allow" and any(k in json.dumps(s) for k in (sample_prod_key, prod_key)):
-                    self.fail(f"analytics policy {name} ({s.get('Sid')}) names the prod key in copy mode")
-        # and of the prod roles analytics functions assume, only the copier decrypts it, through
-        # S3 (to read staging); the cross-account role may only let RDS create its grant.
-        prod = self.policies(self.prod())
-        for name in ("cross_account", "copier"):
-            for s in prod[name]["Statement"]:
-                if not (any(a.startswith("kms:") for a in s["Action"]) and prod_key in s["Resource"]):
-                    continue
-                if name == "cross_account":
-                    self.assertEqual(s["Action"], ["kms:DescribeKey", "kms:CreateGrant"])
-                else:
-                    self.assertEqual(s["Action"], ["kms:Decrypt"])
-                    self.assertEqual(s["Condition"], {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}})
-        guard = prod["cross_account_copy_guard"]["Statement"]
-        self.assertEqual([(g["Effect"], g["Action"], g["Condition"]) for g in guard], [("Deny", ["kms:CreateGrant"], {"Bool": {"kms:GrantIsForAWSResource": "false"}})])
-        attached = self.prod().block("resource", "aws_iam_role_policy", "cross_account_copy_guard")
-        self.assertEqual([k for k, _ in self.prod().instances(attached)], ["staging"])
-        grant = next(s for s in prod["key"]["Statement"] if s.get("Sid") == "ExportCallerGrant")
-        self.assertEqual(grant["Condition"], {"Bool": {"kms:GrantIsForAWSResource": "true"}})
-
-    def test_only_copy_objects_may_assume_the_copier_role_with_the_external_id(self):
-        trust = self.policies(self.prod())["copier_trust"]["Statement"]
-        self.assertEqual(len(trust), 1)
-        self.assertEqual(trust[0]["Condition"]["ArnEquals"]["aws:PrincipalArn"], self.COPY_CALLER)
-        self.assertEqual(trust[0]["Condition"]["StringEquals"]["sts:ExternalId"], self.prod().var("external_id"))
-        assuming = {name for name, policy in self.policies(self.analytics()).items() for s in policy["Statement"] if s.get("Sid") == "AssumeCopierRole"}
-        self.assertEqual(assuming, {"lambda.copy-objects"})
-        statement = next(s for s in self.policies(self.analytics())["lambda.copy-objects"]["Statement"] if s.get("Sid") == "AssumeCopierRole")
-        self.assertEqual(statement["Resource"], [self.COPIER])
-        # With share-key delivery nobody assumes it.
-        self.assertFalse(any(s.get("Sid") == "AssumeCopierRole" for p in self.policies(self.analytics("share-key")).values() for s in p["Statement"]))
-
-    def test_the_copier_reads_staging_writes_the_prefix_and_never_deletes(self):
-        prefix = self.prod().var("export_prefix")
-        copier = {s["Sid"]: s for s in self.policies(self.prod())["copier"]["Statement"]}
-        self.assertEqual(copier["ReadStagedExports"]["Resource"], [f"arn:aws:s3:::{self.STAGING}/{prefix}/*"])
-        self.assertEqual(copier["WriteAnalyticsCopies"]["Resource"], [f"arn:aws:s3:::{BUCKET}/{prefix}/*"])
-        actions = [a for s in copier.values() for a in s["Action"]]
-        self.assertFalse([a for a in actions if "Delete" in a or a.endswith("*")], actions)
-        # The export role writes into staging, not into the analytics bucket.
-        export = {s["Sid"]: s for s in self.policies(self.prod())["export"]["Statement"]}
-        self.assertEqual(export["ExportObjects"]["Resource"], [f"arn:aws:s3:::{self.STAGING}/{prefix}/*"])
-        # The staging copy expires by lifecycle; its bucket refuses other accounts.
-        module = self.prod()
-        lifecycle = module.block("resource", "aws_s3_bucket_lifecycle_configuration", "staging")
-        self.assertEqual([k for k, _ in module.instances(lifecycle)], ["staging"])
-        staging_policy = {s["Sid"]: s for s in self.policies(module)["staging_bucket"]["Statement"]}
-        self.assertEqual(staging_policy["DenyOtherAccounts"]["Condition"], {"StringNotEquals": {"aws:PrincipalAccount": PROD}})
-        self.assertEqual(module.instances(module.block("resource", "aws_s3_bucket", "staging")), [("staging", {"key": "staging", "value": "staging"})])
-        self.assertEqual(self.prod("share-key").instances(self.prod("share-key").block("resource", "aws_s3_bucket", "staging")), [])
-
-    def test_the_analytics_bucket_lets_only_the_copier_write_under_the_prefix(self):
-        bucket = {s["Sid"]: s for s in self.policies(self.analytics())["bucket"]["Statement"]}
-        writers = [sid for sid, s in bucket.items() if s["Effect"] == "Allow" and any(grants(s["Action"], a) for a in ("s3:PutObject", "s3:PutObjectAcl"))]
-        self.assertEqual(writers, ["ProdCopierWrite"])
-        self.assertEqual(bucket["ProdCopierWrite"]["Principal"], {"AWS": [self.COPIER]})
-        deny = bucket["DenyExportWritesButCopier"]
-        self.assertEqual((deny["Effect"], deny["Action"]), ("Deny", ["s3:PutObject"]))
-        self.assertEqual(deny["Condition"], {"ArnNotEquals": {"aws:PrincipalArn": self.COPIER}})
-        self.assertFalse({"ProdExportRoleObjects", "ProdCrossAccountAcl"} & set(bucket))
-        # The module's key lets the copier encrypt, through S3 only.
-        key = {s["Sid"]: s for s in self.policies(self.analytics())["key"]["Statement"]}
-        self.assertEqual(key["ProdCopierEncryptsCopiesViaS3"]["Principal"], {"AWS": [self.COPIER]})
-        self.assertEqual(key["ProdCopierEncryptsCopiesViaS3"]["Condition"], {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}})
-        self.assertNotIn("ProdCopierEncryptsCopiesViaS3", {s.get("Sid") for s in self.policies(self.analytics("share-key"))["key"]["Statement"]})
-
-    def test_copy_objects_gets_the_staging_bucket_and_the_analytics_key(self):
-        module = self.analytics()
-        self.assertEqual(check_functions(module, function_table()), [])
-        env = module.local("functions")["copy-objects"]["env"]
-        self.assertEqual(env["EXPORT_BUCKET"], self.STAGING)
-        self.assertEqual(env["DESTINATION_BUCKET"], BUCKET)
-        self.assertEqual(env["DESTINATION_KMS_KEY_ARN"], module.instance_attr(module.block("resource", "aws_kms_key", "this"), None, "arn"))
-        self.assertEqual((env["COPIER_ROLE_ARN"], env["COPIER_ROLE_EXTERNAL_ID"]), (self.COPIER, module.var("prod_role_external_id")))
-        self.assertEqual(module.local("functions")["start-export"]["env"]["EXPORT_BUCKET"], self.STAGING)
-        sse_s3 = self.analytics(copy_encryption="sse-s3").local("functions")["copy-objects"]["env"]
-        self.assertIsNone(sse_s3["DESTINATION_KMS_KEY_ARN"])
 
     def test_a_copy_set_up_with_the_wrong_definition_or_ownership_fails_the_plan(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -1,9 +1,9 @@
 //! The ACL rewrite loop: every object under one prefix gets `bucket-owner-full-control`.
 //!
 //! Public so a benchmark can drive it against a local S3 endpoint. Keys are listed page by
-//! page and each page's PutObjectAcl requests run with bounded concurrency, so memory stays
-//! flat however many objects an export wrote. Every key is checked to start with the prefix
-//! before it is touched: nothing outside the export prefix is ever modified.
+//! page ([`crate::listing`], which also checks every key starts with the prefix: nothing
+//! outside the export prefix is ever modified) and each page's PutObjectAcl requests run
+//! with bounded concurrency, so memory stays flat however many objects an export wrote.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,6 +12,7 @@ use aws_sdk_s3::types::ObjectCannedAcl;
 use tokio::task::JoinSet;
 
 use crate::error::TaskError;
+use crate::listing::{ListError, ListedObject, Page, PrefixListing};
 use crate::sdk_error::{classify, code, message};
 
 /// Tries per object for transient failures (throttling, 5xx, timeouts).
@@ -69,67 +70,33 @@ pub async fn rewrite_prefix(
             "ACL rewrite prefix {prefix:?} must be non-empty and end with '/'"
         )));
     }
-    let concurrency = concurrency.max(1);
     let mut progress = RewriteProgress {
         last_key: start_after.clone(),
         ..RewriteProgress::default()
     };
-    let mut continuation: Option<String> = None;
+    let mut listing = PrefixListing::new(s3, bucket, prefix, start_after, deadline, |e| {
+        list_error(bucket, prefix, e)
+    });
     loop {
-        if progress.pages > 0 && deadline.is_some_and(|d| Instant::now() >= d) {
-            tracing::info!(
-                pages = progress.pages,
-                rewritten = progress.rewritten,
-                "stopping before the deadline"
-            );
-            return Ok(progress);
-        }
-        let page = s3
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .set_start_after(if continuation.is_none() { start_after.clone() } else { None })
-            .set_continuation_token(continuation.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                if code(&e) == Some("AccessDenied") {
-                    TaskError::AclAccessDenied(format!(
-                        "s3:ListBucket on s3://{bucket}/{prefix} was denied ({}): grant s3:ListBucket on the bucket to the credentials used",
-                        message(&e)
-                    ))
-                } else {
-                    classify("s3:ListObjectsV2", &e)
-                }
-            })?;
+        let objects = match listing.next_page(progress.pages > 0).await? {
+            Page::Objects(objects) => objects,
+            Page::Exhausted => {
+                progress.done = true;
+                return Ok(progress);
+            }
+            Page::Stopped => {
+                tracing::info!(
+                    pages = progress.pages,
+                    rewritten = progress.rewritten,
+                    "stopping before the deadline"
+                );
+                return Ok(progress);
+            }
+        };
         progress.pages += 1;
-
-        let mut in_flight: JoinSet<ObjectOutcome> = JoinSet::new();
-        let mut outcomes = Vec::new();
-        let bucket_arc: Arc<str> = Arc::from(bucket);
-        for object in page.contents() {
-            let Some(key) = object.key() else { continue };
-            if !key.starts_with(prefix) {
-                // S3 never lists such a key for this prefix; refuse rather than touch it.
-                return Err(TaskError::Aws {
-                    operation: "s3:ListObjectsV2".into(),
-                    code: "KeyOutsidePrefix".into(),
-                    message: format!(
-                        "listing s3://{bucket}/{prefix} returned {key:?}; nothing outside the prefix is touched"
-                    ),
-                });
-            }
-            while in_flight.len() >= concurrency {
-                if let Some(done) = in_flight.join_next().await {
-                    outcomes.push(joined(done));
-                }
-            }
-            let (s3, bucket, key) = (s3.clone(), Arc::clone(&bucket_arc), key.to_owned());
-            in_flight.spawn(async move { rewrite_object(&s3, &bucket, &key).await });
-            progress.last_key = Some(object.key().unwrap_or_default().to_owned());
-        }
-        while let Some(done) = in_flight.join_next().await {
-            outcomes.push(joined(done));
+        let outcomes = rewrite_page(s3, bucket, &objects, concurrency.max(1)).await;
+        if let Some(last) = objects.last() {
+            progress.last_key = Some(last.key.clone());
         }
         for outcome in outcomes {
             match outcome {
@@ -147,16 +114,44 @@ pub async fn rewrite_prefix(
                 }
             }
         }
-        match page.next_continuation_token() {
-            Some(token) if page.is_truncated() == Some(true) => {
-                continuation = Some(token.to_owned())
-            }
-            _ => {
-                progress.done = true;
-                return Ok(progress);
+    }
+}
+
+/// A denied listing is `AclAccessDenied` naming the permission; other failures classified.
+fn list_error(bucket: &str, prefix: &str, e: &ListError) -> TaskError {
+    if code(e) == Some("AccessDenied") {
+        TaskError::AclAccessDenied(format!(
+            "s3:ListBucket on s3://{bucket}/{prefix} was denied ({}): grant s3:ListBucket on the bucket to the credentials used",
+            message(e)
+        ))
+    } else {
+        classify("s3:ListObjectsV2", e)
+    }
+}
+
+/// Rewrites one page's objects, `concurrency` at a time, and waits for them all.
+async fn rewrite_page(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    objects: &[ListedObject],
+    concurrency: usize,
+) -> Vec<ObjectOutcome> {
+    let mut in_flight: JoinSet<ObjectOutcome> = JoinSet::new();
+    let mut outcomes = Vec::with_capacity(objects.len());
+    let bucket: Arc<str> = Arc::from(bucket);
+    for object in objects {
+        while in_flight.len() >= concurrency {
+            if let Some(done) = in_flight.join_next().await {
+                outcomes.push(joined(done));
             }
         }
+        let (s3, bucket, key) = (s3.clone(), Arc::clone(&bucket), object.key.clone());
+        in_flight.spawn(async move { rewrite_object(&s3, &bucket, &key).await });
     }
+    while let Some(done) = in_flight.join_next().await {
+        outcomes.push(joined(done));
+    }
+    outcomes
 }
 
 fn joined(result: Result<ObjectOutcome, tokio::task::JoinError>) -> ObjectOutcome {

@@ -155,7 +155,7 @@ impl Aws {
 }
 
 /// `snapshot-export-<export id>`, cut to STS's 64 characters of `[\w+=,.@-]`.
-pub fn session_name(export_id: &str) -> String {
+pub(crate) fn session_name(export_id: &str) -> String {
     let mut name: String = format!("snapshot-export-{export_id}")
         .chars()
         .map(|c| {

@@ -4,7 +4,8 @@
 //! as the function's init error, so a bad deployment fails at once and says what to fix.
 //! Empty values count as unset.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use contract::SnapshotType;
@@ -13,16 +14,21 @@ use contract::functions::Function;
 use crate::error::TaskError;
 
 /// Default Source of the notification events.
-pub const DEFAULT_EVENT_SOURCE: &str = "snapshot-export";
+pub(crate) const DEFAULT_EVENT_SOURCE: &str = "snapshot-export";
 /// Default number of PutObjectAcl requests in flight.
-pub const DEFAULT_ACL_CONCURRENCY: usize = 64;
+pub(crate) const DEFAULT_ACL_CONCURRENCY: usize = 64;
 /// Default seconds kept free before the Lambda deadline.
-pub const DEFAULT_ACL_DEADLINE_MARGIN_SECONDS: u64 = 30;
+pub(crate) const DEFAULT_ACL_DEADLINE_MARGIN_SECONDS: u64 = 30;
 
 /// A snapshot of the environment variables a function reads.
-#[derive(Debug, Clone, Default)]
+///
+/// It also records the names its configuration asked for, so a test can compare them with
+/// the function table's (`contract::functions`): a name read here but missing from the
+/// table would never be set, since [`Env::from_process`] only takes the table's names.
+#[derive(Debug, Default)]
 pub struct Env {
     vars: BTreeMap<String, String>,
+    read: Mutex<BTreeSet<String>>,
 }
 
 impl Env {
@@ -35,15 +41,28 @@ impl Env {
         )
     }
 
-    /// An environment made of the given pairs (tests, benchmarks).
+    /// An environment made of the given pairs (tests).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Self {
         Self {
             vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            read: Mutex::default(),
         }
+    }
+
+    /// The names read so far (every read goes through [`Env::optional`]).
+    pub fn names_read(&self) -> BTreeSet<String> {
+        self.read
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The trimmed value of `name`, `None` when unset or empty.
     pub fn optional(&self, name: &str) -> Option<String> {
+        self.read
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_owned());
         self.vars
             .get(name)
             .map(|v| v.trim().to_owned())
@@ -160,7 +179,7 @@ fn prefix(env: &Env) -> Result<String, TaskError> {
 
 /// Checks an ExportOnly entry: `database[.schema[.table]]` of A-Z a-z 0-9 `$` `_` (RDS
 /// supports partial export of such names only).
-pub fn valid_export_only_entry(entry: &str) -> bool {
+pub(crate) fn valid_export_only_entry(entry: &str) -> bool {
     let parts: Vec<&str> = entry.split('.').collect();
     (1..=3).contains(&parts.len())
         && parts.iter().all(|p| {
@@ -250,7 +269,7 @@ impl StartExportConfig {
 }
 
 /// The S3 prefix of an export's objects: `<prefix>/<export-id>` or `<export-id>`.
-pub fn export_s3_prefix(prefix: &str, export_task_id: &str) -> String {
+pub(crate) fn export_s3_prefix(prefix: &str, export_task_id: &str) -> String {
     if prefix.is_empty() {
         export_task_id.to_owned()
     } else {
@@ -270,6 +289,26 @@ impl CheckExportConfig {
     pub fn from_env(env: &Env) -> Result<Self, TaskError> {
         Ok(Self {
             prod_role: prod_role(env)?,
+        })
+    }
+}
+
+/// WaitForExport's and ExportEvents's configuration (`[export] events = true`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportWaitsConfig {
+    /// `EXPORT_WAITS_TABLE`: the DynamoDB table of waiting task tokens.
+    pub table: String,
+    /// Prod role, when cross-account (CheckExport's observation of the export).
+    pub prod_role: Option<ProdRole>,
+}
+
+impl ExportWaitsConfig {
+    /// Parses the environment.
+    pub fn from_env(env: &Env) -> Result<Self, TaskError> {
+        let prod_role = prod_role(env)?;
+        Ok(Self {
+            table: env.required("EXPORT_WAITS_TABLE")?,
+            prod_role,
         })
     }
 }
@@ -313,10 +352,10 @@ impl RewriteAclConfig {
 }
 
 /// Default number of objects copied at once (each is a HeadObject then a CopyObject).
-pub const DEFAULT_COPY_CONCURRENCY: usize = 128;
+pub(crate) const DEFAULT_COPY_CONCURRENCY: usize = 128;
 /// Default seconds kept free before the Lambda deadline (a 5 GiB CopyObject can take a
 /// minute or two).
-pub const DEFAULT_COPY_DEADLINE_MARGIN_SECONDS: u64 = 120;
+pub(crate) const DEFAULT_COPY_DEADLINE_MARGIN_SECONDS: u64 = 120;
 
 /// The prod-account copier role CopyObjects assumes (copy delivery).
 fn copier_role(env: &Env) -> Result<Option<ProdRole>, TaskError> {
@@ -406,9 +445,9 @@ impl CopyObjectsConfig {
 }
 
 /// Default number of tables CatalogTables handles at once.
-pub const DEFAULT_CATALOG_CONCURRENCY: usize = 32;
+pub(crate) const DEFAULT_CATALOG_CONCURRENCY: usize = 32;
 /// Seconds CatalogTables keeps free before the Lambda deadline.
-pub const CATALOG_DEADLINE_MARGIN_SECONDS: u64 = 60;
+pub(crate) const CATALOG_DEADLINE_MARGIN_SECONDS: u64 = 60;
 
 /// CatalogTables's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

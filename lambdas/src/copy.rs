@@ -3,10 +3,10 @@
 //! the analytics key (SSE-KMS) or SSE-S3.
 //!
 //! Public so a benchmark can drive it against a local S3 endpoint. Like the ACL rewrite
-//! (`crate::acl`): keys are listed page by page and copied with bounded concurrency (one
+//! (`crate::acl`): keys are listed page by page (`crate::listing`, which checks every key
+//! starts with the prefix before it is touched) and copied with bounded concurrency (one
 //! rolling window across pages), so memory stays flat however many objects an export
-//! wrote; every key is checked to start with the prefix before it is touched; nothing is
-//! ever deleted. Each copy carries the source's ETag in its metadata
+//! wrote; nothing is ever deleted. Each copy carries the source's ETag in its metadata
 //! ([`SOURCE_ETAG_METADATA`]) and the destination is read (HeadObject) before copying, so
 //! a retry, a redrive or a duplicate execution copies nothing twice. Objects over
 //! [`MAX_SINGLE_COPY_BYTES`] are copied with multipart UploadPartCopy.
@@ -23,17 +23,18 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use tokio::task::JoinSet;
 
 use crate::error::TaskError;
+use crate::listing::{ListError, ListedObject, Page, PrefixListing};
 use crate::sdk_error::{classify, message};
 
 /// User metadata key (`x-amz-meta-source-etag`) holding the source object's ETag.
 pub const SOURCE_ETAG_METADATA: &str = "source-etag";
 /// The largest object one CopyObject can copy (5 GiB); larger ones go multipart.
-pub const MAX_SINGLE_COPY_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+pub(crate) const MAX_SINGLE_COPY_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 /// Preferred part size of a multipart copy (raised so no copy needs more than
 /// [`MAX_PARTS`] parts).
-pub const PART_SIZE: u64 = 512 * 1024 * 1024;
+pub(crate) const PART_SIZE: u64 = 512 * 1024 * 1024;
 /// S3's limit on parts per upload.
-pub const MAX_PARTS: u64 = 10_000;
+pub(crate) const MAX_PARTS: u64 = 10_000;
 /// UploadPartCopy requests in flight for one object.
 const PART_CONCURRENCY: usize = 8;
 /// Tries per object for transient failures (throttling, 5xx, timeouts).
@@ -125,47 +126,23 @@ pub async fn copy_prefix(
     };
     let mut in_flight: JoinSet<Outcome> = JoinSet::new();
     let mut started = 0u64;
-    let mut continuation: Option<String> = None;
+    let mut listing = PrefixListing::new(
+        s3,
+        &target.source_bucket,
+        prefix,
+        start_after,
+        deadline,
+        |e| list_error(target, e),
+    );
     let stopped = 'pages: loop {
-        let page = s3
-            .list_objects_v2()
-            .bucket(&target.source_bucket)
-            .prefix(prefix)
-            .set_start_after(if continuation.is_none() {
-                start_after.clone()
-            } else {
-                None
-            })
-            .set_continuation_token(continuation.take())
-            .send()
-            .await
-            .map_err(|e| {
-                if is_denied(&e) {
-                    TaskError::CopySourceDenied(format!(
-                        "s3:ListBucket on s3://{}/{prefix} (the staging bucket) was denied ({}): grant the copier role \
-                         s3:ListBucket on the staging bucket for this prefix",
-                        target.source_bucket,
-                        message(&e)
-                    ))
-                } else {
-                    classify("s3:ListObjectsV2", &e)
-                }
-            })?;
+        let objects = match listing.next_page(started > 0).await? {
+            Page::Objects(objects) => objects,
+            Page::Exhausted => break 'pages false,
+            Page::Stopped => break 'pages true,
+        };
         progress.pages += 1;
-        for object in page.contents() {
-            let Some(key) = object.key() else { continue };
-            if !key.starts_with(prefix) {
-                // S3 never lists such a key for this prefix; refuse rather than touch it.
-                return Err(TaskError::Aws {
-                    operation: "s3:ListObjectsV2".into(),
-                    code: "KeyOutsidePrefix".into(),
-                    message: format!(
-                        "listing s3://{}/{prefix} returned {key:?}; nothing outside the prefix is touched",
-                        target.source_bucket
-                    ),
-                });
-            }
-            if started > 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+        for object in objects {
+            if started > 0 && listing.past_deadline() {
                 break 'pages true;
             }
             while in_flight.len() >= concurrency {
@@ -173,27 +150,11 @@ pub async fn copy_prefix(
                     tally(&mut progress, joined(done))?;
                 }
             }
-            let source = Source {
-                key: key.to_owned(),
-                etag: object.e_tag().map(unquote).unwrap_or_default(),
-                size: object
-                    .size()
-                    .and_then(|s| u64::try_from(s).ok())
-                    .unwrap_or(0),
-            };
+            let source = Source::from(object);
+            progress.last_key = Some(source.key.clone());
             let (s3, target) = (s3.clone(), Arc::clone(&shared));
             in_flight.spawn(async move { copy_object(&s3, &target, &source).await });
             started += 1;
-            progress.last_key = Some(key.to_owned());
-        }
-        match page.next_continuation_token() {
-            Some(token) if page.is_truncated() == Some(true) => {
-                continuation = Some(token.to_owned());
-                if deadline.is_some_and(|d| Instant::now() >= d) && started > 0 {
-                    break 'pages true;
-                }
-            }
-            _ => break 'pages false,
         }
     };
     while let Some(done) = in_flight.join_next().await {
@@ -208,6 +169,31 @@ pub async fn copy_prefix(
         );
     }
     Ok(progress)
+}
+
+/// A denied listing is `CopySourceDenied` naming the permission; other failures classified.
+fn list_error(target: &CopyTarget, e: &ListError) -> TaskError {
+    if is_denied(e) {
+        TaskError::CopySourceDenied(format!(
+            "s3:ListBucket on s3://{}/{} (the staging bucket) was denied ({}): grant the copier role \
+             s3:ListBucket on the staging bucket for this prefix",
+            target.source_bucket,
+            target.prefix,
+            message(e)
+        ))
+    } else {
+        classify("s3:ListObjectsV2", e)
+    }
+}
+
+impl From<ListedObject> for Source {
+    fn from(object: ListedObject) -> Self {
+        Self {
+            etag: object.e_tag.as_deref().map(unquote).unwrap_or_default(),
+            size: object.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+            key: object.key,
+        }
+    }
 }
 
 fn tally(progress: &mut CopyProgress, outcome: Outcome) -> Result<(), TaskError> {
@@ -444,7 +430,7 @@ where
 
 /// The part size for an object of `size` bytes: [`PART_SIZE`], raised so at most
 /// [`MAX_PARTS`] parts are needed.
-pub fn part_size(size: u64) -> u64 {
+pub(crate) fn part_size(size: u64) -> u64 {
     PART_SIZE.max(size.div_ceil(MAX_PARTS))
 }
 

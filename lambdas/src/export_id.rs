@@ -4,19 +4,21 @@
 //! The derivation itself (snapshot ARN → deterministic id) lives in
 //! `contract::export_id`, shared with the operator CLI.
 
-pub use contract::export_id::{SnapshotArn, attempt_id, export_task_id, is_valid_export_task_id};
+pub(crate) use contract::export_id::{
+    SnapshotArn, attempt_id, export_task_id, is_valid_export_task_id,
+};
 use contract::{EXPORT_TASK_ID_BASE_MAX_LEN, EXPORT_TASK_ID_MAX_LEN};
 
 use crate::error::TaskError;
 
 /// Parses the input's snapshot ARN; a bad one is `InvalidInput` naming `snapshot_arn`.
-pub fn parse_snapshot_arn(arn: &str) -> Result<SnapshotArn, TaskError> {
+pub(crate) fn parse_snapshot_arn(arn: &str) -> Result<SnapshotArn, TaskError> {
     contract::export_id::parse_snapshot_arn(arn)
         .map_err(|e| TaskError::InvalidInput(format!("snapshot_arn {e}")))
 }
 
 /// Checks a base export task id taken from the input (StartExport, RewriteAcl).
-pub fn check_base_id(id: &str) -> Result<(), TaskError> {
+pub(crate) fn check_base_id(id: &str) -> Result<(), TaskError> {
     if is_valid_export_task_id(id, EXPORT_TASK_ID_BASE_MAX_LEN) {
         Ok(())
     } else {
@@ -28,7 +30,7 @@ pub fn check_base_id(id: &str) -> Result<(), TaskError> {
 }
 
 /// Checks an attempt's export task id taken from the input (CheckExport, RewriteAcl).
-pub fn check_attempt_id(id: &str) -> Result<(), TaskError> {
+pub(crate) fn check_attempt_id(id: &str) -> Result<(), TaskError> {
     if is_valid_export_task_id(id, EXPORT_TASK_ID_MAX_LEN) {
         Ok(())
     } else {

@@ -21,13 +21,19 @@ use crate::error::TaskError;
 pub trait Handler: Sized + Send + Sync + 'static {
     /// Its entry in the function table.
     const FUNCTION: &'static Function;
+    /// Its configuration, parsed from the environment.
+    type Config: Send;
     /// The payload the state machine passes.
     type Input: DeserializeOwned + Send;
     /// The result the state machine keeps.
     type Output: Serialize + Send;
 
-    /// Parses the environment and builds the clients (once per cold start).
-    fn init(env: &Env) -> impl Future<Output = Result<Self, TaskError>> + Send;
+    /// Parses the environment (once per cold start): `InvalidConfig` naming the variable
+    /// that is missing or malformed.
+    fn config(env: &Env) -> Result<Self::Config, TaskError>;
+
+    /// Builds the clients (once per cold start).
+    fn init(config: Self::Config) -> impl Future<Output = Self> + Send;
 
     /// The export id the input is about, for the log span (`None` when not known yet).
     fn export_id(input: &Self::Input) -> Option<String>;
@@ -58,7 +64,7 @@ pub fn unix_now() -> i64 {
 }
 
 /// The invocation's deadline (ms since the epoch in the Lambda context) as an [`Instant`].
-pub fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
+pub(crate) fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .ok()?
@@ -69,7 +75,7 @@ pub fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
 
 /// Installs JSON logs (text when `AWS_LAMBDA_LOG_FORMAT=Text`), level from
 /// `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`, default INFO.
-pub fn init_logging() {
+pub(crate) fn init_logging() {
     use lambda_runtime::tracing::subscriber::{EnvFilter, filter::LevelFilter, fmt};
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
@@ -96,8 +102,8 @@ pub fn init_logging() {
 pub async fn run<T: Handler>() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let env = Env::from_process(T::FUNCTION);
-    let task = match Box::pin(T::init(&env)).await {
-        Ok(task) => task,
+    let task = match T::config(&env) {
+        Ok(config) => Box::pin(T::init(config)).await,
         Err(e) => {
             tracing::error!(error_type = e.name(), error = %e, "start-up failed");
             report_init_error(&e).await;
@@ -145,8 +151,8 @@ pub async fn run<T: Handler>() -> Result<(), lambda_runtime::Error> {
 /// The payload as the handler's input type. Deserialized here rather than by the runtime
 /// so that a payload of the wrong shape is an `InvalidInput` naming the field (the
 /// runtime's own error type would be a Rust type name no Retry or Catch can match).
-/// Public for the input fuzz test (`lambdas/tests/fuzz.rs`).
-pub fn parse_input<T: Handler>(payload: serde_json::Value) -> Result<T::Input, TaskError> {
+/// The fuzz test (`lambdas/tests/fuzz.rs`) drives it through `crate::HANDLERS`.
+pub(crate) fn parse_input<T: Handler>(payload: serde_json::Value) -> Result<T::Input, TaskError> {
     serde_json::from_value(payload).map_err(|e| {
         TaskError::InvalidInput(format!(
             "the {} function's input does not have the shape its state passes: {e}",

@@ -3,7 +3,11 @@
 //! `parse_input` (the payload deserialized into each handler's input type, where a payload
 //! of the wrong shape is `InvalidInput`).
 //!
-//! Cases: `FUZZ_CASES` (default 100,000) for Normalize, a tenth of it per other handler.
+//! "Every handler" is every function of the table (`contract::functions::FUNCTIONS`): a
+//! function without seeds in `fuzz_seeds.json` or without its handler in
+//! `lambdas::HANDLERS` fails the test, named.
+//!
+//! Cases: `FUZZ_CASES` (default 100,000) for Normalize, a tenth of it per function.
 //! The figures (cases run, errors by name) are printed; `cargo test -p lambdas --test fuzz
 //! -- --nocapture` shows them (docs/security.md records one run).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,15 +16,8 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use lambdas::TaskError;
-use lambdas::config::NormalizeConfig;
-use lambdas::handlers::check_export::CheckExportHandler;
-use lambdas::handlers::crawler::{CheckCrawlerHandler, StartCrawlerHandler};
-use lambdas::handlers::normalize::{NormalizeHandler, parse};
-use lambdas::handlers::notify::NotifyHandler;
-use lambdas::handlers::rewrite_acl::RewriteAclHandler;
-use lambdas::handlers::start_export::StartExportHandler;
-use lambdas::runtime::{Handler, parse_input};
+use contract::functions::FUNCTIONS;
+use lambdas::{HANDLERS, NormalizeConfig, TaskError, parse};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Map, Value, json};
@@ -270,20 +267,14 @@ where
     counts
 }
 
-/// The payloads the states passed to each function in e2e scenarios 01 and 07.
-fn seeds(function: &str) -> Vec<Value> {
-    let all: Value =
-        serde_json::from_str(include_str!("fuzz_seeds.json")).expect("fuzz_seeds.json");
-    let seeds = all[function].as_array().cloned().unwrap_or_default();
-    assert!(
-        !seeds.is_empty(),
-        "no seed for {function} in fuzz_seeds.json"
-    );
-    seeds
-}
-
-fn handler_input<T: Handler>(v: &Value) -> Result<(), TaskError> {
-    parse_input::<T>(v.clone()).map(|_| ())
+/// The payloads the states passed to each function in e2e scenarios (`_comment` in the
+/// file says which), by binary.
+fn all_seeds() -> BTreeMap<String, Vec<Value>> {
+    serde_json::from_str::<Map<String, Value>>(include_str!("fuzz_seeds.json"))
+        .expect("fuzz_seeds.json")
+        .into_iter()
+        .filter_map(|(k, v)| v.as_array().cloned().map(|seeds| (k, seeds)))
+        .collect()
 }
 
 #[test]
@@ -312,13 +303,46 @@ fn normalize_parse_answers_every_input_with_a_job_or_a_named_error() {
 }
 
 #[test]
+fn every_function_has_fuzz_seeds_and_a_handler() {
+    let seeds = all_seeds();
+    let mut missing = Vec::new();
+    for function in FUNCTIONS {
+        let binary = function.binary;
+        if seeds.get(binary).is_none_or(Vec::is_empty) {
+            missing.push(format!(
+                "{binary}: no seeds in lambdas/tests/fuzz_seeds.json (add a payload its state or rule passes)"
+            ));
+        }
+        if !HANDLERS.iter().any(|h| h.function.binary == binary) {
+            missing.push(format!("{binary}: no handler in lambdas::HANDLERS"));
+        }
+    }
+    for binary in seeds.keys() {
+        if !FUNCTIONS.iter().any(|f| f.binary == binary) {
+            missing.push(format!(
+                "fuzz_seeds.json has seeds for {binary}, which is not a function of the table"
+            ));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[test]
 fn every_handler_input_is_its_type_or_invalid_input() {
     let n = (cases() / 10).max(100);
+    let seeds = all_seeds();
     let mut figures = Vec::new();
-    let mut check = |function: &str, f: fn(&Value) -> Result<(), TaskError>| {
-        let seeds = seeds(function);
-        let strategy = prop::sample::select(seeds).prop_flat_map(payload_like);
-        let counts = run(&format!("{function} input"), n, strategy, f);
+    for handler in HANDLERS {
+        let function = handler.function.binary;
+        // A function without seeds is named by every_function_has_fuzz_seeds_and_a_handler.
+        let Some(seeds) = seeds.get(function).filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let parse_input = handler.parse_input;
+        let strategy = prop::sample::select(seeds.clone()).prop_flat_map(payload_like);
+        let counts = run(&format!("{function} input"), n, strategy, |v| {
+            parse_input(v.clone())
+        });
         assert!(
             counts.keys().all(|k| k == "ok" || k == "InvalidInput"),
             "{function}: {counts:?}"
@@ -327,14 +351,7 @@ fn every_handler_input_is_its_type_or_invalid_input() {
             counts.contains_key("ok"),
             "{function}: no payload accepted, the seeds are off: {counts:?}"
         );
-        figures.push((function.to_owned(), counts));
-    };
-    check("normalize", handler_input::<NormalizeHandler>);
-    check("start-export", handler_input::<StartExportHandler>);
-    check("check-export", handler_input::<CheckExportHandler>);
-    check("rewrite-acl", handler_input::<RewriteAclHandler>);
-    check("start-crawler", handler_input::<StartCrawlerHandler>);
-    check("check-crawler", handler_input::<CheckCrawlerHandler>);
-    check("notify", handler_input::<NotifyHandler>);
-    assert_eq!(figures.len(), 7);
+        figures.push(function);
+    }
+    assert_eq!(figures.len(), FUNCTIONS.len(), "fuzzed {figures:?}");
 }

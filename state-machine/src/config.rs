@@ -16,6 +16,13 @@ const MAX_EXECUTION_HOURS: u32 = 365 * 24;
 /// Most `export.max_attempts`: each attempt may wait `max_wait_hours`, and the poll budget
 /// is split between them.
 const MAX_EXPORT_ATTEMPTS_PER_RUN: u32 = 10;
+/// History events of one Wait loop: WaitForExport (entered, exited), CheckExport (entered,
+/// scheduled, started, succeeded, exited), ExportStatus (entered, exited). The unit of
+/// [`MAX_EXPORT_POLLS_PER_EXECUTION`].
+const WAIT_LOOP_HISTORY_EVENTS: u32 = 9;
+/// History events of one callback loop that ends in the fallback poll: WaitForExportEvent
+/// (entered, scheduled, started, submitted, timed out, exited) in place of the Wait's two.
+const CALLBACK_LOOP_HISTORY_EVENTS: u32 = 13;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +38,7 @@ pub struct PipelineConfig {
     pub acl: AclConfig,
     /// The Glue crawler step.
     pub crawler: CrawlerConfig,
-    /// The Notify states.
+    /// The NotifySuccess state.
     pub notifications: NotificationsConfig,
     /// The execution as a whole.
     pub execution: ExecutionConfig,
@@ -80,8 +87,9 @@ pub struct ExportConfig {
     /// Export attempts that may end FAILED or CANCELED before StartExport fails the
     /// execution; each redrive allows one more.
     pub max_attempts: u32,
-    /// True: RDS's export-finished events wake the execution (a callback Task,
-    /// WaitForExportEvent, whose timeout is the fallback poll); false: the Wait loop.
+    /// True (the default): RDS's export-finished events wake the execution (a callback
+    /// Task, WaitForExportEvent, whose timeout is the fallback poll); false: the Wait loop
+    /// polls (`configs/wait-loop.toml`).
     pub events: bool,
 }
 
@@ -97,7 +105,11 @@ impl Default for ExportConfig {
             // cause (a permission, a KMS grant) fails once more and then waits for an
             // operator's fix and Redrive, instead of spending hours of export per attempt.
             max_attempts: 2,
-            events: false,
+            // The events wake an execution within a minute of the export's end, with a
+            // few status checks; polling alone waits up to max_poll_seconds past the end
+            // and checks a 2-hour export ~14 times (docs/performance.md, poll-sim). The
+            // fallback interval covers a lost event, since their delivery is best effort.
+            events: true,
         }
     }
 }
@@ -145,7 +157,7 @@ impl Default for CrawlerConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotificationsConfig {
-    /// False: no Notify states.
+    /// False: no NotifySuccess state (failures are notified by the status-change rule).
     pub enabled: bool,
 }
 
@@ -188,7 +200,7 @@ impl PipelineConfig {
     }
 
     /// Checks every value; the error names the first bad key.
-    pub fn validate(&self) -> Result<(), AslError> {
+    pub(crate) fn validate(&self) -> Result<(), AslError> {
         let e = &self.export;
         at_least("export.min_poll_seconds", e.min_poll_seconds, 1)?;
         at_least(
@@ -251,13 +263,21 @@ impl PipelineConfig {
     /// The literal `policy` handed to StartExport and CheckExport. The execution's poll
     /// budget is shared by its automatic attempts and one redrive's attempt, so that a
     /// failed execution stays redrivable (history under 24,999 events) and a redrive
-    /// still fits in the history limit.
+    /// still fits in the history limit. A callback loop writes more history than a Wait
+    /// loop, so with events on the budget buys fewer loops: the policy only bounds the
+    /// number of loops, whatever the fallback interval it chooses.
     pub fn poll_policy(&self) -> PollPolicy {
+        let loop_events = if self.export.events {
+            CALLBACK_LOOP_HISTORY_EVENTS
+        } else {
+            WAIT_LOOP_HISTORY_EVENTS
+        };
+        let loops = MAX_EXPORT_POLLS_PER_EXECUTION * WAIT_LOOP_HISTORY_EVENTS / loop_events;
         PollPolicy {
             min_poll_seconds: self.export.min_poll_seconds,
             max_poll_seconds: self.export.max_poll_seconds,
             max_wait_seconds: u64::from(self.export.max_wait_hours) * 3600,
-            max_polls: MAX_EXPORT_POLLS_PER_EXECUTION / (self.export.max_attempts + 1),
+            max_polls: loops / (self.export.max_attempts + 1),
             events: self.export.events,
         }
     }
@@ -270,7 +290,7 @@ impl PipelineConfig {
     }
 
     /// The machine's TimeoutSeconds.
-    pub fn execution_timeout_seconds(&self) -> u64 {
+    pub(crate) fn execution_timeout_seconds(&self) -> u64 {
         u64::from(self.execution.timeout_hours) * 3600
     }
 }

@@ -10,74 +10,88 @@ use crate::asl::{Condition, State, StateMachine, Test};
 impl StateMachine {
     /// The machine as Mermaid flowchart text (ends with a newline).
     pub fn to_mermaid(&self) -> String {
-        let mut out = String::from("flowchart TD\n");
-        // Node ids: the name with other characters replaced; `end` (a Mermaid keyword)
-        // and names starting with a digit get a prefix.
-        let id = |name: &str| -> String {
-            let id: String = name
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '_' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            let reserved =
-                id.eq_ignore_ascii_case("end") || id.starts_with(|c: char| c.is_ascii_digit());
-            if reserved { format!("s_{id}") } else { id }
-        };
-        out.push_str("    start_((start))\n");
+        let mut out = String::from("flowchart TD\n    start_((start))\n");
         for (name, state) in self.states() {
-            let (open, close) = match state {
-                State::Task(_) => ("[", "]"),
-                State::Pass(_) => ("[/", "/]"),
-                State::Wait(_) => ("([", "])"),
-                State::Choice(_) => ("{", "}"),
-                State::Succeed(_) | State::Fail(_) => ("((", "))"),
-            };
+            let (open, close) = shape(state);
             let _ = writeln!(
                 out,
                 "    {}{open}\"{}\"{close}",
-                id(name.as_str()),
+                node_id(name.as_str()),
                 label(name.as_str())
             );
         }
-        let _ = writeln!(out, "    start_ --> {}", id(self.start_at().as_str()));
+        let _ = writeln!(out, "    start_ --> {}", node_id(self.start_at().as_str()));
         for (name, state) in self.states() {
-            let from = id(name.as_str());
-            if let Some(next) = state.transition().and_then(|t| t.target()) {
-                let _ = writeln!(out, "    {from} --> {}", id(next.as_str()));
-            }
-            match state {
-                State::Choice(choice) => {
-                    for rule in &choice.choices {
-                        let _ = writeln!(
-                            out,
-                            "    {from} -->|\"{}\"| {}",
-                            label(&describe(&rule.condition)),
-                            id(rule.next.as_str())
-                        );
-                    }
-                    if let Some(default) = &choice.default {
-                        let _ = writeln!(out, "    {from} -.->|default| {}", id(default.as_str()));
-                    }
-                }
-                State::Task(task) => {
-                    for catcher in &task.catch {
-                        let _ = writeln!(
-                            out,
-                            "    {from} -.->|\"catch {}\"| {}",
-                            label(&catcher.error_equals.join(", ")),
-                            id(catcher.next.as_str())
-                        );
-                    }
-                }
-                _ => {}
-            }
+            write_edges(&mut out, &node_id(name.as_str()), state);
         }
         out
+    }
+}
+
+/// The node id of a state: its name with other characters than letters, digits and `_`
+/// replaced; `end` (a Mermaid keyword) and names starting with a digit get a prefix.
+fn node_id(name: &str) -> String {
+    let id: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let reserved = id.eq_ignore_ascii_case("end") || id.starts_with(|c: char| c.is_ascii_digit());
+    if reserved { format!("s_{id}") } else { id }
+}
+
+/// The brackets of a state's node: tasks are boxes, choices diamonds, waits stadiums, ends
+/// circles.
+fn shape(state: &State) -> (&'static str, &'static str) {
+    match state {
+        State::Task(_) => ("[", "]"),
+        State::Pass(_) => ("[/", "/]"),
+        State::Wait(_) => ("([", "])"),
+        State::Choice(_) => ("{", "}"),
+        State::Succeed(_) | State::Fail(_) => ("((", "))"),
+    }
+}
+
+/// The edges out of the state `from`: its `Next`, a Choice's rules (labelled with their
+/// condition) and default (dotted), a Task's catches (dotted).
+fn write_edges(out: &mut String, from: &str, state: &State) {
+    if let Some(next) = state.transition().and_then(|t| t.target()) {
+        let _ = writeln!(out, "    {from} --> {}", node_id(next.as_str()));
+    }
+    match state {
+        State::Choice(choice) => {
+            for rule in &choice.choices {
+                let _ = writeln!(
+                    out,
+                    "    {from} -->|\"{}\"| {}",
+                    label(&describe(&rule.condition)),
+                    node_id(rule.next.as_str())
+                );
+            }
+            if let Some(default) = &choice.default {
+                let _ = writeln!(
+                    out,
+                    "    {from} -.->|default| {}",
+                    node_id(default.as_str())
+                );
+            }
+        }
+        State::Task(task) => {
+            for catcher in &task.catch {
+                let _ = writeln!(
+                    out,
+                    "    {from} -.->|\"catch {}\"| {}",
+                    label(&catcher.error_equals.join(", ")),
+                    node_id(catcher.next.as_str())
+                );
+            }
+        }
+        _ => {}
     }
 }
 

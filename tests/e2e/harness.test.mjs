@@ -66,11 +66,14 @@ test('runtime API: init error fails the invocation with its errorType', async ()
   await api.stop();
 });
 
-test('interpreter glue: retry and catch by error name, waits skipped, Fail paths', async () => {
+test('interpreter glue: retry and catch by error name, waits skipped, Fail paths', async (t) => {
   const loaded = loadDefinition(MINIMAL);
   assert.deepEqual(loaded.tasks, { First: 'normalize' });
   assert.deepEqual(loaded.waits, ['Pause']);
   const { api } = await dummy();
+  // Also when an assertion fails: a listening Runtime API would keep this file's process,
+  // and so scripts/e2e.sh, waiting forever.
+  t.after(() => api.stop());
   let calls = 0;
   const pool = {
     invoke: (binary, payload) => {
@@ -139,15 +142,17 @@ test('definition: placeholders and task states are the function table\'s', async
   for (const binary of BINARIES) {
     for (const state of FUNCTIONS[binary].states) assert.equal(bound[state], binary, state);
   }
-  // The callback state (export-events.toml) is bound by Parameters.FunctionName and rewritten
-  // for the interpreter: no $$.Task.Token, no TimeoutSecondsPath, the timeout path recorded.
-  const events = variants[configs.indexOf('export-events.toml')];
-  assert.deepEqual(events.callbacks.WaitForExportEvent, { timeoutPath: '$.export.next_poll_seconds', binary: 'wait-for-export' });
-  const callback = events.definition.States.WaitForExportEvent;
+  // The callback state (the default definition: [export] events = true) is bound by
+  // Parameters.FunctionName and rewritten for the interpreter: no $$.Task.Token, no
+  // TimeoutSecondsPath, the timeout path recorded.
+  assert.deepEqual(loaded.callbacks.WaitForExportEvent, { timeoutPath: '$.export.next_poll_seconds', binary: 'wait-for-export' });
+  const callback = loaded.definition.States.WaitForExportEvent;
   assert.ok(!JSON.stringify(callback).includes('$$.Task.Token'));
   assert.equal(callback.TimeoutSecondsPath, undefined);
   assert.equal(callback.Parameters['e2e_timeout_seconds.$'], '$.export.next_poll_seconds');
-  assert.deepEqual(loaded.callbacks, {}, 'the default definition polls with its Wait loop');
+  const waitLoop = variants[configs.indexOf('wait-loop.toml')];
+  assert.ok(waitLoop, 'state-machine/configs/wait-loop.toml renders');
+  assert.deepEqual(waitLoop.callbacks, {}, 'the wait-loop variant polls with its Wait loop');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'definition-'));
   const write = (states) => {
     const file = path.join(dir, 'd.asl.json');

@@ -26,6 +26,9 @@ REGION = "us-east-1"
 ANALYTICS_ACCOUNT = "123456789012"
 PROD_ACCOUNT = "210987654321"
 EXTERNAL_ID = "snapshot-export-e2e"
+# The analytics bucket and export prefix of every scenario (and of the applied stack).
+BUCKET = "analytics-snapshot-exports"
+EXPORT_PREFIX = "exports"
 CRAWLER_CONFIGURATION = {"Version": 1.0, "Grouping": {"TableGroupingPolicy": "CombineCompatibleSchemas"}}
 
 
@@ -97,6 +100,14 @@ def _snapshot(rds: Any, spec: dict[str, Any]) -> dict[str, str]:
     return {"arn": snap["DBClusterSnapshotArn"], "id": snap["DBClusterSnapshotIdentifier"], "db": source}
 
 
+def put_decoys(endpoint: str, bucket: str, prefix: str) -> list[str]:
+    """Objects outside the export prefix: the pipeline must never touch them."""
+    decoys = [f"{prefix}-other/keep.csv", "unrelated/report.parquet"]
+    for key in decoys:
+        _client(endpoint, "s3").put_object(Bucket=bucket, Key=key, Body=b"not an export")
+    return decoys
+
+
 def create_crawler(endpoint: str, name: str, database: str, bucket: str, prefix: str) -> None:
     """The crawler over the export prefix (also the fix a scenario applies when it was missing)."""
     _client(endpoint, "glue").create_crawler(
@@ -142,9 +153,9 @@ def build_copy_delivery(endpoint: str, setup: dict[str, Any], prod: dict[str, st
 
 def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
     """Creates everything `setup` asks for; returns the names and ARNs the Lambdas need."""
-    bucket = setup.get("bucket", {}).get("name", "analytics-snapshot-exports")
+    bucket = setup.get("bucket", {}).get("name", BUCKET)
     ownership = setup.get("bucket", {}).get("ownership", "BucketOwnerEnforced")
-    prefix = setup.get("export_prefix", "exports")
+    prefix = setup.get("export_prefix", EXPORT_PREFIX)
     crawler_name = setup.get("crawler", {}).get("name", "snapshot-exports")
     database = setup.get("crawler", {}).get("database", "snapshot_exports")
     # "event_bus": a name, or {"name": ..., "missing": true} (the Lambdas are configured
@@ -161,10 +172,7 @@ def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
         s3.put_bucket_ownership_controls(
             Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": ownership}]}
         )
-    # Outside the export prefix: the pipeline must never touch it.
-    decoys = [f"{prefix}-other/keep.csv", "unrelated/report.parquet"]
-    for key in decoys:
-        s3.put_object(Bucket=bucket, Key=key, Body=b"not an export")
+    decoys = put_decoys(endpoint, bucket, prefix)
 
     iam = _client(endpoint, "iam")
     iam.create_role(

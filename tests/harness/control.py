@@ -12,6 +12,14 @@ Routes (all JSON):
   columns, location, parameters and partitions, and DuckDB's reading of the files there:
   catalog_facts.py).
 - `POST /reset` → moto reset plus fresh controls and counters.
+- `POST /applied/apply` {definition_file} → starts `terraform apply` of the cross-account
+  example into this moto for that graph and its read-back from moto (applied.py);
+  `POST /applied/destroy` → starts `terraform destroy` and the check of what was left. Both
+  run in the background (an apply takes minutes, longer than an HTTP client waits):
+  `GET /applied/job` → {name, state: running | done | failed, result, error}.
+  `POST /applied/setup` {setup section} → one scenario on the applied stack (cleaned,
+  snapshots, applied IAM enforced), returns the vars; `POST /applied/route` {event,
+  account} → the applied EventBridge rules' deliveries of the event.
 - `GET /iam` → with E2E_ENFORCE_IAM=1 (iam_enforce.py): the requests moto denied, the
   operations checked on their action only, the AssumeRole trust decisions, the statement
   dropped (E2E_IAM_DROP, the minus-one check).
@@ -32,14 +40,17 @@ from moto.rds.models import rds_backends
 from moto.s3.models import s3_backends
 
 import accounts
+import applied
 import catalog_facts
 import copy_facts
 import iam_enforce
 import patches
 
 
-# Control keys that are one-off actions on moto rather than a standing behaviour.
-ACTIONS = ("create_crawler", "create_event_bus")
+# Control keys that are one-off actions on moto rather than a standing behaviour. The
+# applied stack's: `iam_revoke` {account, role, action} removes an action from an applied
+# role's policies, `iam_restore` puts them back as applied (applied.Stack.revoke/restore).
+ACTIONS = ("create_crawler", "create_event_bus", "iam_revoke", "iam_restore")
 
 
 class Harness:
@@ -48,6 +59,38 @@ class Harness:
     def __init__(self, moto_endpoint: str) -> None:
         self.moto_endpoint = moto_endpoint
         self.vars: dict[str, Any] = {}
+        self.stack: applied.Stack | None = None
+        self.job: dict[str, Any] = {"name": None, "state": "none"}
+
+    def start_job(self, name: str, work: Any) -> dict[str, Any]:
+        """Runs `work()` in a thread (one job at a time); GET /applied/job reports it."""
+        if self.job["state"] == "running":
+            raise RuntimeError(f"{self.job['name']} is still running")
+        job: dict[str, Any] = {"name": name, "state": "running"}
+        self.job = job
+
+        def run() -> None:
+            try:
+                job["result"] = work()
+                job["state"] = "done"
+            except Exception as err:  # noqa: BLE001 - reported through GET /applied/job
+                job["error"] = f"{type(err).__name__}: {err}"
+                job["trace"] = traceback.format_exc()
+                job["state"] = "failed"
+
+        threading.Thread(target=run, daemon=True).start()
+        return {"job": name}
+
+    def applied_setup(self, section: dict[str, Any]) -> dict[str, Any]:
+        """One scenario on the applied stack (applied.Stack.setup), then its controls."""
+        if self.stack is None:
+            raise RuntimeError("no applied stack: POST /applied/apply first")
+        self.vars = self.stack.setup(section)
+        controls = section.get("controls", {})
+        if controls:
+            self.controls(controls)
+        patches.reset_counters()
+        return self.vars
 
     def setup(self, section: dict[str, Any]) -> dict[str, Any]:
         # E2E_ENFORCE_IAM=1: the set-up runs unchecked, then moto enforces the Terraform's
@@ -78,6 +121,12 @@ class Harness:
             patches.CONTROLS.update(changes)
 
     def _actions(self, actions: dict[str, Any]) -> None:
+        if (actions["iam_revoke"] or actions["iam_restore"]) and self.stack is None:
+            raise ValueError("iam_revoke / iam_restore act on the applied stack only")
+        if actions["iam_revoke"]:
+            self.stack.revoke(actions["iam_revoke"])  # type: ignore[union-attr]
+        if actions["iam_restore"]:
+            self.stack.restore()  # type: ignore[union-attr]
         if actions["create_crawler"]:
             v = self.vars
             accounts.create_crawler(
@@ -185,6 +234,19 @@ def make_handler(harness: Harness) -> type[BaseHTTPRequestHandler]:
                     # The callback scenarios' clock: one timeline step, no DescribeExportTasks.
                     task_id = self._body().get("export_task_id", "")
                     self._reply(200, {"export_task_id": task_id, "status": patches.advance_export(task_id)})
+                elif method == "POST" and self.path == "/applied/apply":
+                    stack = harness.stack = applied.Stack(harness.moto_endpoint)
+                    definition = self._body().get("definition_file")
+                    self._reply(200, harness.start_job("apply", lambda: stack.apply(definition)))
+                elif method == "GET" and self.path == "/applied/job":
+                    self._reply(200, harness.job)
+                elif method == "POST" and self.path == "/applied/setup":
+                    self._reply(200, harness.applied_setup(self._body()))
+                elif method == "POST" and self.path == "/applied/route":
+                    body = self._body()
+                    self._reply(200, harness.stack.route(body["event"], body["account"]))  # type: ignore[union-attr]
+                elif method == "POST" and self.path == "/applied/destroy":
+                    self._reply(200, harness.start_job("destroy", harness.stack.destroy))  # type: ignore[union-attr]
                 elif method == "GET" and self.path == "/health":
                     self._reply(200, {"ok": True})
                 else:

@@ -496,6 +496,16 @@ def install() -> None:
 # --- switching enforcement ------------------------------------------------------------------
 
 
+def activate() -> None:
+    """The applied stack (applied.py): enforcement from now on, with the roles Terraform
+    applied into moto (nothing is created from infra/ here), whatever E2E_ENFORCE_IAM says."""
+    global ENABLED
+    install()
+    ENABLED = True
+    with LOCK:
+        STATE.update({"denied": [], "action_only": set(), "trust": [], "dropped": None})
+
+
 def enforce(on: bool) -> None:
     """moto checks every request (on) or none (off: the harness's own set-up calls).
     Nothing changes unless E2E_ENFORCE_IAM=1."""

@@ -1,8 +1,8 @@
 """The one local AWS harness: moto in-process plus the harness control API, for every test.
 
 Every test that needs moto starts this launcher: the Node e2e runner
-(`tests/e2e/lib/launcher.mjs`), the Rust integration tests (`tests/harness/launcher.rs`,
-included by `lambdas/tests/moto/` and `cli/tests/cli/`), and the Python checks
+(`tests/e2e/lib/launcher.mjs`), the Rust integration tests (`test_support::Moto`,
+`tests/src/launcher.rs`, used by `lambdas/tests/moto/` and `cli/tests/cli/`), and the Python checks
 (`test_harness.py`, which call `start()` in-process). moto runs in this process
 (ThreadedMotoServer) with the harness patches installed (`patches.py`: scripted exports,
 recorded ACL/list/crawl/event requests, injected faults; the default controls are listed
@@ -24,7 +24,7 @@ Environment (read at start; the caller sets it per launcher):
   `SF_EXECUTION_HISTORY_TYPE=FAILURE` (every Step Functions execution FAILED).
 - `E2E_ENFORCE_IAM=1`: moto enforces the Terraform's own roles and policies once `/setup`
   has built the accounts (iam_enforce.py); `E2E_IAM_DROP` (JSON `{"role", "sid"}`) drops
-  one statement from them (the minus-one check, scripts/minus-one.sh).
+  one statement from them (the minus-one check, scripts/minus-one.py).
 - `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (`testing`), `AWS_DEFAULT_REGION`
   (`us-east-1`) and `AWS_EC2_METADATA_DISABLED` default for the boto3 calls of `/setup`.
 """

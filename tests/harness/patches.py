@@ -32,10 +32,21 @@ moto in the same process, so plain attribute patching reaches the server's threa
 - Any operation of a JSON or query service (RDS, Glue, EventBridge, STS, ...) and the S3
   operations the Lambdas call can be made to fail (`faults`), with the error shape of the
   service's protocol; each injected error is recorded.
+
+What `terraform apply` of the example needs from moto (the applied stack, applied.py):
+- Step Functions ValidateStateMachineDefinition and ListStateMachineVersions (moto 5.2.5:
+  NotImplementedError, which the AWS provider retries until its timeout): OK with no
+  diagnostics, and no versions.
+- EventBridge TestEventPattern (moto: an empty answer): moto's own rule matcher.
+- Bucket policies: moto denies an object request on any Deny statement of the bucket's
+  policy, conditions ignored, so `Deny if aws:SecureTransport is false` denied everything.
+  Here a Deny applies only when its conditions hold (aws:SecureTransport true,
+  aws:PrincipalAccount / aws:PrincipalArn of the caller; other keys are errors).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -48,6 +59,7 @@ from xml.sax.saxutils import unescape
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.events.models import EventsBackend
+from moto.events.responses import EventsHandler
 from moto.glue.exceptions import CrawlerRunningException, GlueClientError
 from moto.glue.models import FakeCrawler, GlueBackend, glue_backends
 from moto.glue.responses import GlueResponse
@@ -55,7 +67,9 @@ from moto.moto_api import state_manager
 from moto.rds.exceptions import RDSClientError
 from moto.rds.models import RDSBackend
 from moto.s3.exceptions import S3AccessDeniedError
+from moto.s3.models import FakeBucket
 from moto.s3.responses import S3Response
+from moto.stepfunctions.responses import StepFunctionResponse
 
 import accounts
 from export_objects import write_export_objects
@@ -644,6 +658,110 @@ def _copy_object(original: Callable[..., Any]) -> Callable[..., Any]:
     return patched
 
 
+def _validate_state_machine_definition(self: StepFunctionResponse) -> str:
+    """ValidateStateMachineDefinition, which moto 5.2.5 lacks (NotImplementedError, a 500 the
+    AWS provider retries until its timeout): the provider calls it before it creates an
+    aws_sfn_state_machine, so `terraform apply` of the analytics module stalls there. It
+    answers OK with no diagnostics: the definitions are validated by the project's ASL
+    validators (scripts/validate-asl.sh), and the applied-stack run executes the definition
+    read back from moto (applied.py)."""
+    return json.dumps({"result": "OK", "diagnostics": [], "truncated": False})
+
+
+def _list_state_machine_versions(self: StepFunctionResponse) -> str:
+    """ListStateMachineVersions, which moto 5.2.5 lacks: the AWS provider reads it after it
+    creates a state machine. The module never publishes versions (no `publish`): none."""
+    return json.dumps({"stateMachineVersions": []})
+
+
+# The account of the S3 request being served (per server thread): a bucket policy's
+# aws:PrincipalAccount condition needs it, and moto's FakeBucket.get_permission has no caller.
+S3_CALLER = threading.local()
+
+
+def _s3_caller(original: Callable[..., Any]) -> Callable[..., Any]:
+    def patched(self: S3Response, *args: Any, **kwargs: Any) -> Any:
+        import iam_enforce  # imports this module
+
+        S3_CALLER.account = getattr(self, "current_account", None)
+        caller = iam_enforce._caller_of(self.headers) or {}
+        # Keys that are no assumed role's: the account's own (root) credentials.
+        S3_CALLER.arn = caller.get("role_arn") or f"arn:aws:iam::{S3_CALLER.account}:root"
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            S3_CALLER.account = S3_CALLER.arn = None
+
+    return patched
+
+
+def _condition_holds(operator: str, key: str, wanted: list[str], context: dict[str, str | None]) -> bool:
+    if key not in context or context[key] is None:
+        raise ValueError(f"bucket policy condition key {key} is not evaluated by the harness")
+    actual = str(context[key]).lower() if operator == "Bool" else context[key]
+    wanted = [str(w).lower() for w in wanted] if operator == "Bool" else wanted
+    if operator in ("Bool", "StringEquals", "ArnEquals"):
+        return actual in wanted
+    if operator in ("StringNotEquals", "ArnNotEquals"):
+        return actual not in wanted
+    raise ValueError(f"bucket policy condition operator {operator} is not evaluated by the harness")
+
+
+def _bucket_permission(original: Callable[..., Any]) -> Callable[..., Any]:
+    """moto evaluates a bucket policy on object requests but ignores its conditions (and
+    principals), so the module's `Deny s3:* if aws:SecureTransport is false` denies every
+    request. Here only the Deny statements count (moto acts on DENIED only: it does not
+    model cross-account grants, so a bucket policy's Allow changes nothing), each only when
+    its conditions hold: aws:SecureTransport is true (moto is served over http here; the
+    SDKs call AWS over TLS), aws:PrincipalAccount / aws:PrincipalArn are the caller's; any
+    other key or operator is an error, not a silent pass."""
+
+    def patched(self: Any, action: str, resource: str) -> Any:
+        from moto.iam.access_control import PermissionResult
+
+        if self.policy is None:
+            return original(self, action, resource)
+        doc = json.loads(self.policy.decode() if isinstance(self.policy, bytes) else self.policy)
+        statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+        context = {
+            "aws:SecureTransport": "true",
+            "aws:PrincipalAccount": getattr(S3_CALLER, "account", None),
+            "aws:PrincipalArn": getattr(S3_CALLER, "arn", None),
+        }
+        kept = [
+            st
+            for st in statements
+            if st.get("Effect") == "Deny"
+            and all(
+                _condition_holds(op, key, v if isinstance(v, list) else [v], context)
+                for op, keys in (st.get("Condition") or {}).items()
+                for key, v in keys.items()
+            )
+        ]
+        if not kept:
+            return PermissionResult.NEUTRAL
+        from moto.iam.access_control import IAMPolicy
+
+        return IAMPolicy(json.dumps({**doc, "Statement": kept})).is_action_permitted(action, resource)
+
+    return patched
+
+
+def _test_event_pattern(self: BaseResponse) -> str:
+    """TestEventPattern, which moto 5.2.5 answers with nothing: moto's own matcher (the one
+    its rules route PutEvents with) on the given pattern and event. AWS requires the
+    event's envelope fields; a missing one is refused as AWS does."""
+    from moto.events.exceptions import InvalidEventPatternException
+    from moto.events.models import EventPattern
+
+    event = json.loads(self._get_param("Event"))
+    missing = [k for k in ("id", "account", "source", "time", "region", "detail-type") if k not in event]
+    if missing:
+        raise InvalidEventPatternException(reason=f"Parameter Event is not valid: missing {', '.join(missing)}")
+    pattern = EventPattern.load(self._get_param("EventPattern"))
+    return json.dumps({"Result": pattern.matches_event(event)})
+
+
 def install() -> None:
     """Installs every patch once (idempotent)."""
     if getattr(RDSBackend, "_harness_patched", False):
@@ -662,5 +780,11 @@ def install() -> None:
     _wrap(GlueResponse, "create_table", _glue_write("CreateTable"))
     _wrap(GlueResponse, "update_table", _glue_write("UpdateTable"))
     _wrap(GlueResponse, "batch_create_partition", _glue_write("BatchCreatePartition"))
+    StepFunctionResponse.validate_state_machine_definition = _validate_state_machine_definition  # type: ignore[attr-defined]
+    EventsHandler.test_event_pattern = _test_event_pattern  # type: ignore[method-assign]
+    _wrap(S3Response, "_key_response", _s3_caller)
+    _wrap(S3Response, "_bucket_response", _s3_caller)
+    _wrap(FakeBucket, "get_permission", _bucket_permission)
+    StepFunctionResponse.list_state_machine_versions = _list_state_machine_versions  # type: ignore[attr-defined]
     RDSBackend._harness_patched = True  # type: ignore[attr-defined]
     set_crawl_ticks(1)

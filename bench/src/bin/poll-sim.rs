@@ -74,7 +74,12 @@ fn main() {
     // The deployed default's policy (30 s to 30 min, 24 h, the poll budget of 2 attempts
     // plus a redrive).
     let config = state_machine::PipelineConfig::default();
-    let policy: PollPolicy = config.poll_policy();
+    // The Wait loop's policy (`events = false`): the default config now waits for RDS's
+    // events, and the event sections set `events` themselves.
+    let policy = PollPolicy {
+        events: false,
+        ..config.poll_policy()
+    };
     let max_wait = policy.max_wait_seconds as f64;
     let (floor, ceiling) = poll_bounds(&policy, 0, policy.max_wait_seconds);
     println!(

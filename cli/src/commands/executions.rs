@@ -14,9 +14,9 @@ use crate::output::{Report, Table, or_none};
 
 /// The executions found.
 #[derive(Debug, Clone, Serialize)]
-pub struct ExecutionsReport {
+pub(crate) struct ExecutionsReport {
     /// Newest first.
-    pub executions: Vec<ExecutionInfo>,
+    pub(crate) executions: Vec<ExecutionInfo>,
 }
 
 impl Report for ExecutionsReport {
@@ -63,7 +63,7 @@ fn redrive_cell(e: &ExecutionInfo) -> String {
 }
 
 /// The SDK status for a filter.
-pub fn sdk_status(filter: StatusFilter) -> ExecutionStatus {
+pub(crate) fn sdk_status(filter: StatusFilter) -> ExecutionStatus {
     match filter {
         StatusFilter::Failed => ExecutionStatus::Failed,
         StatusFilter::Running => ExecutionStatus::Running,
@@ -74,7 +74,10 @@ pub fn sdk_status(filter: StatusFilter) -> ExecutionStatus {
 }
 
 /// Lists and inspects the executions.
-pub async fn run(clients: &Clients, args: &ExecutionsArgs) -> Result<ExecutionsReport, CliError> {
+pub(crate) async fn run(
+    clients: &Clients,
+    args: &ExecutionsArgs,
+) -> Result<ExecutionsReport, CliError> {
     let machine = StateMachineArn::parse(&args.machine.state_machine_arn)?;
     let since = now_epoch() - parse_age("--since", &args.since)?;
     let items = list_executions(

@@ -14,39 +14,39 @@ use crate::error::{CliError, code_of};
 
 /// What the CLI reports about one execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ExecutionInfo {
+pub(crate) struct ExecutionInfo {
     /// The execution's name.
-    pub name: String,
+    pub(crate) name: String,
     /// Its ARN.
-    pub execution_arn: String,
+    pub(crate) execution_arn: String,
     /// RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE.
-    pub status: String,
+    pub(crate) status: String,
     /// When it started (RFC 3339).
-    pub started: String,
+    pub(crate) started: String,
     /// When it stopped, if it did.
-    pub stopped: Option<String>,
+    pub(crate) stopped: Option<String>,
     /// The snapshot being exported (from the input).
-    pub snapshot_arn: Option<String>,
+    pub(crate) snapshot_arn: Option<String>,
     /// The export task id (current attempt when known, else the base id).
-    pub export_task_id: Option<String>,
+    pub(crate) export_task_id: Option<String>,
     /// The state where the execution failed.
-    pub failed_state: Option<String>,
+    pub(crate) failed_state: Option<String>,
     /// The error name (one of `contract::errors`, or a States.* error).
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
     /// The error's cause.
-    pub cause: Option<String>,
+    pub(crate) cause: Option<String>,
     /// Redrives so far (DescribeExecution's redriveCount).
-    pub redrive_count: i32,
+    pub(crate) redrive_count: i32,
     /// DescribeExecution's redriveStatus: REDRIVABLE, NOT_REDRIVABLE, ...
-    pub redrive_status: Option<String>,
+    pub(crate) redrive_status: Option<String>,
     /// Stop time, seconds since the epoch (for the redrive window).
     #[serde(skip)]
-    pub stopped_epoch: Option<i64>,
+    pub(crate) stopped_epoch: Option<i64>,
 }
 
 /// One history event, reduced to what the CLI reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// A state was entered.
     Entered(String),
     /// A state was left with this output (JSON text).
@@ -67,7 +67,7 @@ pub enum Step {
 
 impl Step {
     /// The step an SDK history event stands for, if the CLI cares about it.
-    pub fn from_event(event: &HistoryEvent) -> Option<Self> {
+    pub(crate) fn from_event(event: &HistoryEvent) -> Option<Self> {
         if let Some(entered) = event.state_entered_event_details() {
             return Some(Self::Entered(entered.name().to_owned()));
         }
@@ -96,14 +96,14 @@ impl Step {
 
 /// The snapshot ARN in an execution's input: a manual input (`snapshot_arn`) or an RDS
 /// event (`detail.SourceArn`, else `resources[0]`).
-pub fn snapshot_from_input(input: &str) -> Option<String> {
+pub(crate) fn snapshot_from_input(input: &str) -> Option<String> {
     let value: Value = serde_json::from_str(input).ok()?;
     contract::input_snapshot_arn(&value).map(str::to_owned)
 }
 
 /// The latest pipeline state document in the history: the output of the last state that
 /// left one carrying a job (Normalize onwards).
-pub fn latest_state(steps: &[Step]) -> Option<PipelineState> {
+pub(crate) fn latest_state(steps: &[Step]) -> Option<PipelineState> {
     steps.iter().rev().find_map(|step| match step {
         Step::Exited {
             output: Some(output),
@@ -116,7 +116,7 @@ pub fn latest_state(steps: &[Step]) -> Option<PipelineState> {
 }
 
 /// The export task id the state carries: the current attempt's, else the job's base id.
-pub fn export_id_of(state: &PipelineState) -> Option<String> {
+pub(crate) fn export_id_of(state: &PipelineState) -> Option<String> {
     state
         .export
         .as_ref()
@@ -127,7 +127,7 @@ pub fn export_id_of(state: &PipelineState) -> Option<String> {
 /// The state where the execution failed: the last state entered (no Task catches its
 /// errors, so a task error fails the execution at that task; a timeout or an abort stops it
 /// in the state it was in). That is the state a redrive re-enters.
-pub fn failed_state(steps: &[Step]) -> Option<String> {
+pub(crate) fn failed_state(steps: &[Step]) -> Option<String> {
     steps.iter().rev().find_map(|step| match step {
         Step::Entered(name) => Some(name.clone()),
         _ => None,
@@ -147,7 +147,7 @@ fn ended_with(steps: &[Step]) -> (Option<String>, Option<String>) {
 }
 
 /// Everything the CLI reports about an execution, from DescribeExecution and its history.
-pub fn summarize(
+pub(crate) fn summarize(
     described: &aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput,
     steps: &[Step],
 ) -> ExecutionInfo {
@@ -185,7 +185,7 @@ pub fn summarize(
 }
 
 /// ListExecutions, every page, newest first, only those started at or after `since`.
-pub async fn list_executions(
+pub(crate) async fn list_executions(
     sfn: &aws_sdk_sfn::Client,
     state_machine_arn: &str,
     status: Option<ExecutionStatus>,
@@ -228,7 +228,7 @@ pub async fn list_executions(
 }
 
 /// DescribeExecution, with a missing execution reported as such.
-pub async fn describe(
+pub(crate) async fn describe(
     sfn: &aws_sdk_sfn::Client,
     execution_arn: &str,
 ) -> Result<aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput, CliError> {
@@ -252,8 +252,23 @@ pub async fn describe(
         })
 }
 
+/// DescribeExecution of an execution that may not exist: `None` when it does not (the
+/// name `start` or `--rerun` is about to use).
+pub(crate) async fn find(
+    sfn: &aws_sdk_sfn::Client,
+    execution_arn: &str,
+) -> Result<Option<aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput>, CliError> {
+    match describe(sfn, execution_arn).await {
+        Ok(found) => Ok(Some(found)),
+        Err(CliError::NotFound {
+            what: "execution", ..
+        }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 /// GetExecutionHistory, every page, reduced to [`Step`]s in order.
-pub async fn history(
+pub(crate) async fn history(
     sfn: &aws_sdk_sfn::Client,
     execution_arn: &str,
 ) -> Result<Vec<Step>, CliError> {
@@ -279,7 +294,7 @@ pub async fn history(
 }
 
 /// Describe + history + summary of one execution.
-pub async fn inspect(
+pub(crate) async fn inspect(
     sfn: &aws_sdk_sfn::Client,
     execution_arn: &str,
 ) -> Result<ExecutionInfo, CliError> {

@@ -15,20 +15,21 @@ use serde::Serialize;
 
 use crate::args::RedriveArgs;
 use crate::aws::{Clients, now_epoch};
-use crate::commands::inspect::{describe, list_executions};
+use crate::commands::inspect::{describe, find, list_executions};
+use crate::commands::start::start_execution;
 use crate::error::CliError;
 use crate::names::{ExecutionArn, StateMachineArn, parse_age, rerun_name};
 use crate::output::{Report, Table, or_none};
 
 /// Step Functions redrives an execution only within this long after it stopped.
-pub const REDRIVE_WINDOW_SECONDS: i64 = 14 * 86_400;
+pub(crate) const REDRIVE_WINDOW_SECONDS: i64 = 14 * 86_400;
 /// Re-run names tried before giving up (`-rerun-1` ... `-rerun-99`).
 const MAX_RERUNS: u32 = 99;
 
 /// What happened to one execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// RedriveExecution accepted it.
     Redriven,
     /// A new execution with the same input was started.
@@ -41,26 +42,26 @@ pub enum Outcome {
 
 /// One execution's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RedriveResult {
+pub(crate) struct RedriveResult {
     /// The execution asked about.
-    pub execution_arn: String,
+    pub(crate) execution_arn: String,
     /// Its status before.
-    pub status: String,
+    pub(crate) status: String,
     /// What happened.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// The re-run's (or the running re-run's) ARN.
-    pub new_execution_arn: Option<String>,
+    pub(crate) new_execution_arn: Option<String>,
     /// Why it was skipped or failed.
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 /// Every result.
 #[derive(Debug, Clone, Serialize)]
-pub struct RedriveReport {
+pub(crate) struct RedriveReport {
     /// `redrive` or `rerun`.
-    pub mode: &'static str,
+    pub(crate) mode: &'static str,
     /// One per execution.
-    pub results: Vec<RedriveResult>,
+    pub(crate) results: Vec<RedriveResult>,
 }
 
 impl Report for RedriveReport {
@@ -107,7 +108,7 @@ impl Report for RedriveReport {
 }
 
 /// Redrives (or re-runs) what the arguments name.
-pub async fn run(clients: &Clients, args: &RedriveArgs) -> Result<RedriveReport, CliError> {
+pub(crate) async fn run(clients: &Clients, args: &RedriveArgs) -> Result<RedriveReport, CliError> {
     let mode = if args.rerun { "rerun" } else { "redrive" };
     let mut results = Vec::new();
     if args.all_failed {
@@ -186,7 +187,7 @@ async fn one(
 
 /// Why Step Functions would refuse to redrive this execution, when we can tell before
 /// asking: it succeeded, it stopped more than 14 days ago, or DescribeExecution says so.
-pub fn not_redrivable(described: &DescribeExecutionOutput, now: i64) -> Option<String> {
+pub(crate) fn not_redrivable(described: &DescribeExecutionOutput, now: i64) -> Option<String> {
     if *described.status() == ExecutionStatus::Succeeded {
         return Some("it succeeded: nothing to redrive (use --rerun to run it again)".into());
     }
@@ -227,32 +228,18 @@ async fn rerun_one(
         if arn == described.execution_arn() {
             continue;
         }
-        match describe(&clients.sfn, &arn).await {
-            Ok(found) => {
-                let found_status = found.status().as_str();
-                if matches!(found_status, "RUNNING" | "SUCCEEDED" | "PENDING_REDRIVE") {
-                    return Ok((
-                        Outcome::Skipped,
-                        Some(arn),
-                        Some(format!("already re-run as {name} ({found_status})")),
-                    ));
-                }
-                continue;
+        if let Some(found) = find(&clients.sfn, &arn).await? {
+            let found_status = found.status().as_str();
+            if matches!(found_status, "RUNNING" | "SUCCEEDED" | "PENDING_REDRIVE") {
+                return Ok((
+                    Outcome::Skipped,
+                    Some(arn),
+                    Some(format!("already re-run as {name} ({found_status})")),
+                ));
             }
-            Err(CliError::NotFound {
-                what: "execution", ..
-            }) => {}
-            Err(other) => return Err(other),
+            continue;
         }
-        let started = clients
-            .sfn
-            .start_execution()
-            .state_machine_arn(&machine.arn)
-            .name(&name)
-            .input(input)
-            .send()
-            .await;
-        match started {
+        match start_execution(&clients.sfn, &machine.arn, &name, input).await {
             Ok(out) => return Ok((Outcome::Rerun, Some(out.execution_arn().to_owned()), None)),
             Err(e)
                 if e.as_service_error()
@@ -274,3 +261,6 @@ async fn rerun_one(
         Some(format!("{MAX_RERUNS} re-runs of {original} exist already")),
     ))
 }
+
+#[cfg(test)]
+mod tests;

@@ -22,7 +22,7 @@ pub(crate) fn load_config(path: Option<&Path>) -> Result<PipelineConfig, CliErro
 }
 
 /// The rendered text.
-pub fn render_text(args: &RenderArgs) -> Result<String, CliError> {
+pub(crate) fn render_text(args: &RenderArgs) -> Result<String, CliError> {
     let config = load_config(args.config.as_deref())?;
     Ok(match args.format {
         RenderFormat::Json => pipeline(&config)?.to_json()?,
@@ -32,7 +32,7 @@ pub fn render_text(args: &RenderArgs) -> Result<String, CliError> {
 }
 
 /// Writes the text to `--out` or stdout.
-pub fn run(args: &RenderArgs) -> Result<(), CliError> {
+pub(crate) fn run(args: &RenderArgs) -> Result<(), CliError> {
     let text = render_text(args)?;
     match &args.out {
         Some(path) => std::fs::write(path, text).map_err(|source| CliError::Io {

@@ -19,25 +19,25 @@ use crate::names::SnapshotArn;
 use crate::output::{Report, Table};
 
 /// detail-type of instance snapshot events.
-pub const INSTANCE_DETAIL_TYPE: &str = "RDS DB Snapshot Event";
+pub(crate) const INSTANCE_DETAIL_TYPE: &str = "RDS DB Snapshot Event";
 /// detail-type of cluster snapshot events.
-pub const CLUSTER_DETAIL_TYPE: &str = "RDS DB Cluster Snapshot Event";
+pub(crate) const CLUSTER_DETAIL_TYPE: &str = "RDS DB Cluster Snapshot Event";
 
 /// What was sent.
 #[derive(Debug, Clone, Serialize)]
-pub struct SentEvent {
+pub(crate) struct SentEvent {
     /// The EventBridge event id.
-    pub event_id: String,
+    pub(crate) event_id: String,
     /// The bus.
-    pub bus: String,
+    pub(crate) bus: String,
     /// The event's source.
-    pub source: String,
+    pub(crate) source: String,
     /// Its detail-type.
-    pub detail_type: String,
+    pub(crate) detail_type: String,
     /// The RDS event id in the detail.
-    pub rds_event_id: String,
+    pub(crate) rds_event_id: String,
     /// The snapshot.
-    pub snapshot_arn: String,
+    pub(crate) snapshot_arn: String,
 }
 
 impl Report for SentEvent {
@@ -67,7 +67,7 @@ fn message_for(rds_event_id: &str) -> &'static str {
 }
 
 /// The event entry: detail-type by ARN type, the RDS detail fields, the ARN as resource.
-pub fn entry(
+pub(crate) fn entry(
     snapshot: &SnapshotArn,
     rds_event_id: &str,
     source: &str,
@@ -97,7 +97,10 @@ pub fn entry(
 }
 
 /// Sends the event.
-pub async fn run(clients: &Clients, args: &SendTestEventArgs) -> Result<SentEvent, CliError> {
+pub(crate) async fn run(
+    clients: &Clients,
+    args: &SendTestEventArgs,
+) -> Result<SentEvent, CliError> {
     let snapshot = SnapshotArn::parse(&args.snapshot_arn)?;
     let rds_event_id = match &args.event_id {
         Some(id) => id.clone(),

@@ -1,33 +1,35 @@
 //! `start`: StartExecution with the manual input and a name derived from the snapshot, so
 //! starting the same snapshot twice reports the first execution instead of a second one.
 
+use aws_sdk_sfn::error::SdkError;
+use aws_sdk_sfn::operation::start_execution::{StartExecutionError, StartExecutionOutput};
 use contract::ManualInput;
 use serde::Serialize;
 
 use crate::args::StartArgs;
 use crate::aws::{Clients, format_time};
-use crate::commands::inspect::describe;
+use crate::commands::inspect::{describe, find};
 use crate::error::CliError;
 use crate::names::{SnapshotArn, StateMachineArn, start_execution_name};
 use crate::output::{Report, Table};
 
 /// What `start` did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StartReport {
+pub(crate) struct StartReport {
     /// True when this call started the execution; false when it already existed.
-    pub created: bool,
+    pub(crate) created: bool,
     /// The execution's name.
-    pub name: String,
+    pub(crate) name: String,
     /// Its ARN.
-    pub execution_arn: String,
+    pub(crate) execution_arn: String,
     /// Its status.
-    pub status: String,
+    pub(crate) status: String,
     /// When it started.
-    pub started: String,
+    pub(crate) started: String,
     /// The snapshot.
-    pub snapshot_arn: String,
+    pub(crate) snapshot_arn: String,
     /// What to do next, when there is something to say.
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 impl Report for StartReport {
@@ -51,7 +53,7 @@ impl Report for StartReport {
 /// The input `start` sends: ExportOnly sorted and without duplicates, so the same
 /// snapshot and list always make the same input (Step Functions only treats a second
 /// StartExecution as idempotent when name and input are identical).
-pub fn manual_input(snapshot_arn: &str, export_only: &[String]) -> ManualInput {
+pub(crate) fn manual_input(snapshot_arn: &str, export_only: &[String]) -> ManualInput {
     let mut export_only = export_only.to_vec();
     export_only.sort_unstable();
     export_only.dedup();
@@ -62,7 +64,7 @@ pub fn manual_input(snapshot_arn: &str, export_only: &[String]) -> ManualInput {
 }
 
 /// Starts (or finds) the execution for the snapshot.
-pub async fn run(clients: &Clients, args: &StartArgs) -> Result<StartReport, CliError> {
+pub(crate) async fn run(clients: &Clients, args: &StartArgs) -> Result<StartReport, CliError> {
     let machine = StateMachineArn::parse(&args.machine.state_machine_arn)?;
     let snapshot = SnapshotArn::parse(&args.snapshot_arn)?;
     for name in &args.export_only {
@@ -86,22 +88,10 @@ pub async fn run(clients: &Clients, args: &StartArgs) -> Result<StartReport, Cli
 
     // Look first: a finished execution of the same name would make StartExecution fail,
     // and a running one would be returned as if new.
-    match describe(&clients.sfn, &execution_arn).await {
-        Ok(_) => return existing(clients, &execution_arn, &snapshot.arn).await,
-        Err(CliError::NotFound {
-            what: "execution", ..
-        }) => {}
-        Err(other) => return Err(other),
+    if find(&clients.sfn, &execution_arn).await?.is_some() {
+        return existing(clients, &execution_arn, &snapshot.arn).await;
     }
-    let started = clients
-        .sfn
-        .start_execution()
-        .state_machine_arn(&machine.arn)
-        .name(&name)
-        .input(input)
-        .send()
-        .await;
-    match started {
+    match start_execution(&clients.sfn, &machine.arn, &name, &input).await {
         Ok(out) => Ok(StartReport {
             created: true,
             name,
@@ -124,6 +114,22 @@ pub async fn run(clients: &Clients, args: &StartArgs) -> Result<StartReport, Cli
             _ => Err(CliError::aws("StartExecution", &e)),
         },
     }
+}
+
+/// StartExecution of the execution `name` of `machine_arn` with `input` (`start`, and
+/// `redrive --rerun`); the callers tell its errors apart.
+pub(crate) async fn start_execution(
+    sfn: &aws_sdk_sfn::Client,
+    machine_arn: &str,
+    name: &str,
+    input: &str,
+) -> Result<StartExecutionOutput, SdkError<StartExecutionError>> {
+    sfn.start_execution()
+        .state_machine_arn(machine_arn)
+        .name(name)
+        .input(input)
+        .send()
+        .await
 }
 
 /// The report for an execution that already exists.

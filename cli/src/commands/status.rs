@@ -19,54 +19,54 @@ use crate::output::{Report, Table, or_none, progress_bar};
 
 /// One running execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RunningExecution {
+pub(crate) struct RunningExecution {
     /// The execution's name.
-    pub name: String,
+    pub(crate) name: String,
     /// Its ARN.
-    pub execution_arn: String,
+    pub(crate) execution_arn: String,
     /// When it started.
-    pub started: String,
+    pub(crate) started: String,
     /// The state it is in (last entered).
-    pub state: Option<String>,
+    pub(crate) state: Option<String>,
     /// The snapshot.
-    pub snapshot_arn: Option<String>,
+    pub(crate) snapshot_arn: Option<String>,
     /// The export task (current attempt).
-    pub export_task_id: Option<String>,
+    pub(crate) export_task_id: Option<String>,
     /// The export's status as RDS reports it (upper case).
-    pub export_status: Option<String>,
+    pub(crate) export_status: Option<String>,
     /// PercentProgress.
-    pub percent: Option<u8>,
+    pub(crate) percent: Option<u8>,
     /// TotalExtractedDataInGB.
-    pub extracted_gb: Option<i32>,
+    pub(crate) extracted_gb: Option<i32>,
     /// Copy delivery: objects copied into the analytics bucket so far (already-present
     /// copies included), from the execution's `$.copy`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub objects_copied: Option<u64>,
+    pub(crate) objects_copied: Option<u64>,
     /// Copy delivery: bytes copied so far.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub bytes_copied: Option<u64>,
+    pub(crate) bytes_copied: Option<u64>,
 }
 
 /// A Glue crawler's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CrawlerStatus {
+pub(crate) struct CrawlerStatus {
     /// The crawler's name.
-    pub name: String,
+    pub(crate) name: String,
     /// READY, RUNNING or STOPPING.
-    pub state: Option<String>,
+    pub(crate) state: Option<String>,
     /// The last crawl's status (SUCCEEDED, FAILED, CANCELLED).
-    pub last_crawl: Option<String>,
+    pub(crate) last_crawl: Option<String>,
     /// The last crawl's error message.
-    pub last_error: Option<String>,
+    pub(crate) last_error: Option<String>,
 }
 
 /// The status at one moment.
 #[derive(Debug, Clone, Serialize)]
-pub struct StatusReport {
+pub(crate) struct StatusReport {
     /// Running executions, newest first.
-    pub running: Vec<RunningExecution>,
+    pub(crate) running: Vec<RunningExecution>,
     /// The crawler, when `--crawler` was given.
-    pub crawler: Option<CrawlerStatus>,
+    pub(crate) crawler: Option<CrawlerStatus>,
 }
 
 impl Report for StatusReport {
@@ -122,7 +122,7 @@ impl Report for StatusReport {
 }
 
 /// Prints the status once, or redraws it until Ctrl-C with `--watch`.
-pub async fn run(clients: &Clients, args: &StatusArgs, json: bool) -> Result<(), CliError> {
+pub(crate) async fn run(clients: &Clients, args: &StatusArgs, json: bool) -> Result<(), CliError> {
     if !args.watch {
         return crate::output::print(&gather(clients, args).await?, json);
     }
@@ -148,7 +148,7 @@ pub async fn run(clients: &Clients, args: &StatusArgs, json: bool) -> Result<(),
 }
 
 /// The status now.
-pub async fn gather(clients: &Clients, args: &StatusArgs) -> Result<StatusReport, CliError> {
+pub(crate) async fn gather(clients: &Clients, args: &StatusArgs) -> Result<StatusReport, CliError> {
     let machine = crate::names::StateMachineArn::parse(&args.machine.state_machine_arn)?;
     let items = list_executions(
         &clients.sfn,
@@ -214,7 +214,7 @@ pub async fn gather(clients: &Clients, args: &StatusArgs) -> Result<StatusReport
 /// The export task `id`. For a base id (`is_attempt` false: the state only has the job),
 /// later attempts `-r2`, `-r3`, ... are followed while the previous one ended FAILED or
 /// CANCELED, as StartExport does. `None` when RDS does not know the task (yet).
-pub async fn find_export(
+pub(crate) async fn find_export(
     rds: &aws_sdk_rds::Client,
     id: &str,
     is_attempt: bool,
@@ -321,34 +321,4 @@ fn human_bytes(bytes: u64) -> String {
 }
 
 #[cfg(test)]
-mod copy_tests {
-    use super::*;
-
-    #[test]
-    fn copy_progress_is_shown_in_the_table() {
-        let report = StatusReport {
-            running: vec![RunningExecution {
-                name: "e1".into(),
-                execution_arn: "arn".into(),
-                started: "now".into(),
-                state: Some("CopyObjects".into()),
-                snapshot_arn: None,
-                export_task_id: Some("orders-1".into()),
-                export_status: Some("COMPLETE".into()),
-                percent: Some(100),
-                extracted_gb: None,
-                objects_copied: Some(1200),
-                bytes_copied: Some(3 * 1024 * 1024 * 1024),
-            }],
-            crawler: None,
-        };
-        let table = report.table();
-        assert!(table.contains("COPIED"), "{table}");
-        assert!(table.contains("1200 obj, 3.0 GiB"), "{table}");
-        // Without copy delivery the table keeps its columns.
-        let mut share = report.clone();
-        share.running[0].objects_copied = None;
-        assert!(!share.table().contains("COPIED"));
-        assert_eq!(human_bytes(512), "512 B");
-    }
-}
+mod tests;

@@ -12,20 +12,20 @@ use crate::output::{Report, Table};
 
 /// What was checked.
 #[derive(Debug, Serialize)]
-pub struct ValidateReport {
+pub(crate) struct ValidateReport {
     /// One line per file checked.
-    pub checked: Vec<Checked>,
+    pub(crate) checked: Vec<Checked>,
 }
 
 /// One checked file.
 #[derive(Debug, Serialize)]
-pub struct Checked {
+pub(crate) struct Checked {
     /// `config`, `default config` or `definition`.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The file, or `-` for the defaults.
-    pub path: String,
+    pub(crate) path: String,
     /// How many states the (built or parsed) machine has.
-    pub states: usize,
+    pub(crate) states: usize,
 }
 
 impl Report for ValidateReport {
@@ -44,7 +44,7 @@ impl Report for ValidateReport {
 }
 
 /// Checks what the arguments name (the default configuration when nothing is named).
-pub fn run(args: &ValidateArgs) -> Result<ValidateReport, CliError> {
+pub(crate) fn run(args: &ValidateArgs) -> Result<ValidateReport, CliError> {
     let mut checked = Vec::new();
     if args.config.is_some() || args.definition.is_none() {
         let config = load_config(args.config.as_deref())?;

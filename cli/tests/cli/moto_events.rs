@@ -7,13 +7,13 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{Moto, json, one_line_error, python, snapshot_arn};
+use crate::support::{Moto, MotoCli, json, one_line_error, python, snapshot_arn};
 
 /// Runs a boto3 snippet against moto; returns its stdout.
 fn boto3(moto: &Moto, script: &str) -> String {
     let output = Command::new(python())
         .args(["-c", script])
-        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_ENDPOINT_URL", moto.url())
         .env("AWS_DEFAULT_REGION", crate::support::REGION)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")

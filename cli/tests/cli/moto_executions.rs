@@ -2,7 +2,7 @@
 //! started with SF_EXECUTION_HISTORY_TYPE=FAILURE it makes every execution FAILED with a
 //! fixed history (`FailStateEntered` "A State", then ExecutionFailed AnError).
 
-use crate::support::{Moto, json, ok, one_line_error, snapshot_arn};
+use crate::support::{Moto, MotoCli, json, ok, one_line_error, snapshot_arn};
 
 #[tokio::test]
 async fn failed_executions_are_listed_with_state_error_and_cause() {

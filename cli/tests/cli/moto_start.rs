@@ -1,7 +1,7 @@
 //! `start` against moto: a new execution, the same snapshot again (reported, not started),
 //! a different ExportOnly list (a different execution), and bad input.
 
-use crate::support::{Moto, bare_cli, json, ok, one_line_error, snapshot_arn, stdout};
+use crate::support::{Moto, MotoCli, bare_cli, json, ok, one_line_error, snapshot_arn, stdout};
 
 #[tokio::test]
 async fn start_is_idempotent_per_snapshot() {

@@ -35,11 +35,17 @@ locals {
   partition = data.aws_partition.current.partition
   # The analytics module names each function's role '<name>-<binary>' and the crawler's
   # '<name>-crawler'; the bus is '<name>'. The functions that call prod are the ones
-  # whose handler reads PROD_ROLE_ARN (functions.json, generated from the Rust table). The
-  # role that reads the exported files to catalog them (a reader of the prod key) is
-  # catalog-tables' (catalog = "tables") or the crawler's (catalog = "crawler").
-  function_table      = jsondecode(file("${path.module}/../../modules/analytics-account/functions.json")).functions
-  prod_callers        = [for name, f in local.function_table : name if contains(concat(f.required_env, f.optional_env), "PROD_ROLE_ARN")]
+  # whose handler reads PROD_ROLE_ARN (functions.json, generated from the Rust table),
+  # less the ones this mode never runs: rewrite-acl with copy delivery (no RewriteAcl
+  # state), the callback functions without export_events. The role that reads the
+  # exported files to catalog them (a reader of the prod key) is catalog-tables'
+  # (catalog = "tables") or the crawler's (catalog = "crawler").
+  function_table = jsondecode(file("${path.module}/../../modules/analytics-account/functions.json")).functions
+  not_run = concat(
+    var.delivery == "copy" ? ["rewrite-acl"] : [],
+    var.export_events ? [] : ["wait-for-export", "export-events"],
+  )
+  prod_callers        = [for name, f in local.function_table : name if contains(concat(f.required_env, f.optional_env), "PROD_ROLE_ARN") && !contains(local.not_run, name)]
   analytics_role_arns = [for f in local.prod_callers : "arn:${local.partition}:iam::${var.analytics_account_id}:role/${var.name}-${f}"]
   catalog_reader_role_arns = {
     tables  = ["arn:${local.partition}:iam::${var.analytics_account_id}:role/${var.name}-catalog-tables"]
@@ -69,6 +75,9 @@ module "prod" {
   # Copy delivery: the copy-objects function's role may assume the copier role.
   delivery                          = var.delivery
   analytics_copier_caller_role_arns = var.delivery == "copy" ? ["arn:${local.partition}:iam::${var.analytics_account_id}:role/${var.name}-copy-objects"] : []
+
+  # Export-finished events forwarded to the analytics bus (the callback wait).
+  export_events = var.export_events
 }
 
 module "analytics" {
@@ -95,6 +104,7 @@ module "analytics" {
   staging_bucket_name  = module.prod.staging_bucket_name
   prod_copier_role_arn = module.prod.copier_role_arn
   definition_path      = var.definition_path
+  export_events        = var.export_events
 }
 
 # The names given to the prod module must be the analytics module's real ones. A `check`

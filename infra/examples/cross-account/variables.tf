@@ -82,3 +82,9 @@ variable "definition_path" {
   type        = string
   default     = null
 }
+
+variable "export_events" {
+  description = "True: RDS's export-finished events wake the waiting executions (both modules' export_events); the definition must be rendered with state-machine/configs/export-events.toml (definition_path)."
+  type        = bool
+  default     = false
+}

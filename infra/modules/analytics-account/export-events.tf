@@ -7,8 +7,8 @@
 # function, which confirms the export's status with DescribeExportTasks and sends the
 # waiting tokens back (states:SendTaskSuccess on this state machine only, lambdas.tf).
 # The callback's timeout is the fallback poll, so a lost event costs detection time, never
-# the export; the sweep below bounds that time. Off (the default): none of this exists and
-# the graph uses its Wait loop.
+# the export; the sweep below bounds that time. Off (`export_events = false`): none of this
+# exists and the graph uses its Wait loop.
 
 resource "aws_dynamodb_table" "export_waits" {
   for_each = local.export_events_instances

@@ -48,8 +48,6 @@ locals {
   # type). Built from the name the state machine is given (state-machine.tf), not from the
   # resource: the state machine depends on the functions, whose policies use this.
   executions_arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${var.name}:*"
-  # The state machine itself (the callback functions' states:SendTaskSuccess/Failure).
-  state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${var.name}"
 
   # export_events: the table of waiting task tokens (export-events.tf) and the RDS event
   # ids of a finished export (DB snapshot failed/canceled/completed, then cluster snapshot).
@@ -100,21 +98,25 @@ locals {
   # the one Glue database (catalog-tables, with catalog = "tables"). Keyed by binary: a function of the table without an
   # entry fails the plan here, an entry without a function fails the state machine's
   # precondition. assume_copier (copy-objects only; absent means false): assume the prod
-  # copier role, with delivery = "copy".
+  # copier role, with delivery = "copy". A permission is given only in the modes whose
+  # definition or rules call the function: no RewriteAcl state with copy delivery (the
+  # copies belong to this account), no callback functions without export_events.
   function_permissions = {
     "normalize"      = { assume_prod = true, glue = [], ownership = false, put_events = false, read_history = false, catalog = false }
     "start-export"   = { assume_prod = true, glue = [], ownership = false, put_events = false, read_history = false, catalog = false }
     "check-export"   = { assume_prod = true, glue = [], ownership = false, put_events = false, read_history = false, catalog = false }
-    "rewrite-acl"    = { assume_prod = true, glue = [], ownership = true, put_events = false, read_history = false, catalog = false }
+    "rewrite-acl"    = { assume_prod = !local.copy_delivery, glue = [], ownership = !local.copy_delivery, put_events = false, read_history = false, catalog = false }
     "start-crawler"  = { assume_prod = false, glue = ["glue:StartCrawler"], ownership = false, put_events = false, read_history = false, catalog = false }
     "check-crawler"  = { assume_prod = false, glue = ["glue:GetCrawler"], ownership = false, put_events = false, read_history = false, catalog = false }
     "catalog-tables" = { assume_prod = false, glue = [], ownership = false, put_events = false, read_history = false, catalog = true }
     "copy-objects"   = { assume_prod = false, glue = [], ownership = false, put_events = false, read_history = false, catalog = false, assume_copier = true }
     "notify"         = { assume_prod = false, glue = [], ownership = false, put_events = true, read_history = true, catalog = false }
-    # export_events: callback (absent means false) = use the export-waits table and send
-    # task tokens back to this state machine; sweep (absent means false) = also Scan it.
-    "wait-for-export" = { assume_prod = true, glue = [], ownership = false, put_events = false, read_history = false, catalog = false, callback = true }
-    "export-events"   = { assume_prod = true, glue = [], ownership = false, put_events = false, read_history = false, catalog = false, callback = true, sweep = true }
+    # export_events: callback (absent means []) = the export-waits table actions the
+    # function calls (wait-for-export stores a token and removes it when the export has
+    # already ended; export-events finds the tokens of a snapshot, or every open one when it
+    # sweeps, and removes them), and send task tokens back.
+    "wait-for-export" = { assume_prod = var.export_events, glue = [], ownership = false, put_events = false, read_history = false, catalog = false, callback = ["dynamodb:PutItem", "dynamodb:DeleteItem"] }
+    "export-events"   = { assume_prod = var.export_events, glue = [], ownership = false, put_events = false, read_history = false, catalog = false, callback = ["dynamodb:Query", "dynamodb:Scan", "dynamodb:DeleteItem"] }
   }
 
   # One entry per function of the table: its permissions, description, timeout and

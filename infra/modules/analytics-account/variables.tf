@@ -57,8 +57,10 @@ variable "export_prefix" {
   default     = "rds-exports"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$", var.export_prefix))
-    error_message = "export_prefix must be non-empty, without leading, trailing or doubled '/'."
+    # S3's safe key characters without '*' (and '?', never allowed): the prefix is put
+    # into IAM resource ARNs and s3:prefix conditions, where both are wildcards.
+    condition     = can(regex("^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*$", var.export_prefix))
+    error_message = "export_prefix must be non-empty letters, digits and !_.'()- separated by single '/' (no leading or trailing '/'; no '*' or '?', which IAM reads as wildcards)."
   }
 }
 
@@ -221,9 +223,9 @@ variable "tags" {
 }
 
 variable "export_events" {
-  description = "True: RDS's export-finished events wake the executions (the definition must be rendered with [export] events = true, state-machine/configs/export-events.toml, and the prod module must forward the events: export_events there too); creates the export-waits table, the rule and the callback permissions. False: the Wait loop polls."
+  description = "True (the default): RDS's export-finished events wake the executions (the definition rendered with [export] events = true, the default config, and the prod module forwarding the events: export_events there too); creates the export-waits table, the rule and the callback permissions. False: the Wait loop polls (the definition rendered from state-machine/configs/wait-loop.toml, [export] events = false, passed as definition_path; export_events = false in the prod module too)."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "export_sweep_interval_minutes" {

@@ -151,18 +151,35 @@ data "aws_iam_policy_document" "cross_account" {
     actions   = ["iam:PassRole"]
     resources = [aws_iam_role.export.arn]
 
+    # iam:PassedToService is the service principal the role is passed to: RDS exports
+    # assume it as export.rds.amazonaws.com (its trust policy above); rds.amazonaws.com
+    # too, the principal RDS's own documentation names for StartExportTask's PassRole.
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
-      values   = ["rds.amazonaws.com"]
+      values   = ["export.rds.amazonaws.com", "rds.amazonaws.com"]
     }
   }
 
-  # StartExportTask's caller must be able to let RDS create a grant on the export key.
+  # StartExportTask's caller must be able to describe the export key and let RDS create a
+  # grant on it, and only that: a grant not for an AWS resource (one the caller could
+  # give to anyone) is refused. The key policy's ExportCallerGrant has the same condition.
+  statement {
+    sid       = "ExportKeyDescribe"
+    actions   = ["kms:DescribeKey"]
+    resources = [aws_kms_key.this.arn]
+  }
+
   statement {
     sid       = "ExportKeyGrant"
-    actions   = ["kms:DescribeKey", "kms:CreateGrant"]
+    actions   = ["kms:CreateGrant"]
     resources = [aws_kms_key.this.arn]
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
   }
 
   # RewriteAcl lists the export's objects and, as their owner, rewrites their ACL
@@ -196,32 +213,6 @@ data "aws_iam_policy_document" "cross_account" {
         variable = "s3:x-amz-acl"
         values   = ["bucket-owner-full-control"]
       }
-    }
-  }
-}
-
-# Copy delivery: only RDS may create a grant on the export key (for StartExportTask), so
-# no one assuming the cross-account role can grant itself the key. A policy of its own,
-# attached only with copy delivery.
-resource "aws_iam_role_policy" "cross_account_copy_guard" {
-  for_each = local.staging_instances
-
-  name   = "copy-delivery-guard"
-  role   = aws_iam_role.cross_account.id
-  policy = data.aws_iam_policy_document.cross_account_copy_guard.json
-}
-
-data "aws_iam_policy_document" "cross_account_copy_guard" {
-  statement {
-    sid       = "DenyGrantsNotForRds"
-    effect    = "Deny"
-    actions   = ["kms:CreateGrant"]
-    resources = [aws_kms_key.this.arn]
-
-    condition {
-      test     = "Bool"
-      variable = "kms:GrantIsForAWSResource"
-      values   = ["false"]
     }
   }
 }

@@ -6,8 +6,11 @@ locals {
 
   # Copy delivery: RDS writes into the prod staging bucket, the copier role copies from it
   # into the analytics bucket; share-key: RDS writes into the analytics bucket.
-  copy_delivery        = var.delivery == "copy"
-  staging_bucket_name  = coalesce(var.staging_bucket_name, lower("${var.name}-export-staging-${local.account_id}"))
+  copy_delivery = var.delivery == "copy"
+  # The default is a valid bucket name whatever `name` is: S3 refuses '_', capitals and
+  # more than 63 characters, so `name` is lower-cased, '_' becomes '-' and it is cut to
+  # the 35 characters that leave room for "-export-staging-<12-digit account id>".
+  staging_bucket_name  = coalesce(var.staging_bucket_name, "${substr(replace(lower(var.name), "_", "-"), 0, 35)}-export-staging-${local.account_id}")
   staging_bucket_arn   = "arn:${local.partition}:s3:::${local.staging_bucket_name}"
   analytics_bucket_arn = "arn:${local.partition}:s3:::${var.analytics_bucket_name}"
   staging_instances    = local.copy_delivery ? toset(["staging"]) : toset([])

@@ -66,8 +66,23 @@ data "aws_iam_policy_document" "key" {
   # The StartExportTask caller (the cross-account role the start-export Lambda assumes)
   # must be able to describe the key and let RDS create its grant.
   statement {
+    sid       = "ExportCallerDescribe"
+    actions   = ["kms:DescribeKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.cross_account.arn]
+    }
+  }
+
+  # Only grants RDS creates for the export (every delivery): without the condition,
+  # whoever may assume the role could grant the key to any principal. A statement of its
+  # own: DescribeKey requests carry no kms:GrantIsForAWSResource, so the condition would
+  # deny them.
+  statement {
     sid       = "ExportCallerGrant"
-    actions   = ["kms:DescribeKey", "kms:CreateGrant"]
+    actions   = ["kms:CreateGrant"]
     resources = ["*"]
 
     principals {
@@ -75,16 +90,10 @@ data "aws_iam_policy_document" "key" {
       identifiers = [aws_iam_role.cross_account.arn]
     }
 
-    # Copy delivery: only RDS may create the grant (for StartExportTask), so no one
-    # assuming this role can grant itself the key.
-    dynamic "condition" {
-      for_each = local.copy_delivery ? [1] : []
-
-      content {
-        test     = "Bool"
-        variable = "kms:GrantIsForAWSResource"
-        values   = ["true"]
-      }
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
     }
   }
 

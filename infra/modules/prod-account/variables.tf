@@ -33,8 +33,10 @@ variable "export_prefix" {
   default     = "rds-exports"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$", var.export_prefix))
-    error_message = "export_prefix must be non-empty, without leading, trailing or doubled '/'."
+    # S3's safe key characters without '*' (and '?', never allowed): the prefix is put
+    # into IAM resource ARNs and s3:prefix conditions, where both are wildcards.
+    condition     = can(regex("^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*$", var.export_prefix))
+    error_message = "export_prefix must be non-empty letters, digits and !_.'()- separated by single '/' (no leading or trailing '/'; no '*' or '?', which IAM reads as wildcards)."
   }
 }
 
@@ -73,7 +75,9 @@ variable "external_id" {
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9+=,.@:/-]{2,1224}$", var.external_id))
+    # Length apart from the characters: Terraform's regex engine (Go RE2) refuses repeat
+    # counts above 1000, so "{2,1224}" would make can() false for every value.
+    condition     = length(var.external_id) >= 2 && length(var.external_id) <= 1224 && can(regex("^[A-Za-z0-9+=,.@:/-]+$", var.external_id))
     error_message = "external_id must be 2-1224 characters of letters, digits and +=,.@:/-."
   }
 }
@@ -114,9 +118,16 @@ variable "delivery" {
 }
 
 variable "staging_bucket_name" {
-  description = "Copy delivery: name of the prod staging bucket the exports are written to; null uses '<name>-export-staging-<prod account id>' (lower case)."
+  description = "Copy delivery: name of the prod staging bucket the exports are written to; null uses '<name>-export-staging-<prod account id>' (`name` lower-cased, '_' as '-', cut to 35 characters)."
   type        = string
   default     = null
+
+  validation {
+    # S3's bucket naming rules (the ones a name can break here; dots are left out because
+    # a dotted name breaks virtual-hosted-style TLS).
+    condition     = var.staging_bucket_name == null || can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.staging_bucket_name))
+    error_message = "staging_bucket_name must be 3-63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit."
+  }
 }
 
 variable "staging_expiration_days" {
@@ -148,7 +159,7 @@ variable "analytics_copier_caller_role_arns" {
 }
 
 variable "export_events" {
-  description = "True: also forward RDS's export-finished events (RDS-EVENT-0159/0160/0161, 0162/0163/0164) to the analytics bus, where they wake the waiting executions (the analytics module's export_events)."
+  description = "True (the default): also forward RDS's export-finished events (RDS-EVENT-0159/0160/0161, 0162/0163/0164) to the analytics bus, where they wake the waiting executions (the analytics module's export_events). False with a Wait-loop definition ([export] events = false)."
   type        = bool
-  default     = false
+  default     = true
 }

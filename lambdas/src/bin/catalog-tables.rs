@@ -1,8 +1,8 @@
-//! The `catalog-tables` Lambda function: see `lambdas::handlers::catalog_tables` and docs/lambdas.md.
+//! The `catalog-tables` Lambda function: see lambdas/src/handlers/catalog_tables.rs and docs/lambdas.md.
 
-use lambdas::handlers::catalog_tables::CatalogTablesHandler;
+use lambdas::CatalogTablesHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<CatalogTablesHandler>().await
+    lambdas::run::<CatalogTablesHandler>().await
 }

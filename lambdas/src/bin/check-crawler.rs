@@ -1,8 +1,8 @@
-//! The `check-crawler` Lambda function: see `lambdas::handlers::crawler` and docs/lambdas.md.
+//! The `check-crawler` Lambda function: see lambdas/src/handlers/check_crawler.rs and docs/lambdas.md.
 
-use lambdas::handlers::crawler::CheckCrawlerHandler;
+use lambdas::CheckCrawlerHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<CheckCrawlerHandler>().await
+    lambdas::run::<CheckCrawlerHandler>().await
 }

@@ -1,8 +1,8 @@
-//! The `check-export` Lambda function: see `lambdas::handlers::check_export` and docs/lambdas.md.
+//! The `check-export` Lambda function: see lambdas/src/handlers/check_export.rs and docs/lambdas.md.
 
-use lambdas::handlers::check_export::CheckExportHandler;
+use lambdas::CheckExportHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<CheckExportHandler>().await
+    lambdas::run::<CheckExportHandler>().await
 }

@@ -1,8 +1,8 @@
-//! The `copy-objects` Lambda function: see `lambdas::handlers::copy_objects` and docs/lambdas.md.
+//! The `copy-objects` Lambda function: see lambdas/src/handlers/copy_objects.rs and docs/lambdas.md.
 
-use lambdas::handlers::copy_objects::CopyObjectsHandler;
+use lambdas::CopyObjectsHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<CopyObjectsHandler>().await
+    lambdas::run::<CopyObjectsHandler>().await
 }

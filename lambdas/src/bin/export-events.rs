@@ -1,8 +1,8 @@
-//! The `export-events` Lambda function: see `lambdas::handlers::export_events` and docs/lambdas.md.
+//! The `export-events` Lambda function: see lambdas/src/handlers/export_events.rs and docs/lambdas.md.
 
-use lambdas::handlers::export_events::ExportEventsHandler;
+use lambdas::ExportEventsHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<ExportEventsHandler>().await
+    lambdas::run::<ExportEventsHandler>().await
 }

@@ -1,8 +1,8 @@
-//! The `normalize` Lambda function: see `lambdas::handlers::normalize` and docs/lambdas.md.
+//! The `normalize` Lambda function: see lambdas/src/handlers/normalize.rs and docs/lambdas.md.
 
-use lambdas::handlers::normalize::NormalizeHandler;
+use lambdas::NormalizeHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<NormalizeHandler>().await
+    lambdas::run::<NormalizeHandler>().await
 }

@@ -1,8 +1,8 @@
-//! The `notify` Lambda function: see `lambdas::handlers::notify` and docs/lambdas.md.
+//! The `notify` Lambda function: see lambdas/src/handlers/notify.rs and docs/lambdas.md.
 
-use lambdas::handlers::notify::NotifyHandler;
+use lambdas::NotifyHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<NotifyHandler>().await
+    lambdas::run::<NotifyHandler>().await
 }

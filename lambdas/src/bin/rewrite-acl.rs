@@ -1,8 +1,8 @@
-//! The `rewrite-acl` Lambda function: see `lambdas::handlers::rewrite_acl` and docs/lambdas.md.
+//! The `rewrite-acl` Lambda function: see lambdas/src/handlers/rewrite_acl.rs and docs/lambdas.md.
 
-use lambdas::handlers::rewrite_acl::RewriteAclHandler;
+use lambdas::RewriteAclHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<RewriteAclHandler>().await
+    lambdas::run::<RewriteAclHandler>().await
 }

@@ -1,8 +1,8 @@
-//! The `start-crawler` Lambda function: see `lambdas::handlers::crawler` and docs/lambdas.md.
+//! The `start-crawler` Lambda function: see lambdas/src/handlers/start_crawler.rs and docs/lambdas.md.
 
-use lambdas::handlers::crawler::StartCrawlerHandler;
+use lambdas::StartCrawlerHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<StartCrawlerHandler>().await
+    lambdas::run::<StartCrawlerHandler>().await
 }

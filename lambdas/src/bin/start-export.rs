@@ -1,8 +1,8 @@
-//! The `start-export` Lambda function: see `lambdas::handlers::start_export` and docs/lambdas.md.
+//! The `start-export` Lambda function: see lambdas/src/handlers/start_export.rs and docs/lambdas.md.
 
-use lambdas::handlers::start_export::StartExportHandler;
+use lambdas::StartExportHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<StartExportHandler>().await
+    lambdas::run::<StartExportHandler>().await
 }

@@ -1,8 +1,8 @@
-//! The `wait-for-export` Lambda function: see `lambdas::handlers::export_events` and docs/lambdas.md.
+//! The `wait-for-export` Lambda function: see lambdas/src/handlers/wait_for_export.rs and docs/lambdas.md.
 
-use lambdas::handlers::export_events::WaitForExportHandler;
+use lambdas::WaitForExportHandler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambdas::runtime::run::<WaitForExportHandler>().await
+    lambdas::run::<WaitForExportHandler>().await
 }

@@ -15,15 +15,15 @@ use crate::error::TaskError;
 use crate::sdk_error::{classify, code, message};
 
 /// Longest Glue table name.
-pub const GLUE_NAME_MAX: usize = 255;
+pub(super) const GLUE_NAME_MAX: usize = 255;
 /// Suffix of the history table's name.
-pub const HISTORY_SUFFIX: &str = "_history";
+pub(super) const HISTORY_SUFFIX: &str = "_history";
 /// Longest latest-table name: its history table (`<name>_history`) must fit too.
-pub const LATEST_NAME_MAX: usize = GLUE_NAME_MAX - HISTORY_SUFFIX.len();
+pub(super) const LATEST_NAME_MAX: usize = GLUE_NAME_MAX - HISTORY_SUFFIX.len();
 
 /// One exported table's folder.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TableFolder {
+pub(crate) struct TableFolder {
     /// `<database>/<schema.table>` (the sort key and `start_after` of the catalog loop).
     pub id: String,
     /// The database folder.
@@ -36,19 +36,19 @@ pub struct TableFolder {
 
 impl TableFolder {
     /// `database.schema.table`, as `export_tables_info` names it.
-    pub fn target(&self) -> String {
+    pub(crate) fn target(&self) -> String {
         format!("{}.{}", self.database, self.table)
     }
 
     /// The latest table's Glue name.
-    pub fn glue_name(&self) -> String {
+    pub(crate) fn glue_name(&self) -> String {
         glue_table_name(&format!("{}_{}", self.database, self.table))
     }
 }
 
 /// A table's entry in `export_tables_info_*.json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TableInfo {
+pub(crate) struct TableInfo {
     /// `status` (`COMPLETE`, `FAILED`, ...).
     pub status: String,
     /// Column name (lower case) → original database type (`numeric(12,2)`, `varchar`).
@@ -57,7 +57,7 @@ pub struct TableInfo {
 
 /// What the export's listing shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Discovery {
+pub(crate) struct Discovery {
     /// The table folders, sorted by id.
     pub tables: Vec<TableFolder>,
     /// `export_tables_info` entries by target (`database.schema.table`).
@@ -66,7 +66,7 @@ pub struct Discovery {
 
 /// Lower case, every run of characters outside `[a-z0-9]` replaced by one `_`; longer than
 /// [`LATEST_NAME_MAX`] → cut, with `_` and 8 hex digits of the full name's SHA-256.
-pub fn glue_table_name(raw: &str) -> String {
+pub(super) fn glue_table_name(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut in_run = false;
     for c in raw.chars().flat_map(char::to_lowercase) {
@@ -140,7 +140,7 @@ pub(crate) async fn list_level(
 }
 
 /// The first Parquet file under a table folder (key and size), `None` when it has none.
-pub async fn first_parquet(
+pub(super) async fn first_parquet(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     folder: &str,
@@ -176,7 +176,7 @@ pub async fn first_parquet(
 
 /// The export's table folders (`<root><database>/<table>/`) and its tables info.
 /// `root` ends in `/`.
-pub async fn discover(
+pub(super) async fn discover(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     root: &str,
@@ -239,7 +239,7 @@ async fn get_text(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<St
 
 /// Adds the `perTableStatus[]` entries of one `export_tables_info` document. Anything it
 /// does not understand is ignored (the file is undocumented: a hint, never required).
-pub fn merge_tables_info(info: &mut BTreeMap<String, TableInfo>, text: &str) {
+pub(super) fn merge_tables_info(info: &mut BTreeMap<String, TableInfo>, text: &str) {
     let Ok(doc) = serde_json::from_str::<Value>(text) else {
         tracing::warn!("export_tables_info is not JSON: ignored");
         return;

@@ -10,7 +10,7 @@ use crate::error::TaskError;
 use crate::sdk_error::{classify, code, message};
 
 /// Bytes read from the end of a file by the first GET.
-pub const FIRST_READ: u64 = 64 * 1024;
+pub(super) const FIRST_READ: u64 = 64 * 1024;
 /// Length of the fixed tail: metadata length (4 bytes, little endian) and `PAR1`.
 const TAIL: usize = 8;
 
@@ -23,7 +23,7 @@ fn unreadable(key: &str, why: impl std::fmt::Display) -> TaskError {
 
 /// Decodes the footer at the end of `bytes` (the file's last bytes, at least the whole
 /// metadata and the 8-byte tail).
-pub fn decode(bytes: &[u8], key: &str) -> Result<ParquetMetaData, TaskError> {
+pub(super) fn decode(bytes: &[u8], key: &str) -> Result<ParquetMetaData, TaskError> {
     let len = tail(bytes, key)?;
     if len + TAIL > bytes.len() {
         return Err(unreadable(
@@ -84,7 +84,7 @@ async fn get_range(
 }
 
 /// Reads the footer of `s3://bucket/key` (`size` bytes long, from the listing).
-pub async fn read_footer(
+pub(super) async fn read_footer(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,

@@ -24,25 +24,27 @@ use crate::error::TaskError;
 use crate::sdk_error::{classify, code, message};
 
 /// Athena's Parquet SerDe.
-pub const SERDE: &str = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
+pub(super) const SERDE: &str = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
 /// Athena's Parquet input format.
-pub const INPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
+pub(super) const INPUT_FORMAT: &str =
+    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
 /// Athena's Parquet output format.
-pub const OUTPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
+pub(super) const OUTPUT_FORMAT: &str =
+    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
 /// The history table's partition key.
-pub const PARTITION_KEY: &str = "export_id";
+pub(super) const PARTITION_KEY: &str = "export_id";
 /// Table parameter: the snapshot ARN of the export the table describes.
-pub const PARAM_SNAPSHOT_ARN: &str = "snapshot_export.snapshot_arn";
+pub(super) const PARAM_SNAPSHOT_ARN: &str = "snapshot_export.snapshot_arn";
 /// Table parameter: its snapshot time, seconds since the epoch.
-pub const PARAM_SNAPSHOT_TIME: &str = "snapshot_export.snapshot_time";
+pub(super) const PARAM_SNAPSHOT_TIME: &str = "snapshot_export.snapshot_time";
 /// Table parameter: its export task id.
-pub const PARAM_EXPORT_ID: &str = "snapshot_export.export_id";
+pub(super) const PARAM_EXPORT_ID: &str = "snapshot_export.export_id";
 /// Tries of a read-decide-write cycle when another writer keeps getting there first.
 const MAX_TRIES: u32 = 5;
 
 /// The export being cataloged.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
+pub(super) struct Snapshot {
     /// The snapshot ARN.
     pub arn: String,
     /// The snapshot time, seconds since the epoch.
@@ -65,7 +67,7 @@ impl Snapshot {
 
 /// What one table's cataloging did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TableOutcome {
+pub(super) struct TableOutcome {
     /// The latest table describes a newer snapshot already: left as it was.
     pub kept_newer: bool,
     /// Columns whose type the latest table changed.
@@ -74,7 +76,7 @@ pub struct TableOutcome {
 
 /// What to do with the latest table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LatestAction {
+pub(super) enum LatestAction {
     /// It does not exist.
     Create,
     /// It describes an older snapshot (or one we cannot place): replace it.
@@ -116,7 +118,7 @@ fn table_columns(table: &Table) -> Vec<(String, String)> {
 }
 
 /// Decides what to do with the latest table `existing` for `snapshot` with `columns`.
-pub fn decide_latest(
+pub(super) fn decide_latest(
     name: &str,
     existing: Option<&Table>,
     snapshot: &Snapshot,
@@ -152,7 +154,7 @@ pub fn decide_latest(
 
 /// The history table's columns: `existing` ones in their order, then `columns` not there
 /// yet; with `newest`, types follow `columns`.
-pub fn merge_columns(
+pub(super) fn merge_columns(
     existing: &[(String, String)],
     columns: &[ColumnType],
     newest: bool,
@@ -213,7 +215,7 @@ fn storage(location: &str, columns: Vec<Column>) -> StorageDescriptor {
 
 /// What one table is, for the catalog.
 #[derive(Debug, Clone)]
-pub struct TableSpec<'a> {
+pub(super) struct TableSpec<'a> {
     /// The latest table's name.
     pub name: &'a str,
     /// The folder in this export, `s3://bucket/.../`.
@@ -355,7 +357,7 @@ fn conflict(database: &str, name: &str) -> TaskError {
 }
 
 /// Creates or moves the latest table forward.
-pub async fn write_latest(
+pub(super) async fn write_latest(
     glue: &aws_sdk_glue::Client,
     database: &str,
     spec: &TableSpec<'_>,
@@ -418,63 +420,73 @@ pub async fn write_latest(
 }
 
 /// Creates or widens the history table, then adds this export's partition.
-pub async fn write_history(
+pub(crate) async fn write_history(
     glue: &aws_sdk_glue::Client,
     database: &str,
     spec: &TableSpec<'_>,
     snapshot: &Snapshot,
 ) -> Result<(), TaskError> {
     let name = format!("{}{}", spec.name, crate::catalog::discover::HISTORY_SUFFIX);
-    let mut written = false;
     for _ in 0..MAX_TRIES {
-        match get_table(glue, database, &name).await? {
-            None => {
-                let columns = merge_columns(&[], spec.columns, true);
-                let input = table_input(
-                    spec,
-                    &name,
-                    &columns,
-                    snapshot.parameters(),
-                    spec.location,
-                    true,
-                )?;
-                if create_table(glue, database, input).await? {
-                    written = true;
-                    break;
-                }
-            }
-            Some(table) => {
-                let ours = (snapshot.time, snapshot.export_id.clone());
-                let newest = recorded(&table).is_none_or(|theirs| theirs <= ours);
-                let existing = table_columns(&table);
-                let merged = merge_columns(&existing, spec.columns, newest);
-                if merged == existing && (!newest || recorded(&table) == Some(ours.clone())) {
-                    written = true;
-                    break;
-                }
-                // The table's parameters and location follow the newest export it has seen.
-                let current = table.storage_descriptor().and_then(|s| s.location());
-                let (parameters, location) = if newest {
-                    (snapshot.parameters(), spec.location)
-                } else {
-                    (
-                        table.parameters().cloned().unwrap_or_default(),
-                        current.unwrap_or(spec.location),
-                    )
-                };
-                let input = table_input(spec, &name, &merged, parameters, location, true)?;
-                if update_table(glue, database, input, table.version_id().map(str::to_owned))
-                    .await?
-                {
-                    written = true;
-                    break;
-                }
-            }
+        if write_history_table(glue, database, &name, spec, snapshot).await? {
+            return add_partition(glue, database, &name, spec, snapshot).await;
         }
     }
-    if !written {
-        return Err(conflict(database, &name));
+    Err(conflict(database, &name))
+}
+
+/// One read-decide-write of the history table `name`: created, or its columns widened and
+/// its parameters and location moved to the newest export; `false` when another writer got
+/// there first (read and decide again).
+async fn write_history_table(
+    glue: &aws_sdk_glue::Client,
+    database: &str,
+    name: &str,
+    spec: &TableSpec<'_>,
+    snapshot: &Snapshot,
+) -> Result<bool, TaskError> {
+    let Some(table) = get_table(glue, database, name).await? else {
+        let columns = merge_columns(&[], spec.columns, true);
+        let input = table_input(
+            spec,
+            name,
+            &columns,
+            snapshot.parameters(),
+            spec.location,
+            true,
+        )?;
+        return create_table(glue, database, input).await;
+    };
+    let ours = (snapshot.time, snapshot.export_id.clone());
+    let newest = recorded(&table).is_none_or(|theirs| theirs <= ours);
+    let existing = table_columns(&table);
+    let merged = merge_columns(&existing, spec.columns, newest);
+    if merged == existing && (!newest || recorded(&table) == Some(ours.clone())) {
+        return Ok(true);
     }
+    // The table's parameters and location follow the newest export it has seen.
+    let current = table.storage_descriptor().and_then(|s| s.location());
+    let (parameters, location) = if newest {
+        (snapshot.parameters(), spec.location)
+    } else {
+        (
+            table.parameters().cloned().unwrap_or_default(),
+            current.unwrap_or(spec.location),
+        )
+    };
+    let input = table_input(spec, name, &merged, parameters, location, true)?;
+    update_table(glue, database, input, table.version_id().map(str::to_owned)).await
+}
+
+/// This export's partition of the history table `name`, with this export's columns;
+/// AlreadyExists is success (a duplicate or a redrive).
+async fn add_partition(
+    glue: &aws_sdk_glue::Client,
+    database: &str,
+    name: &str,
+    spec: &TableSpec<'_>,
+    snapshot: &Snapshot,
+) -> Result<(), TaskError> {
     let own: Vec<(String, String)> = spec
         .columns
         .iter()
@@ -490,7 +502,7 @@ pub async fn write_history(
     let out = glue
         .batch_create_partition()
         .database_name(database)
-        .table_name(&name)
+        .table_name(name)
         .partition_input_list(partition)
         .send()
         .await
@@ -498,28 +510,31 @@ pub async fn write_history(
     for error in out.errors() {
         let detail = error.error_detail();
         let error_code = detail.and_then(|d| d.error_code()).unwrap_or("Unknown");
-        if error_code == "AlreadyExistsException" {
-            continue;
+        if error_code != "AlreadyExistsException" {
+            let text = detail.and_then(|d| d.error_message()).unwrap_or_default();
+            return Err(partition_error(database, error_code, text));
         }
-        let text = detail.and_then(|d| d.error_message()).unwrap_or_default();
-        return Err(match error_code {
-            "AccessDeniedException" | "EntityNotFoundException" => denied(
-                database,
-                "glue:BatchCreatePartition",
-                &format!("{error_code}: {text}"),
-            ),
-            "ThrottlingException" | "InternalServiceException" | "OperationTimeoutException" => {
-                TaskError::TransientAws {
-                    operation: "glue:BatchCreatePartition".into(),
-                    detail: format!("{error_code}: {text}"),
-                }
-            }
-            _ => TaskError::Aws {
-                operation: "glue:BatchCreatePartition".into(),
-                code: error_code.to_owned(),
-                message: text.to_owned(),
-            },
-        });
     }
     Ok(())
+}
+
+/// A partition BatchCreatePartition reports as failed (the request itself succeeded).
+fn partition_error(database: &str, error_code: &str, text: &str) -> TaskError {
+    const OPERATION: &str = "glue:BatchCreatePartition";
+    match error_code {
+        "AccessDeniedException" | "EntityNotFoundException" => {
+            denied(database, OPERATION, &format!("{error_code}: {text}"))
+        }
+        "ThrottlingException" | "InternalServiceException" | "OperationTimeoutException" => {
+            TaskError::TransientAws {
+                operation: OPERATION.into(),
+                detail: format!("{error_code}: {text}"),
+            }
+        }
+        _ => TaskError::Aws {
+            operation: OPERATION.into(),
+            code: error_code.to_owned(),
+            message: text.to_owned(),
+        },
+    }
 }

@@ -11,12 +11,12 @@
 //! Glue requests run concurrently; between batches it checks the Lambda deadline and, when
 //! time is short, returns `done: false` with the last table done, and the graph calls again.
 
-pub mod discover;
-pub mod footer;
-pub mod glue;
-pub mod types;
+mod discover;
+mod footer;
+mod glue;
+mod types;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use contract::{CatalogState, CatalogTablesInput, ExportStatus, SkippedTable};
@@ -44,7 +44,7 @@ pub struct CatalogSettings {
 
 /// Why a table is left out of the catalog, from its status in `export_tables_info` or from
 /// RDS's warnings; `None` when it is cataloged.
-pub fn skip_reason(
+pub(crate) fn skip_reason(
     folder_target: &str,
     info: Option<&TableInfo>,
     warnings: &[String],
@@ -73,7 +73,7 @@ fn mentions(text: &str, target: &str) -> bool {
 
 /// The tables left out: not-COMPLETE entries of `export_tables_info` (with a folder or not),
 /// folders RDS's warnings name, and warnings naming no folder (reported as they are).
-pub fn skipped_tables(discovery: &Discovery, warnings: &[String]) -> Vec<SkippedTable> {
+pub(crate) fn skipped_tables(discovery: &Discovery, warnings: &[String]) -> Vec<SkippedTable> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for folder in &discovery.tables {
@@ -127,53 +127,84 @@ fn snapshot_of(input: &CatalogTablesInput) -> Snapshot {
     }
 }
 
-/// One table: its footer, then its latest table, history table and partition. `None` when
-/// the folder holds no Parquet file (an empty table).
-async fn catalog_table(
+/// What every table of one invocation is cataloged with (cloned into each table's task).
+#[derive(Debug, Clone)]
+struct Cataloger {
     s3: aws_sdk_s3::Client,
-    glue_client: aws_sdk_glue::Client,
+    glue: aws_sdk_glue::Client,
     database: String,
+    /// Where the export was delivered.
     bucket: String,
-    folder: TableFolder,
-    info: Option<TableInfo>,
     snapshot: Snapshot,
-) -> Result<Option<TableOutcome>, TaskError> {
-    let Some((key, size)) = discover::first_parquet(&s3, &bucket, &folder.prefix).await? else {
-        return Ok(None);
-    };
-    let metadata = footer::read_footer(&s3, &bucket, &key, size).await?;
-    let columns = types::columns(metadata.file_metadata().schema_descr().root_schema());
-    let comments: HashMap<String, String> = info
-        .map(|i| {
-            i.original_types
-                .into_iter()
-                .map(|(c, t)| (c, format!("original type: {t}")))
-                .collect()
-        })
-        .unwrap_or_default();
-    let name = folder.glue_name();
-    let location = format!("s3://{bucket}/{}", folder.prefix);
-    let target = folder.target();
-    let spec = TableSpec {
-        name: &name,
-        location: &location,
-        columns: &columns,
-        comments: &comments,
-        target: &target,
-    };
-    let outcome = glue::write_latest(&glue_client, &database, &spec, &snapshot).await?;
-    glue::write_history(&glue_client, &database, &spec, &snapshot).await?;
-    Ok(Some(outcome))
 }
 
-/// One CatalogTables invocation.
-pub async fn catalog_export(
-    s3: &aws_sdk_s3::Client,
-    glue_client: &aws_sdk_glue::Client,
-    settings: &CatalogSettings,
-    input: &CatalogTablesInput,
-    deadline: Option<Instant>,
-) -> Result<CatalogState, TaskError> {
+/// One table's result, `None` for a folder without Parquet (an empty table).
+type TableResult = Result<Option<TableOutcome>, TaskError>;
+
+impl Cataloger {
+    /// One table: its footer, then its latest table, history table and partition. `None`
+    /// when the folder holds no Parquet file (an empty table).
+    async fn table(self, folder: TableFolder, info: Option<TableInfo>) -> TableResult {
+        let (s3, bucket) = (&self.s3, &self.bucket);
+        let Some((key, size)) = discover::first_parquet(s3, bucket, &folder.prefix).await? else {
+            return Ok(None);
+        };
+        let metadata = footer::read_footer(s3, bucket, &key, size).await?;
+        let columns = types::columns(metadata.file_metadata().schema_descr().root_schema());
+        let comments: HashMap<String, String> = info
+            .map(|i| {
+                i.original_types
+                    .into_iter()
+                    .map(|(c, t)| (c, format!("original type: {t}")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let name = folder.glue_name();
+        let location = format!("s3://{bucket}/{}", folder.prefix);
+        let target = folder.target();
+        let spec = TableSpec {
+            name: &name,
+            location: &location,
+            columns: &columns,
+            comments: &comments,
+            target: &target,
+        };
+        let outcome = glue::write_latest(&self.glue, &self.database, &spec, &self.snapshot).await?;
+        glue::write_history(&self.glue, &self.database, &spec, &self.snapshot).await?;
+        Ok(Some(outcome))
+    }
+
+    /// The tables of one batch, `concurrency` at a time; the results in the batch's order.
+    async fn batch(
+        &self,
+        batch: &[&TableFolder],
+        info: &BTreeMap<String, TableInfo>,
+        concurrency: usize,
+    ) -> Vec<(usize, TableResult)> {
+        let mut running = JoinSet::new();
+        let mut results: Vec<(usize, TableResult)> = Vec::with_capacity(batch.len());
+        for (i, folder) in batch.iter().enumerate() {
+            if running.len() >= concurrency
+                && let Some(done) = running.join_next().await
+            {
+                results.push(joined(done));
+            }
+            let table = self
+                .clone()
+                .table((*folder).clone(), info.get(&folder.target()).cloned());
+            running.spawn(async move { (i, table.await) });
+        }
+        while let Some(done) = running.join_next().await {
+            results.push(joined(done));
+        }
+        results.sort_by_key(|(i, _)| *i);
+        results
+    }
+}
+
+/// The delivered export's bucket and folder (`<prefix>/<export-id>/`), once the export is
+/// COMPLETE and its prefix ends with its id.
+fn delivered_root(input: &CatalogTablesInput) -> Result<(&str, String), TaskError> {
     let export = &input.export;
     if export.status != ExportStatus::Complete {
         return Err(TaskError::InvalidInput(format!(
@@ -190,6 +221,40 @@ pub async fn catalog_export(
             export.export_task_id
         )));
     }
+    Ok((bucket, format!("{prefix}/")))
+}
+
+/// Adds one table's outcome to the state, or the table to `empty`.
+fn record(
+    state: &mut CatalogState,
+    empty: &mut Vec<SkippedTable>,
+    folder: &TableFolder,
+    outcome: Option<TableOutcome>,
+) {
+    match outcome {
+        Some(outcome) => {
+            state.cataloged = state.cataloged.saturating_add(1);
+            if outcome.kept_newer {
+                state.kept_newer = state.kept_newer.saturating_add(1);
+            }
+            state.type_changes.extend(outcome.type_changes);
+        }
+        None => empty.push(SkippedTable {
+            target: folder.target(),
+            reason: EMPTY_REASON.to_owned(),
+        }),
+    }
+}
+
+/// One CatalogTables invocation.
+pub async fn catalog_export(
+    s3: &aws_sdk_s3::Client,
+    glue_client: &aws_sdk_glue::Client,
+    settings: &CatalogSettings,
+    input: &CatalogTablesInput,
+    deadline: Option<Instant>,
+) -> Result<CatalogState, TaskError> {
+    let (bucket, root) = delivered_root(input)?;
     let mut state = match &input.catalog {
         Some(previous) if previous.done => return Ok(previous.clone()),
         Some(previous) => previous.clone(),
@@ -198,9 +263,8 @@ pub async fn catalog_export(
             ..CatalogState::default()
         },
     };
-    let root = format!("{prefix}/");
     let discovery = discover::discover(s3, bucket, &root).await?;
-    let mut skipped = skipped_tables(&discovery, &export.warnings);
+    let mut skipped = skipped_tables(&discovery, &input.export.warnings);
     let left_out: BTreeSet<String> = skipped.iter().map(|s| s.target.clone()).collect();
     let todo: Vec<&TableFolder> = discovery
         .tables
@@ -208,7 +272,13 @@ pub async fn catalog_export(
         .filter(|f| !left_out.contains(&f.target()))
         .filter(|f| state.start_after.as_ref().is_none_or(|after| f.id > *after))
         .collect();
-    let snapshot = snapshot_of(input);
+    let cataloger = Cataloger {
+        s3: s3.clone(),
+        glue: glue_client.clone(),
+        database: settings.database.clone(),
+        bucket: bucket.to_owned(),
+        snapshot: snapshot_of(input),
+    };
     let concurrency = settings.concurrency.max(1);
     let stop_at = deadline.and_then(|d| d.checked_sub(settings.deadline_margin));
     // Empty tables found by earlier invocations of this run.
@@ -232,45 +302,10 @@ pub async fn catalog_export(
             state.done = false;
             return Ok(state);
         }
-        let mut running = JoinSet::new();
-        let mut results: Vec<(usize, Result<Option<TableOutcome>, TaskError>)> = Vec::new();
-        for (i, folder) in batch.iter().enumerate() {
-            if running.len() >= concurrency
-                && let Some(done) = running.join_next().await
-            {
-                results.push(joined(done));
-            }
-            running.spawn({
-                let fut = catalog_table(
-                    s3.clone(),
-                    glue_client.clone(),
-                    settings.database.clone(),
-                    bucket.to_owned(),
-                    (*folder).clone(),
-                    discovery.info.get(&folder.target()).cloned(),
-                    snapshot.clone(),
-                );
-                async move { (i, fut.await) }
-            });
-        }
-        while let Some(done) = running.join_next().await {
-            results.push(joined(done));
-        }
-        results.sort_by_key(|(i, _)| *i);
-        for (i, result) in results {
-            match result? {
-                Some(outcome) => {
-                    state.cataloged = state.cataloged.saturating_add(1);
-                    if outcome.kept_newer {
-                        state.kept_newer = state.kept_newer.saturating_add(1);
-                    }
-                    state.type_changes.extend(outcome.type_changes);
-                }
-                None => empty.push(SkippedTable {
-                    target: batch[i].target(),
-                    reason: EMPTY_REASON.to_owned(),
-                }),
-            }
+        for (i, result) in cataloger.batch(batch, &discovery.info, concurrency).await {
+            // The error first: a task that ended abnormally has no index in the batch.
+            let outcome = result?;
+            record(&mut state, &mut empty, batch[i], outcome);
         }
         state.start_after = batch.last().map(|f| f.id.clone());
     }
@@ -288,9 +323,7 @@ pub async fn catalog_export(
     Ok(state)
 }
 
-fn joined(
-    done: Result<(usize, Result<Option<TableOutcome>, TaskError>), tokio::task::JoinError>,
-) -> (usize, Result<Option<TableOutcome>, TaskError>) {
+fn joined(done: Result<(usize, TableResult), tokio::task::JoinError>) -> (usize, TableResult) {
     done.unwrap_or_else(|e| {
         (
             usize::MAX,
@@ -301,3 +334,6 @@ fn joined(
         )
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,7 +12,7 @@ use parquet::schema::types::Type;
 
 /// One Glue column: name and Hive type.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ColumnType {
+pub(super) struct ColumnType {
     /// The column name, lower case (Glue stores names in lower case).
     pub name: String,
     /// The Hive type, e.g. `decimal(12,2)`, `array<struct<a:int>>`.
@@ -20,7 +20,7 @@ pub struct ColumnType {
 }
 
 /// The top-level columns of a Parquet file's schema (its root group's fields).
-pub fn columns(root: &Type) -> Vec<ColumnType> {
+pub(super) fn columns(root: &Type) -> Vec<ColumnType> {
     if !root.is_group() {
         return vec![ColumnType {
             name: root.name().to_ascii_lowercase(),

@@ -14,7 +14,7 @@ use crate::error::TaskError;
 use crate::runtime::{Handler, Invocation};
 
 /// The settings of one invocation from the function's configuration.
-pub fn settings(cfg: &CatalogTablesConfig) -> CatalogSettings {
+pub(crate) fn settings(cfg: &CatalogTablesConfig) -> CatalogSettings {
     CatalogSettings {
         database: cfg.database.clone(),
         concurrency: cfg.concurrency,
@@ -31,15 +31,19 @@ pub struct CatalogTablesHandler {
 
 impl Handler for CatalogTablesHandler {
     const FUNCTION: &'static Function = &functions::CATALOG_TABLES;
+    type Config = CatalogTablesConfig;
     type Input = CatalogTablesInput;
     type Output = CatalogState;
 
-    async fn init(env: &Env) -> Result<Self, TaskError> {
-        let cfg = CatalogTablesConfig::from_env(env)?;
-        Ok(Self {
+    fn config(env: &Env) -> Result<CatalogTablesConfig, TaskError> {
+        CatalogTablesConfig::from_env(env)
+    }
+
+    async fn init(cfg: CatalogTablesConfig) -> Self {
+        Self {
             settings: settings(&cfg),
             aws: Aws::load(None).await,
-        })
+        }
     }
 
     fn export_id(input: &CatalogTablesInput) -> Option<String> {

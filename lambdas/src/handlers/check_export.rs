@@ -12,7 +12,7 @@ use crate::aws::Aws;
 use crate::config::{CheckExportConfig, Env};
 use crate::error::TaskError;
 use crate::export_id::check_attempt_id;
-use crate::handlers::export_task::{describe, observe};
+use crate::export_task::{describe, observe};
 use contract::functions::{self, Function};
 
 use crate::runtime::{Handler, Invocation};
@@ -72,14 +72,18 @@ pub struct CheckExportHandler {
 
 impl Handler for CheckExportHandler {
     const FUNCTION: &'static Function = &functions::CHECK_EXPORT;
+    type Config = CheckExportConfig;
     type Input = CheckExportInput;
     type Output = ExportState;
 
-    async fn init(env: &Env) -> Result<Self, TaskError> {
-        let cfg = CheckExportConfig::from_env(env)?;
-        Ok(Self {
+    fn config(env: &Env) -> Result<CheckExportConfig, TaskError> {
+        CheckExportConfig::from_env(env)
+    }
+
+    async fn init(cfg: CheckExportConfig) -> Self {
+        Self {
             aws: Aws::load(cfg.prod_role).await,
-        })
+        }
     }
 
     fn export_id(input: &CheckExportInput) -> Option<String> {
@@ -96,3 +100,6 @@ impl Handler for CheckExportHandler {
         check_export(&clients.rds, input, invocation.now).await
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -16,13 +16,13 @@ use crate::aws::Aws;
 use crate::config::{CopyObjectsConfig, Env};
 use crate::copy::{CopyTarget, copy_prefix};
 use crate::error::TaskError;
-use crate::handlers::scope::export_scope;
+use crate::export_scope::export_scope;
 use crate::runtime::{Handler, Invocation};
 use contract::functions::{self, Function};
 
 /// The prefix CopyObjects may read and write (`<prefix>/<export-id>/`), checked against
 /// the input, and against the buckets of a previous pass.
-pub fn checked_target(
+pub(crate) fn checked_target(
     cfg: &CopyObjectsConfig,
     input: &CopyObjectsInput,
 ) -> Result<CopyTarget, TaskError> {
@@ -134,15 +134,19 @@ pub struct CopyObjectsHandler {
 
 impl Handler for CopyObjectsHandler {
     const FUNCTION: &'static Function = &functions::COPY_OBJECTS;
+    type Config = CopyObjectsConfig;
     type Input = CopyObjectsInput;
     type Output = CopyState;
 
-    async fn init(env: &Env) -> Result<Self, TaskError> {
-        let cfg = CopyObjectsConfig::from_env(env)?;
+    fn config(env: &Env) -> Result<CopyObjectsConfig, TaskError> {
+        CopyObjectsConfig::from_env(env)
+    }
+
+    async fn init(cfg: CopyObjectsConfig) -> Self {
         let aws = Aws::load(None)
             .await
             .with_copier_role(cfg.copier_role.clone());
-        Ok(Self { cfg, aws })
+        Self { cfg, aws }
     }
 
     fn export_id(input: &CopyObjectsInput) -> Option<String> {
@@ -158,3 +162,6 @@ impl Handler for CopyObjectsHandler {
         copy_objects(&s3, &self.cfg, &input, invocation.deadline).await
     }
 }
+
+#[cfg(test)]
+mod tests;

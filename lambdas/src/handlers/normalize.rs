@@ -58,7 +58,7 @@ pub fn parse(cfg: &NormalizeConfig, input: &Value) -> Result<Parsed, TaskError> 
 }
 
 /// Said of every malformed input: a redrive re-runs Normalize with the same input.
-pub const NO_REDRIVE: &str = ". A redrive cannot help (it re-runs Normalize with the same input): \
+pub(crate) const NO_REDRIVE: &str = ". A redrive cannot help (it re-runs Normalize with the same input): \
      start a new execution with a corrected input, e.g. `snapshot-export start --snapshot-arn ARN`";
 
 fn parse_input(cfg: &NormalizeConfig, input: &Value) -> Result<Parsed, TaskError> {
@@ -306,7 +306,7 @@ async fn describe(rds: &aws_sdk_rds::Client, job: &Job) -> Result<SnapshotInfo, 
 }
 
 /// Completes a parsed job: looks the snapshot up and applies the DB identifier filter.
-pub async fn complete(
+pub(crate) async fn complete(
     rds: &aws_sdk_rds::Client,
     cfg: &NormalizeConfig,
     parsed: Parsed,
@@ -356,13 +356,17 @@ pub struct NormalizeHandler {
 
 impl Handler for NormalizeHandler {
     const FUNCTION: &'static Function = &functions::NORMALIZE;
+    type Config = NormalizeConfig;
     type Input = Value;
     type Output = Job;
 
-    async fn init(env: &Env) -> Result<Self, TaskError> {
-        let cfg = NormalizeConfig::from_env(env)?;
+    fn config(env: &Env) -> Result<NormalizeConfig, TaskError> {
+        NormalizeConfig::from_env(env)
+    }
+
+    async fn init(cfg: NormalizeConfig) -> Self {
         let aws = Aws::load(cfg.prod_role.clone()).await;
-        Ok(Self { cfg, aws })
+        Self { cfg, aws }
     }
 
     fn export_id(_input: &Value) -> Option<String> {
@@ -378,3 +382,6 @@ impl Handler for NormalizeHandler {
         complete(&clients.rds, &self.cfg, parsed).await
     }
 }
+
+#[cfg(test)]
+mod tests;

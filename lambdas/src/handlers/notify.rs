@@ -32,7 +32,7 @@ use crate::sdk_error::classify;
 const HISTORY_PAGES: usize = 5;
 
 /// The success event's detail document.
-pub fn success_detail(input: &NotifyInput, now: i64) -> Value {
+pub(crate) fn success_detail(input: &NotifyInput, now: i64) -> Value {
     let s = &input.state;
     let job = s.job.as_ref();
     let export = s.export.as_ref();
@@ -77,7 +77,7 @@ pub fn success_detail(input: &NotifyInput, now: i64) -> Value {
 
 /// The state the execution failed at and the input it had there, from the history.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct FailedState {
+pub(crate) struct FailedState {
     /// The last state entered.
     pub name: Option<String>,
     /// Its input (the state document at that point).
@@ -86,7 +86,7 @@ pub struct FailedState {
 
 /// Reads the execution's history, newest first, until the last state entered. Best effort:
 /// the notification still goes out without it (the error is logged).
-pub async fn failed_state(sfn: &aws_sdk_sfn::Client, execution_arn: &str) -> FailedState {
+pub(crate) async fn failed_state(sfn: &aws_sdk_sfn::Client, execution_arn: &str) -> FailedState {
     let mut token = None;
     for _ in 0..HISTORY_PAGES {
         let page = sfn
@@ -127,7 +127,7 @@ pub async fn failed_state(sfn: &aws_sdk_sfn::Client, execution_arn: &str) -> Fai
 }
 
 /// The Step Functions console page of an execution.
-pub fn console_url(execution_arn: &str) -> Option<String> {
+pub(crate) fn console_url(execution_arn: &str) -> Option<String> {
     let mut parts = execution_arn.split(':');
     let (partition, region) = (parts.nth(1)?, parts.nth(1)?);
     let domain = match partition {
@@ -141,7 +141,7 @@ pub fn console_url(execution_arn: &str) -> Option<String> {
 }
 
 /// The failure event's detail document.
-pub fn failure_detail(event: &ExecutionStatusChange, failed: &FailedState) -> Value {
+pub(crate) fn failure_detail(event: &ExecutionStatusChange, failed: &FailedState) -> Value {
     let d = &event.detail;
     let input: Value = d
         .input
@@ -226,7 +226,7 @@ async fn publish(
 }
 
 /// Sends the success or failure notification the request asks for.
-pub async fn notify(
+pub(crate) async fn notify(
     events: &aws_sdk_eventbridge::Client,
     sfn: &aws_sdk_sfn::Client,
     cfg: &NotifyConfig,
@@ -273,14 +273,19 @@ pub struct NotifyHandler {
 
 impl Handler for NotifyHandler {
     const FUNCTION: &'static Function = &functions::NOTIFY;
+    type Config = NotifyConfig;
     type Input = NotifyRequest;
     type Output = NotifyOutput;
 
-    async fn init(env: &Env) -> Result<Self, TaskError> {
-        Ok(Self {
-            cfg: NotifyConfig::from_env(env)?,
+    fn config(env: &Env) -> Result<NotifyConfig, TaskError> {
+        NotifyConfig::from_env(env)
+    }
+
+    async fn init(cfg: NotifyConfig) -> Self {
+        Self {
+            cfg,
             aws: Aws::load(None).await,
-        })
+        }
     }
 
     fn export_id(input: &NotifyRequest) -> Option<String> {
@@ -307,3 +312,6 @@ impl Handler for NotifyHandler {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,17 +15,20 @@ use crate::acl::rewrite_prefix;
 use crate::aws::Aws;
 use crate::config::{Env, RewriteAclConfig};
 use crate::error::TaskError;
-use crate::handlers::scope::export_scope;
+use crate::export_scope::export_scope;
 use contract::functions::{self, Function};
 
 use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::{classify, code, message};
 
 /// The ownership string when the bucket has no ownership controls (ACLs apply).
-pub const OWNERSHIP_NONE: &str = "None";
+pub(crate) const OWNERSHIP_NONE: &str = "None";
 
 /// The bucket's object ownership, read with the function's own (bucket-owner) credentials.
-pub async fn bucket_ownership(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<String, TaskError> {
+pub(crate) async fn bucket_ownership(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<String, TaskError> {
     match s3
         .get_bucket_ownership_controls()
         .bucket(bucket)
@@ -50,7 +53,7 @@ pub async fn bucket_ownership(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<S
 }
 
 /// The prefix RewriteAcl may touch, checked against the input (`<prefix>/<export-id>/`).
-pub fn checked_prefix(
+pub(crate) fn checked_prefix(
     cfg: &RewriteAclConfig,
     input: &RewriteAclInput,
 ) -> Result<String, TaskError> {
@@ -162,13 +165,17 @@ pub struct RewriteAclHandler {
 
 impl Handler for RewriteAclHandler {
     const FUNCTION: &'static Function = &functions::REWRITE_ACL;
+    type Config = RewriteAclConfig;
     type Input = RewriteAclInput;
     type Output = AclState;
 
-    async fn init(env: &Env) -> Result<Self, TaskError> {
-        let cfg = RewriteAclConfig::from_env(env)?;
+    fn config(env: &Env) -> Result<RewriteAclConfig, TaskError> {
+        RewriteAclConfig::from_env(env)
+    }
+
+    async fn init(cfg: RewriteAclConfig) -> Self {
         let aws = Aws::load(cfg.prod_role.clone()).await;
-        Ok(Self { cfg, aws })
+        Self { cfg, aws }
     }
 
     fn export_id(input: &RewriteAclInput) -> Option<String> {
@@ -191,3 +198,6 @@ impl Handler for RewriteAclHandler {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -13,13 +13,13 @@
 
 use contract::{ExportState, ExportStatus, JobAction, MAX_EXPORT_ATTEMPTS, StartExportInput};
 
-use crate::handlers::export_task::failure_cause;
+use crate::export_task::failure_cause;
 
 use crate::aws::Aws;
 use crate::config::{Env, StartExportConfig, export_s3_prefix};
 use crate::error::TaskError;
 use crate::export_id::{attempt_id, check_base_id};
-use crate::handlers::export_task::{TaskView, describe, observe};
+use crate::export_task::{TaskView, describe, observe};
 use contract::functions::{self, Function};
 
 use crate::runtime::{Handler, Invocation};
@@ -75,15 +75,9 @@ pub async fn start_export(
                 (view, status, false)
             }
         };
-        if let Some(source) = view.source_arn.as_deref()
-            && source != job.snapshot_arn
-        {
-            return Err(TaskError::ExportRejected(format!(
-                "export task {id} already exists for {source}, not {}: refusing to adopt it",
-                job.snapshot_arn
-            )));
-        }
+        check_same_snapshot(&view, &id, &job.snapshot_arn)?;
         tracing::info!(export_task_id = %id, attempt, adopted, status = status.as_str(), "export task ready");
+        let (s3_bucket, s3_prefix) = written_to(&view, cfg, &id);
         let mut state = ExportState {
             export_task_id: id.clone(),
             attempt,
@@ -94,13 +88,8 @@ pub async fn start_export(
             failure_cause: String::new(),
             warnings: Vec::new(),
             snapshot_time: None,
-            // Where the task really writes (an adopted task may predate a config change;
-            // RewriteAcl then refuses the mismatch instead of touching the wrong place).
-            s3_bucket: view.s3_bucket.clone().unwrap_or_else(|| cfg.bucket.clone()),
-            s3_prefix: match view.s3_prefix.as_deref() {
-                Some(p) => export_s3_prefix(p.trim_matches('/'), &id),
-                None => export_s3_prefix(&cfg.prefix, &id),
-            },
+            s3_bucket,
+            s3_prefix,
             started_at: now,
             wait_started_at: now,
             redrive_count: input.redrive_count,
@@ -116,6 +105,28 @@ pub async fn start_export(
          fix the cause of the failures, then export with a different ExportOnly list or investigate manually",
         job.snapshot_arn, job.export_task_id
     )))
+}
+
+/// An existing task of another snapshot is never adopted.
+fn check_same_snapshot(view: &TaskView, id: &str, snapshot_arn: &str) -> Result<(), TaskError> {
+    match view.source_arn.as_deref() {
+        Some(source) if source != snapshot_arn => Err(TaskError::ExportRejected(format!(
+            "export task {id} already exists for {source}, not {snapshot_arn}: refusing to adopt it"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Where the task really writes, bucket and `<prefix>/<id>`: an adopted task may predate a
+/// config change, and RewriteAcl then refuses the mismatch instead of touching the wrong
+/// place.
+fn written_to(view: &TaskView, cfg: &StartExportConfig, id: &str) -> (String, String) {
+    let bucket = view.s3_bucket.clone().unwrap_or_else(|| cfg.bucket.clone());
+    let prefix = match view.s3_prefix.as_deref() {
+        Some(p) => export_s3_prefix(p.trim_matches('/'), id),
+        None => export_s3_prefix(&cfg.prefix, id),
+    };
+    (bucket, prefix)
 }
 
 /// The error past the attempt budget: the last spent attempt's status and cause, and what a
@@ -265,13 +276,17 @@ pub struct StartExportHandler {
 
 impl Handler for StartExportHandler {
     const FUNCTION: &'static Function = &functions::START_EXPORT;
+    type Config = StartExportConfig;
     type Input = StartExportInput;
     type Output = ExportState;
 
-    async fn init(env: &Env) -> Result<Self, TaskError> {
-        let cfg = StartExportConfig::from_env(env)?;
+    fn config(env: &Env) -> Result<StartExportConfig, TaskError> {
+        StartExportConfig::from_env(env)
+    }
+
+    async fn init(cfg: StartExportConfig) -> Self {
         let aws = Aws::load(cfg.prod_role.clone()).await;
-        Ok(Self { cfg, aws })
+        Self { cfg, aws }
     }
 
     fn export_id(input: &StartExportInput) -> Option<String> {
@@ -287,3 +302,6 @@ impl Handler for StartExportHandler {
         start_export(&clients.rds, &self.cfg, &input, invocation.now).await
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,18 +1,9 @@
 //! Unit tests of `polling`.
 
 use super::*;
+use crate::test_support::policy;
 
 const HOUR: i64 = 3_600;
-
-fn policy() -> PollPolicy {
-    PollPolicy {
-        min_poll_seconds: 30,
-        max_poll_seconds: 1_800,
-        max_wait_seconds: 24 * HOUR as u64,
-        max_polls: 2_400,
-        events: false,
-    }
-}
 
 fn samples(points: &[(i64, u8)]) -> Vec<ProgressSample> {
     points

@@ -7,10 +7,8 @@ use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 use contract::{CopyObjectsInput, ExportState, ExportStatus, Job, JobAction, SourceKind, Trigger};
-use lambdas::aws::{Aws, s3_client};
-use lambdas::config::{CopyObjectsConfig, ProdRole};
 use lambdas::copy::SOURCE_ETAG_METADATA;
-use lambdas::handlers::copy_objects::copy_objects;
+use lambdas::{Aws, CopyObjectsConfig, ProdRole, copy_objects, s3_client};
 
 use crate::server::Moto;
 

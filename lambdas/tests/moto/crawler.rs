@@ -1,30 +1,10 @@
 //! StartCrawler and CheckCrawler against moto's Glue (crawls finish after 1 s here).
 
-use contract::{
-    CheckCrawlerInput, CrawlOutcome, CrawlPolicy, CrawlStart, Job, JobAction, SourceKind, Trigger,
-};
-use lambdas::aws::Aws;
-use lambdas::config::CrawlerConfig;
-use lambdas::handlers::crawler::{check_crawler, start_crawler};
-use lambdas::runtime::unix_now;
+use contract::{CheckCrawlerInput, CrawlOutcome, CrawlPolicy, CrawlStart};
+use lambdas::{Aws, CrawlerConfig, check_crawler, start_crawler, unix_now};
 
+use crate::fixtures::{first_crawl, job};
 use crate::server::Moto;
-
-fn job() -> Job {
-    Job {
-        action: JobAction::Export,
-        ignore_reason: None,
-        snapshot_arn: "arn:aws:rds:us-east-1:123456789012:snapshot:s1".into(),
-        source_kind: SourceKind::DbSnapshot,
-        snapshot_id: "s1".into(),
-        db_identifier: None,
-        snapshot_type: None,
-        trigger: Trigger::Manual,
-        event_id: None,
-        export_task_id: "s1-00000000".into(),
-        export_only: vec![],
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn crawl_starts_runs_and_succeeds() {
@@ -120,15 +100,4 @@ async fn crawl_starts_runs_and_succeeds() {
         .err()
         .unwrap_or_else(|| panic!("started a missing crawler"));
     assert_eq!(e.name(), "CrawlerNotFound");
-}
-
-/// StartCrawler's first input: the state document after the export, no crawl yet.
-fn first_crawl() -> contract::StartCrawlerInput {
-    contract::StartCrawlerInput {
-        state: contract::PipelineState {
-            job: Some(job()),
-            ..Default::default()
-        },
-        redrive_count: 0,
-    }
 }

@@ -2,17 +2,14 @@
 //! behaviour (the harness control `"timeline": null`): a task is `complete` at once and no
 //! object is written, so no export bucket is needed.
 
-use contract::{CheckExportInput, ExportStatus, JobAction, PollPolicy, StartExportInput};
-use lambdas::aws::Aws;
-use lambdas::config::{NormalizeConfig, StartExportConfig};
-use lambdas::handlers::check_export::check_export;
-use lambdas::handlers::normalize::normalize;
-use lambdas::handlers::start_export::start_export;
+use contract::{CheckExportInput, ExportStatus, JobAction, StartExportInput};
+use lambdas::{Aws, NormalizeConfig, StartExportConfig, check_export, normalize, start_export};
 
+use crate::fixtures::policy;
 use crate::server::Moto;
 
 /// Creates a DB instance and a manual snapshot of it; returns the snapshot ARN.
-pub async fn create_snapshot(rds: &aws_sdk_rds::Client, db: &str, snapshot: &str) -> String {
+pub(crate) async fn create_snapshot(rds: &aws_sdk_rds::Client, db: &str, snapshot: &str) -> String {
     rds.create_db_instance()
         .db_instance_identifier(db)
         .db_instance_class("db.t3.micro")
@@ -41,16 +38,6 @@ fn moto_exports() -> Moto {
     let moto = Moto::start();
     moto.controls(serde_json::json!({ "timeline": null }));
     moto
-}
-
-fn policy() -> PollPolicy {
-    PollPolicy {
-        min_poll_seconds: 30,
-        max_poll_seconds: 1800,
-        max_wait_seconds: 86_400,
-        max_polls: 2_400,
-        events: false,
-    }
 }
 
 fn start_cfg() -> StartExportConfig {

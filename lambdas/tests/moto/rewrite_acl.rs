@@ -7,9 +7,7 @@ use std::time::Duration;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ObjectOwnership, OwnershipControls, OwnershipControlsRule};
 use contract::{ExportState, ExportStatus, Job, JobAction, RewriteAclInput, SourceKind, Trigger};
-use lambdas::aws::{Aws, s3_client};
-use lambdas::config::RewriteAclConfig;
-use lambdas::handlers::rewrite_acl::rewrite_acl;
+use lambdas::{Aws, RewriteAclConfig, rewrite_acl, s3_client};
 
 use crate::server::Moto;
 

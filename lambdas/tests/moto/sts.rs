@@ -1,8 +1,6 @@
 //! The prod-account role: assumed through moto's STS, calls land in the prod account.
 
-use lambdas::aws::Aws;
-use lambdas::config::{NormalizeConfig, ProdRole};
-use lambdas::handlers::normalize::normalize;
+use lambdas::{Aws, NormalizeConfig, ProdRole, normalize};
 
 use crate::export::create_snapshot;
 use crate::server::Moto;

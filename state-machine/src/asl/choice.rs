@@ -36,7 +36,7 @@ impl CompareOp {
     ];
 
     /// The operator's suffix (`GreaterThan`).
-    pub const fn suffix(self) -> &'static str {
+    pub(crate) const fn suffix(self) -> &'static str {
         match self {
             Self::Equals => "Equals",
             Self::LessThan => "LessThan",
@@ -47,7 +47,7 @@ impl CompareOp {
     }
 
     /// A short symbol for diagrams.
-    pub const fn symbol(self) -> &'static str {
+    pub(crate) const fn symbol(self) -> &'static str {
         match self {
             Self::Equals => "=",
             Self::LessThan => "<",
@@ -86,7 +86,7 @@ impl TypeTest {
     ];
 
     /// The ASL key (`IsPresent`).
-    pub const fn key(self) -> &'static str {
+    pub(crate) const fn key(self) -> &'static str {
         match self {
             Self::Present => "IsPresent",
             Self::Null => "IsNull",
@@ -125,7 +125,7 @@ pub enum Test {
 
 impl Test {
     /// The ASL operator key (`NumericGreaterThanEqualsPath`).
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         match self {
             Self::String(op, _) => format!("String{}", op.suffix()),
             Self::StringPath(op, _) => format!("String{}Path", op.suffix()),
@@ -141,7 +141,7 @@ impl Test {
     }
 
     /// The operand as JSON.
-    pub fn operand(&self) -> Value {
+    pub(crate) fn operand(&self) -> Value {
         match self {
             Self::String(_, s) | Self::StringMatches(s) | Self::Timestamp(_, s) => {
                 Value::String(s.clone())
@@ -228,25 +228,17 @@ pub enum Condition {
 
 impl Condition {
     /// `variable` compared with `test`.
-    pub fn compare(variable: JsonPath, test: Test) -> Self {
+    pub(crate) fn compare(variable: JsonPath, test: Test) -> Self {
         Self::Compare { variable, test }
     }
 
     /// `StringEquals`.
-    pub fn string_equals(variable: JsonPath, value: impl Into<String>) -> Self {
+    pub(crate) fn string_equals(variable: JsonPath, value: impl Into<String>) -> Self {
         Self::compare(variable, Test::String(CompareOp::Equals, value.into()))
     }
 
-    /// `NumericGreaterThan`.
-    pub fn numeric_greater_than(variable: JsonPath, value: impl Into<Number>) -> Self {
-        Self::compare(
-            variable,
-            Test::Numeric(CompareOp::GreaterThan, value.into()),
-        )
-    }
-
     /// `BooleanEquals`.
-    pub fn boolean_equals(variable: JsonPath, value: bool) -> Self {
+    pub(crate) fn boolean_equals(variable: JsonPath, value: bool) -> Self {
         Self::compare(variable, Test::BooleanEquals(value))
     }
 
@@ -256,7 +248,7 @@ impl Condition {
     }
 
     /// The JSON object of this condition (without `Next`).
-    pub fn to_map(&self) -> Map<String, Value> {
+    pub(crate) fn to_map(&self) -> Map<String, Value> {
         let mut map = Map::new();
         match self {
             Self::Compare { variable, test } => {
@@ -279,7 +271,7 @@ impl Condition {
     }
 
     /// Parses a condition object (without `Next`).
-    pub fn from_map(mut map: Map<String, Value>) -> Result<Self, String> {
+    pub(crate) fn from_map(mut map: Map<String, Value>) -> Result<Self, String> {
         let nested = |value: Value| match value {
             Value::Object(inner) => Self::from_map(inner),
             other => Err(format!(

@@ -5,12 +5,12 @@
 //! graph Step Functions accepts: targets exist, every state is reachable, retries are in
 //! range.
 
-pub mod choice;
-pub mod path;
-pub mod retry;
-pub mod states;
-pub mod task;
-pub mod transition;
+mod choice;
+mod path;
+mod retry;
+mod states;
+mod task;
+mod transition;
 mod validate;
 
 use serde::de::{MapAccess, Visitor};
@@ -20,8 +20,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::AslError;
 pub use choice::{ChoiceRule, CompareOp, Condition, Test, TypeTest};
 pub use path::{JsonPath, ResultPath, StateName};
-pub use retry::{Catcher, JitterStrategy, Retrier, STATES_ALL};
-pub use states::{Choice, Fail, Pass, State, Succeed, Task, Wait, WaitFor};
+pub use retry::{Catcher, JitterStrategy, Retrier};
+pub use states::{Choice, Fail, Pass, State, Succeed, Wait, WaitFor};
+pub use task::Task;
 pub use transition::Transition;
 
 /// A validated state machine definition (deserializing one validates it too).
@@ -108,13 +109,8 @@ impl StateMachine {
     }
 
     /// The first state.
-    pub fn start_at(&self) -> &StateName {
+    pub(crate) fn start_at(&self) -> &StateName {
         &self.start_at
-    }
-
-    /// The machine's `TimeoutSeconds`.
-    pub fn timeout_seconds(&self) -> Option<u64> {
-        self.timeout_seconds
     }
 
     /// The states in order.
@@ -138,7 +134,7 @@ pub struct StateMachineBuilder {
 
 impl StateMachineBuilder {
     /// Sets the machine's `Comment`.
-    pub fn comment(&mut self, comment: impl Into<String>) -> &mut Self {
+    pub(crate) fn comment(&mut self, comment: impl Into<String>) -> &mut Self {
         self.machine.comment = Some(comment.into());
         self
     }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::AslError;
 
 /// Longest state name Step Functions accepts.
-pub const MAX_STATE_NAME_LEN: usize = 80;
+pub(super) const MAX_STATE_NAME_LEN: usize = 80;
 
 /// A state's name. Length is checked when the machine is built (so the error can say where).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -19,7 +19,7 @@ pub struct StateName(String);
 
 impl StateName {
     /// Wraps a name.
-    pub fn new(name: impl Into<String>) -> Self {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
         Self(name.into())
     }
 
@@ -82,7 +82,7 @@ impl JsonPath {
     }
 
     /// True for a context-object path (`$$...`).
-    pub fn is_context(&self) -> bool {
+    pub(crate) fn is_context(&self) -> bool {
         self.0.starts_with("$$")
     }
 

@@ -9,16 +9,16 @@ use serde::{Deserialize, Serialize};
 use super::path::{ResultPath, StateName, deserialize_result_path};
 
 /// The wildcard error name; must be alone in its list and its entry last.
-pub const STATES_ALL: &str = "States.ALL";
+pub(super) const STATES_ALL: &str = "States.ALL";
 
 /// ASL default IntervalSeconds.
-pub const DEFAULT_INTERVAL_SECONDS: u32 = 1;
+pub(super) const DEFAULT_INTERVAL_SECONDS: u32 = 1;
 /// ASL default MaxAttempts.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+pub(super) const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 /// ASL default BackoffRate.
-pub const DEFAULT_BACKOFF_RATE: f64 = 2.0;
+pub(super) const DEFAULT_BACKOFF_RATE: f64 = 2.0;
 /// Largest MaxDelaySeconds Step Functions accepts (one year and a day).
-pub const MAX_DELAY_SECONDS_LIMIT: u32 = 31_622_400;
+pub(super) const MAX_DELAY_SECONDS_LIMIT: u32 = 31_622_400;
 
 /// How retry delays are randomised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +96,7 @@ impl Retrier {
     }
 
     /// Jitter; the default (NONE) is left unset.
-    pub fn jitter(mut self, jitter: JitterStrategy) -> Self {
+    pub(crate) fn jitter(mut self, jitter: JitterStrategy) -> Self {
         self.jitter_strategy = (jitter != JitterStrategy::None).then_some(jitter);
         self
     }
@@ -139,7 +139,7 @@ impl Catcher {
     }
 
     /// Puts the error object at `path` instead of replacing the input.
-    pub fn result_path(mut self, path: ResultPath) -> Self {
+    pub(crate) fn result_path(mut self, path: ResultPath) -> Self {
         self.result_path = Some(path);
         self
     }

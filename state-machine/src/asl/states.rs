@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::choice::ChoiceRule;
 use super::path::{JsonPath, ResultPath, StateName, deserialize_result_path};
-pub use super::task::Task;
+use super::task::Task;
 use super::transition::Transition;
 
 /// Any state, tagged by its `Type`.
@@ -32,7 +32,7 @@ pub enum State {
 
 impl State {
     /// The raw fields not modeled.
-    pub fn extra(&self) -> &Map<String, Value> {
+    pub(crate) fn extra(&self) -> &Map<String, Value> {
         match self {
             Self::Task(s) => &s.extra,
             Self::Pass(s) => &s.extra,
@@ -44,7 +44,7 @@ impl State {
     }
 
     /// `Next`/`End` for Task, Pass and Wait; `None` for the others.
-    pub fn transition(&self) -> Option<&Transition> {
+    pub(crate) fn transition(&self) -> Option<&Transition> {
         match self {
             Self::Task(s) => Some(&s.transition),
             Self::Pass(s) => Some(&s.transition),
@@ -54,7 +54,7 @@ impl State {
     }
 
     /// True when the execution can end in this state.
-    pub fn is_terminal(&self) -> bool {
+    pub(crate) fn is_terminal(&self) -> bool {
         match self {
             Self::Succeed(_) | Self::Fail(_) => true,
             Self::Choice(_) => false,
@@ -63,7 +63,7 @@ impl State {
     }
 
     /// Every state this one can go to, with the field naming it, in document order.
-    pub fn targets(&self) -> Vec<(String, &StateName)> {
+    pub(crate) fn targets(&self) -> Vec<(String, &StateName)> {
         let mut out = Vec::new();
         if let Some(Transition::Next(next)) = self.transition() {
             out.push(("Next".to_owned(), next));
@@ -136,30 +136,6 @@ impl Pass {
             extra: Map::new(),
         }
     }
-
-    /// Sets `Comment`.
-    pub fn comment(mut self, comment: impl Into<String>) -> Self {
-        self.comment = Some(comment.into());
-        self
-    }
-
-    /// Sets `Parameters`.
-    pub fn parameters(mut self, template: Value) -> Self {
-        self.parameters = Some(template);
-        self
-    }
-
-    /// Sets `Result`.
-    pub fn result(mut self, result: Value) -> Self {
-        self.result = Some(result);
-        self
-    }
-
-    /// Sets `ResultPath`.
-    pub fn result_path(mut self, path: ResultPath) -> Self {
-        self.result_path = Some(path);
-        self
-    }
 }
 
 /// How long a Wait state waits.
@@ -201,7 +177,7 @@ pub struct Wait {
 
 impl Wait {
     /// Waits as `wait` says, then takes `transition`.
-    pub fn new(wait: WaitFor, transition: Transition) -> Self {
+    pub(crate) fn new(wait: WaitFor, transition: Transition) -> Self {
         Self {
             comment: None,
             input_path: None,
@@ -210,12 +186,6 @@ impl Wait {
             transition,
             extra: Map::new(),
         }
-    }
-
-    /// Sets `Comment`.
-    pub fn comment(mut self, comment: impl Into<String>) -> Self {
-        self.comment = Some(comment.into());
-        self
     }
 }
 
@@ -255,12 +225,6 @@ impl Choice {
         }
     }
 
-    /// Sets `Comment`.
-    pub fn comment(mut self, comment: impl Into<String>) -> Self {
-        self.comment = Some(comment.into());
-        self
-    }
-
     /// Sets `Default`.
     pub fn default(mut self, state: impl Into<StateName>) -> Self {
         self.default = Some(state.into());
@@ -284,14 +248,6 @@ pub struct Succeed {
     /// Fields not modeled.
     #[serde(flatten, default)]
     pub extra: Map<String, Value>,
-}
-
-impl Succeed {
-    /// Sets `Comment`.
-    pub fn comment(mut self, comment: impl Into<String>) -> Self {
-        self.comment = Some(comment.into());
-        self
-    }
 }
 
 /// A Fail state: a literal Error/Cause, or ones read from the data.
@@ -319,21 +275,6 @@ pub struct Fail {
 }
 
 impl Fail {
-    /// Sets `Comment`.
-    pub fn comment(mut self, comment: impl Into<String>) -> Self {
-        self.comment = Some(comment.into());
-        self
-    }
-
-    /// Error and cause read from the data.
-    pub fn from_paths(error_path: JsonPath, cause_path: JsonPath) -> Self {
-        Self {
-            error_path: Some(error_path),
-            cause_path: Some(cause_path),
-            ..Self::default()
-        }
-    }
-
     /// A literal error and cause.
     pub fn literal(error: impl Into<String>, cause: impl Into<String>) -> Self {
         Self {

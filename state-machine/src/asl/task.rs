@@ -72,12 +72,6 @@ impl Task {
         }
     }
 
-    /// Sets `Comment`.
-    pub fn comment(mut self, comment: impl Into<String>) -> Self {
-        self.comment = Some(comment.into());
-        self
-    }
-
     /// Sets `Parameters`.
     pub fn parameters(mut self, template: Value) -> Self {
         self.parameters = Some(template);

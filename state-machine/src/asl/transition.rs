@@ -23,7 +23,7 @@ impl Transition {
     }
 
     /// The successor, if any.
-    pub fn target(&self) -> Option<&StateName> {
+    pub(crate) fn target(&self) -> Option<&StateName> {
         match self {
             Self::Next(target) => Some(target),
             Self::End => None,

@@ -1,7 +1,7 @@
 //! The rules a graph must follow before it is rendered or accepted from a file.
 //!
 //! Each rule fails with its own [`AslError`] variant naming the state and the field, so a
-//! mistake in `pipeline.rs` reads like a review comment, not like a Step Functions
+//! mistake in a pipeline stage reads like a review comment, not like a Step Functions
 //! deployment error an hour later.
 
 use std::collections::{HashMap, HashSet, VecDeque};

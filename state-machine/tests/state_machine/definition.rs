@@ -1,8 +1,7 @@
 //! The committed `definition.asl.json`, the snapshots of every variant, and the docs stay
 //! in step with the generator.
 
-use state_machine::config::{Catalog, Delivery};
-use state_machine::{PipelineConfig, StateMachine, pipeline};
+use state_machine::{Catalog, Delivery, PipelineConfig, StateMachine, pipeline};
 
 use crate::{crate_dir, machine, variants};
 
@@ -26,6 +25,58 @@ fn committed_definition_parses_back_and_validates() {
     let text = std::fs::read_to_string(crate_dir().join("definition.asl.json")).unwrap();
     let parsed = StateMachine::from_json(&text).unwrap();
     assert_eq!(parsed, machine(&PipelineConfig::default()));
+}
+
+#[test]
+fn the_comment_names_each_variants_stages() {
+    // After "RDS snapshot -> S3 Parquet export": what the variant's graph does. Every
+    // variant but wait-loop waits for RDS's export events, as the default does.
+    const WOKEN: &str = "(woken by RDS's export events, polled as a fallback)";
+    let expected = [
+        (
+            "default",
+            format!("{WOKEN} -> object ACLs -> Glue tables -> notification"),
+        ),
+        ("acl-off", format!("{WOKEN} -> Glue tables -> notification")),
+        ("all-off", WOKEN.to_owned()),
+        (
+            "catalog-crawler",
+            format!("{WOKEN} -> object ACLs -> Glue crawler -> notification"),
+        ),
+        (
+            "copy-delivery",
+            format!("{WOKEN} -> copy into the analytics bucket -> Glue crawler -> notification"),
+        ),
+        (
+            "crawler-no-wait",
+            format!(
+                "{WOKEN} -> object ACLs -> Glue crawler (started, not awaited) -> notification"
+            ),
+        ),
+        (
+            "custom-timings",
+            format!("{WOKEN} -> object ACLs -> Glue crawler -> notification"),
+        ),
+        (
+            "notifications-off",
+            format!("{WOKEN} -> object ACLs -> Glue tables"),
+        ),
+        (
+            "wait-loop",
+            "(polled) -> object ACLs -> Glue tables -> notification".to_owned(),
+        ),
+    ];
+    for (name, config) in variants() {
+        let stages = expected
+            .iter()
+            .find(|(variant, _)| *variant == name)
+            .unwrap_or_else(|| panic!("configs/{name}.toml: add its Comment to this test"))
+            .1
+            .as_str();
+        let comment = machine(&config).comment().unwrap().to_owned();
+        let want = format!("Snapshot export: RDS snapshot -> S3 Parquet export {stages}. ");
+        assert!(comment.starts_with(&want), "{name}: {comment}");
+    }
 }
 
 #[test]
@@ -54,6 +105,7 @@ fn snapshots_of_every_variant() {
         "crawler-no-wait",
         "notifications-off",
         "all-off",
+        "wait-loop",
     ] {
         assert!(
             names.contains(&required),
@@ -115,23 +167,17 @@ fn variants_leave_out_exactly_their_states() {
             expected.retain(|s| s != "RewriteAcl" && s != "AclDone");
         }
         if !config.crawler.wait_for_completion {
-            let gone = [
-                "WaitForCrawler",
-                "CheckCrawler",
-                "CrawlStatus",
-                "CrawlFailed",
-                "CrawlCancelled",
-            ];
+            let gone = ["WaitForCrawler", "CheckCrawler", "CrawlStatus"];
             expected.retain(|s| !gone.contains(&s.as_str()));
         }
         if !config.notifications.enabled {
-            expected.retain(|s| s != "NotifySuccess" && s != "NotifyFailure");
+            expected.retain(|s| s != "NotifySuccess");
         }
-        if config.export.events {
-            // The callback takes the place of the Wait state.
+        if !config.export.events {
+            // The Wait state takes the place of the default's callback.
             for s in &mut expected {
-                if s == "WaitForExport" {
-                    *s = "WaitForExportEvent".to_owned();
+                if s == "WaitForExportEvent" {
+                    *s = "WaitForExport".to_owned();
                 }
             }
         }
@@ -193,5 +239,7 @@ fn mermaid_has_every_state_and_edge() {
     assert!(text.contains("ExportStatus -->|\"$.export.status = COMPLETE\"| RewriteAcl"));
     assert!(text.contains("AclDone -.->|default| RewriteAcl"));
     assert!(text.contains("ExportStatus -->|\"$.export.status = FAILED\"| StartExport"));
-    assert!(!text.contains("catch"), "no Task catches its errors");
+    // No Task catches its errors; the one catch is the callback's fallback poll.
+    assert_eq!(text.matches("catch").count(), 1, "{text}");
+    assert!(text.contains("WaitForExportEvent -.->|\"catch States.Timeout\"| CheckExport"));
 }

@@ -4,7 +4,7 @@
 use contract::errors;
 use contract::functions::FUNCTIONS;
 use serde_json::{Value, json};
-use state_machine::config::{Catalog, Delivery};
+use state_machine::{Catalog, Delivery};
 
 use crate::{machine, variants};
 
@@ -276,6 +276,10 @@ fn no_fail_state_and_terminal_failures_go_back_to_the_task_that_starts_again() {
 /// History events one loop adds: Wait (entered, exited), Task (entered, scheduled,
 /// started, succeeded, exited), Choice (entered, exited).
 const EVENTS_PER_POLL: u64 = 9;
+/// History events one export loop adds with events on, when the callback times out into
+/// the fallback poll: WaitForExportEvent (entered, scheduled, started, submitted, timed
+/// out, exited), CheckExport (five), ExportStatus (two).
+const EVENTS_PER_CALLBACK_LOOP: u64 = 13;
 
 #[test]
 fn the_longest_allowed_run_stays_redrivable() {
@@ -289,6 +293,11 @@ fn the_longest_allowed_run_stays_redrivable() {
         // redrive's.
         let polls_per_attempt = u64::from(policy.max_polls) + 1;
         let export = (u64::from(config.export.max_attempts) + 1) * polls_per_attempt;
+        let per_export_loop = if config.export.events {
+            EVENTS_PER_CALLBACK_LOOP
+        } else {
+            EVENTS_PER_POLL
+        };
         let crawl = u64::from(config.crawler.max_wait_minutes) * 60
             / u64::from(config.crawler.poll_seconds)
             + 1;
@@ -297,7 +306,7 @@ fn the_longest_allowed_run_stays_redrivable() {
         let acl = 10;
         // Every task retried to its limit once more (6 retries of 3 events each).
         let retries = 8 * 6 * 3;
-        let events = (export + crawl + acl) * EVENTS_PER_POLL + retries + 50;
+        let events = export * per_export_loop + (crawl + acl) * EVENTS_PER_POLL + retries + 50;
         assert!(
             events < LIMIT * 9 / 10,
             "{variant}: the longest run may reach {events} history events"

@@ -2,10 +2,9 @@
 //! state and the field.
 
 use serde_json::json;
-use state_machine::AslError;
-use state_machine::asl::{
-    Catcher, Choice, ChoiceRule, Condition, Fail, JsonPath, Pass, ResultPath, Retrier, State,
-    StateMachine, StateMachineBuilder, Succeed, Task, Transition,
+use state_machine::{
+    AslError, Catcher, Choice, ChoiceRule, Condition, Fail, JsonPath, Pass, ResultPath, Retrier,
+    State, StateMachine, StateMachineBuilder, Succeed, Task, Transition,
 };
 
 fn p(path: &str) -> JsonPath {

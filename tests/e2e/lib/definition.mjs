@@ -47,7 +47,23 @@ export function loadDefinition(file = DEFAULT_DEFINITION) {
     if (!binary) throw new Error(`${file}: placeholder \${${name}} is no function's placeholder in ${FUNCTIONS_JSON}`);
     return functionArn(binary);
   });
-  const definition = JSON.parse(text);
+  const byArn = Object.fromEntries(Object.keys(FUNCTIONS).map((b) => [functionArn(b), b]));
+  return bindDefinition(file, JSON.parse(text), byArn);
+}
+
+/**
+ * The definition of an applied state machine (the applied stack, applied.mjs): as
+ * DescribeStateMachine returned it, every function ARN in it bound to the binary of the
+ * applied function with that ARN (`functions`: binary → {arn}; the binary is the applied
+ * function's name without the stack's prefix). Nothing is substituted: Terraform did that.
+ */
+export function loadAppliedDefinition({ arn, definition, functions }) {
+  const byArn = Object.fromEntries(Object.entries(functions).map(([binary, f]) => [f.arn, binary]));
+  return { ...bindDefinition(`applied state machine ${arn}`, JSON.parse(definition), byArn), stateMachineArn: arn };
+}
+
+/** Binds every Task state of `definition` to the binary its function ARN names. */
+function bindDefinition(file, definition, byArn) {
   const tasks = {};
   const waits = [];
   const retrying = [];
@@ -58,7 +74,7 @@ export function loadDefinition(file = DEFAULT_DEFINITION) {
     }
     if (state.Type === 'Task') {
       const resource = state.Resource === CALLBACK_RESOURCE ? state.Parameters?.FunctionName : state.Resource;
-      const binary = Object.keys(FUNCTIONS).find((b) => resource === functionArn(b));
+      const binary = byArn[resource];
       if (!binary) throw new Error(`${file}: task state ${name} has Resource ${state.Resource}, not one of our functions`);
       // A state the table lists must call the table's function (other definitions, such
       // as the harness's fixture, may have states of their own).

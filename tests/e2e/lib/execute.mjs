@@ -34,7 +34,8 @@ export async function runExecution(loaded, input, pool, { name, onEvent = () => 
   const record = {
     name: executionName,
     arn: executionArn(executionName),
-    stateMachineArn: STATE_MACHINE_ARN,
+    // The applied stack's state machine, or the name the Terraform gives it.
+    stateMachineArn: loaded.stateMachineArn ?? STATE_MACHINE_ARN,
     roleArn: ROLE_ARN,
     definition: loaded.definition,
     input,

@@ -80,14 +80,19 @@ export function missingBinaries() {
   return BINARIES.filter((b) => !fs.existsSync(path.join(BIN_DIR, b)));
 }
 
-/** The environment one binary starts with: Lambda's own variables, moto, the function's. */
-export function environmentFor(binary, vars, motoUrl, overrides = {}) {
+/**
+ * The environment one binary starts with: Lambda's own variables, moto, the function's.
+ * `applied` (the applied stack's configuration of this function, applied.mjs): its
+ * environment exactly as GetFunctionConfiguration returned it replaces the table's
+ * variables, and Lambda's own variables (name, memory, log format) are the applied ones.
+ */
+export function environmentFor(binary, vars, motoUrl, overrides = {}, applied = null) {
   const env = {
     PATH: process.env.PATH,
-    AWS_LAMBDA_FUNCTION_NAME: `snapshot-export-${binary}`,
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+    AWS_LAMBDA_FUNCTION_NAME: applied?.name ?? `snapshot-export-${binary}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(applied?.memory ?? 256),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_LOG_FORMAT: 'Text',
+    AWS_LAMBDA_LOG_FORMAT: applied?.log_format === 'JSON' ? 'JSON' : 'Text',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL: motoUrl,
     AWS_ACCESS_KEY_ID: 'testing',
@@ -95,8 +100,8 @@ export function environmentFor(binary, vars, motoUrl, overrides = {}) {
     AWS_REGION: vars.region ?? 'us-east-1',
     AWS_DEFAULT_REGION: vars.region ?? 'us-east-1',
     RUST_LOG: process.env.E2E_RUST_LOG ?? 'info',
-    ...functionEnv(binary, vars),
-    // E2E_ENFORCE_IAM=1: the keys of the function's own role (tests/harness/iam_enforce.py).
+    ...(applied ? applied.env : functionEnv(binary, vars)),
+    // E2E_ENFORCE_IAM=1 or the applied stack: the keys of the function's own role (tests/harness/iam_enforce.py).
     ...(vars.function_credentials?.[binary] ?? {}),
   };
   for (const [key, value] of Object.entries(overrides)) {
@@ -108,11 +113,13 @@ export function environmentFor(binary, vars, motoUrl, overrides = {}) {
 
 /** One binary, started on first use and kept warm; restarted if it dies (a cold start). */
 class LocalFunction {
-  constructor(binary, env, logFile) {
+  constructor(binary, env, logFile, applied = null) {
     this.binary = binary;
     this.env = env;
     this.logFile = logFile;
-    this.api = new RuntimeApi({ functionArn: functionArn(binary) });
+    // The applied function's timeout (or the table's) is the invocation's deadline.
+    this.timeoutSeconds = applied?.timeout ?? FUNCTIONS[binary].timeout_seconds;
+    this.api = new RuntimeApi({ functionArn: applied?.arn ?? functionArn(binary) });
     this.child = null;
     this.starts = 0;
     this.invocations = 0;
@@ -146,7 +153,7 @@ class LocalFunction {
       throw new LambdaError(errorType, errorMessage);
     }
     // The Lambda timeout, given to the invocation as its deadline.
-    return this.api.invoke(payload, { timeoutMs: FUNCTIONS[this.binary].timeout_seconds * 1000 });
+    return this.api.invoke(payload, { timeoutMs: this.timeoutSeconds * 1000 });
   }
 
   async stop() {
@@ -155,16 +162,20 @@ class LocalFunction {
   }
 }
 
-/** Every function of one scenario run. */
+/**
+ * Every function of one scenario run. `applied` (binary → applied configuration, the applied
+ * stack): exactly the functions that were applied, each with its applied configuration.
+ */
 export class FunctionPool {
-  constructor({ vars, motoUrl, envOverrides = {}, logDir }) {
+  constructor({ vars, motoUrl, envOverrides = {}, logDir, applied = null }) {
     fs.mkdirSync(logDir, { recursive: true });
     this.logDir = logDir;
     this.functions = Object.fromEntries(
-      BINARIES.map((b) => {
+      (applied ? Object.keys(applied) : BINARIES).map((b) => {
         const logFile = path.join(logDir, `${b}.log`);
         fs.writeFileSync(logFile, '');
-        return [b, new LocalFunction(b, environmentFor(b, vars, motoUrl, envOverrides[b]), logFile)];
+        const config = applied?.[b] ?? null;
+        return [b, new LocalFunction(b, environmentFor(b, vars, motoUrl, envOverrides[b], config), logFile, config)];
       }),
     );
   }

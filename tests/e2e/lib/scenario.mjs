@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { counterWindow, checkEffects, checkExecution, lookup } from './expect.mjs';
 import { redriveExecution, runExecution } from './execute.mjs';
-import { loadDefinition } from './definition.mjs';
+import { loadAppliedDefinition, loadDefinition } from './definition.mjs';
 import { BINARIES, FunctionPool, REPO, missingBinaries, BIN_DIR } from './functions.mjs';
 import { formatHistory } from './history.mjs';
 import { Launcher } from './launcher.mjs';
@@ -93,19 +93,46 @@ function expectVars(vars, record) {
 }
 
 /**
+ * The applied stack's EventBridge (applied.py's route): the binaries the applied rules
+ * deliver `event` to from `account`'s default bus, with every delivery on the way.
+ */
+async function appliedRoute(applied, event, account) {
+  const routed = await applied.launcher.call('POST', '/applied/route', { event, account });
+  const byArn = Object.fromEntries(Object.entries(applied.stack.functions).map(([b, f]) => [f.arn, b]));
+  return { ...routed, binaries: routed.final.map((arn) => byArn[arn] ?? arn) };
+}
+
+/**
  * Runs `file`; returns {name, ok, problems, executions, seconds}. `onEvent(event, ctx)` sees
  * every history event live (the demo prints progress from it).
+ *
+ * `applied` ({launcher, stack, pipelineConfig}: the applied stack, applied.mjs): the scenario
+ * runs on what Terraform applied into that launcher's moto instead of a harness-built
+ * world: the definition read back from the applied state machine, each function with its
+ * applied configuration and role (IAM enforced), an execution started only when the applied
+ * rules route its event from prod's default bus to the state machine, the status change
+ * delivered where the applied rules deliver it. The launcher is the caller's (kept).
  */
-export async function runScenario(file, { definition, onEvent, log = () => {}, onReady } = {}) {
+export async function runScenario(file, { definition, onEvent, log = () => {}, onReady, applied } = {}) {
   const started = Date.now();
   const scenario = readScenario(file);
-  const definitionFile = scenarioDefinition(scenario, definition);
-  const loaded = loadDefinition(definitionFile);
+  let definitionFile;
+  let loaded;
+  if (applied) {
+    if ((scenario.pipeline_config ?? null) !== (applied.pipelineConfig ?? null)) {
+      throw new Error(`${file}: pipeline_config ${scenario.pipeline_config ?? '(default)'}, but the stack was applied for ${applied.pipelineConfig ?? '(default)'}`);
+    }
+    if (scenario.setup?.lambda_env) throw new Error(`${file}: setup.lambda_env cannot apply to the applied stack (the functions get the applied environment)`);
+    loaded = loadAppliedDefinition({ ...applied.stack.state_machine, functions: applied.stack.functions });
+  } else {
+    definitionFile = scenarioDefinition(scenario, definition);
+    loaded = loadDefinition(definitionFile);
+  }
   const missing = missingBinaries();
   if (missing.length) {
     throw new Error(`Lambda binaries missing in ${BIN_DIR}: ${missing.join(', ')}. Run scripts/setup.sh first.`);
   }
-  const launcher = await Launcher.start({ log });
+  const launcher = applied ? applied.launcher : await Launcher.start({ log });
   const sfn = new SfnStub({ historyPageSize: scenario.sfn?.history_page_size ?? null });
   let pool;
   const report = { name: scenario.name, file, problems: [], executions: [] };
@@ -113,13 +140,17 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
     const sfnUrl = await sfn.start();
     log(`Step Functions stub at ${sfnUrl}`);
     // definition_file: the enforced IAM mode evaluates the Terraform for this graph (iam_enforce.py).
-    const vars = await launcher.setup({ ...scenario.setup, controls: scenario.controls ?? {}, definition_file: definitionFile ?? null });
+    const vars = applied
+      ? await launcher.call('POST', '/applied/setup', { ...scenario.setup, controls: scenario.controls ?? {} })
+      : await launcher.setup({ ...scenario.setup, controls: scenario.controls ?? {}, definition_file: definitionFile ?? null });
     pool = new FunctionPool({
       vars,
       motoUrl: launcher.moto,
       envOverrides: envOverrides(scenario, sfnUrl),
-      logDir: path.join(REPO, 'target', 'e2e', scenario.name),
+      logDir: path.join(REPO, 'target', 'e2e', applied ? `applied-${scenario.name}` : scenario.name),
+      applied: applied?.stack.functions,
     });
+    report.routes = [];
     // Callback states (`[export] events = true`): tokens through the stub, RDS's export
     // events emitted as the scenario's `export_events` says (export-events.mjs).
     const exportEvents = new ExportEvents({ launcher, pool, spec: scenario.export_events ?? {}, vars });
@@ -145,6 +176,17 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
         labels = [`${record.name} (redrive ${record.redriveCount})`];
       } else {
         const input = substitute(execution.input, vars);
+        // The applied stack: an event starts an execution only if the applied rules take it
+        // from prod's default bus to the applied state machine (a manual input is started
+        // directly, as the CLI does).
+        if (applied && input['detail-type'] !== undefined) {
+          const routed = await appliedRoute(applied, input, input.account ?? vars.prod_account);
+          report.routes.push({ execution: index + 1, ...routed });
+          if (!routed.final.includes(loaded.stateMachineArn)) {
+            const why = routed.deliveries.length ? JSON.stringify(routed.deliveries) : "no applied rule of prod's default bus matches it";
+            throw new Error(`the applied rules do not start ${loaded.stateMachineArn} on executions[${index}]'s event: ${why}`);
+          }
+        }
         // `copies` > 1: the same input started that many times at once (a duplicated event).
         const copies = execution.copies ?? 1;
         const names = Array.from({ length: copies }, (_, c) => `${scenario.name}-${index + 1}${copies > 1 ? String.fromCharCode(97 + c) : ''}`);
@@ -163,7 +205,14 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
       }
       // The failure-notification rule (best effort): inside this execution's window.
       for (const record of records) {
-        const outcome = await emitStatusChange(record, pool);
+        const route = applied
+          ? async (event) => {
+              const routed = await appliedRoute(applied, event, vars.analytics_account);
+              report.routes.push({ status_change: record.status, ...routed });
+              return routed.binaries;
+            }
+          : undefined;
+        const outcome = await emitStatusChange(record, pool, { route });
         if (outcome) log(`status change ${record.status} of ${record.name} → notify: ${outcome.ok ? 'ok' : `${outcome.error}: ${outcome.message}`}`);
       }
       last = records.at(-1);
@@ -193,7 +242,7 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
     report.launcherLog = launcher.stderr.join('').split('\n').slice(-40).join('\n');
   } finally {
     await pool?.stop();
-    await launcher.stop();
+    if (!applied) await launcher.stop();
     await sfn.stop();
   }
   report.ok = report.problems.length === 0;

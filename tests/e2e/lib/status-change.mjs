@@ -52,12 +52,25 @@ export function statusChangeEvent(record) {
  * When `record` ended FAILED, TIMED_OUT or ABORTED: invokes the rule's target with the
  * status-change event; returns {event, ok, output} or {event, ok: false, error, message}
  * (also kept on the record as `statusChange`). Otherwise nothing (null).
+ *
+ * `route(event)` (the applied stack, applied.mjs): the binaries the APPLIED rules deliver the
+ * event to (any status: a SUCCEEDED one must reach nobody); none is a failed delivery,
+ * `NotRouted`, as no notification would be sent in AWS.
  */
-export async function emitStatusChange(record, pool) {
-  if (!NOTIFIED.includes(record.status)) return null;
+export async function emitStatusChange(record, pool, { route } = {}) {
   const event = statusChangeEvent(record);
+  const targets = route ? await route(event) : null;
+  if (!NOTIFIED.includes(record.status)) {
+    if (targets?.length) throw new Error(`the applied rules deliver the ${record.status} status change of ${record.name} to ${targets.join(', ')}`);
+    return null;
+  }
   let outcome;
   try {
+    if (targets && !targets.includes(TARGET)) {
+      outcome = { event, ok: false, error: 'NotRouted', message: `no applied rule delivers the ${record.status} status change to ${TARGET} (targets: ${targets.join(', ') || 'none'})` };
+      record.statusChange = outcome;
+      return outcome;
+    }
     outcome = { event, ok: true, output: await pool.invoke(TARGET, event) };
   } catch (err) {
     outcome = err instanceof LambdaError

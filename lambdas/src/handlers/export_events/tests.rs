@@ -58,13 +58,15 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput;
 use aws_sdk_dynamodb::operation::scan::ScanOutput;
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_rds::operation::describe_export_tasks::DescribeExportTasksOutput;
 use aws_sdk_rds::types::ExportTask;
 use aws_sdk_sfn::operation::send_task_success::{SendTaskSuccessError, SendTaskSuccessOutput};
 use aws_smithy_mocks::{Rule, mock};
-use contract::ExportStatus;
+use contract::{CheckExportInput, ExportStatus};
 
-use crate::handlers::tests::{ARN, BASE_ID, export_state, job, meta, mocked, ok, policy};
+use crate::export_waits::WaitStore;
+use crate::test_support::{ARN, BASE_ID, export_state, job, meta, mocked, ok, policy};
 
 const NOW: i64 = 1_800_000_000;
 const TOKEN: &str = "token-of-the-waiting-execution";

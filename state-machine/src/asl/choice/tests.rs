@@ -10,7 +10,7 @@ fn renders_flat_operator_keys_and_round_trips() {
     let rule = ChoiceRule::new(
         Condition::And(vec![
             Condition::string_equals(path("$.s"), "COMPLETE"),
-            Condition::numeric_greater_than(path("$.n"), 5),
+            Condition::compare(path("$.n"), Test::Numeric(CompareOp::GreaterThan, 5.into())),
             Condition::Not(Box::new(Condition::boolean_equals(path("$.b"), true))),
             Condition::Or(vec![
                 Condition::is_present(path("$.p"), false),

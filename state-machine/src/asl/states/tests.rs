@@ -20,13 +20,13 @@ fn round_trip(state: impl Into<State>, expected: Value) {
 #[test]
 fn task_renders_every_field_in_order() {
     let mut task = Task::new("${x_function_arn}", Transition::next("B"))
-        .comment("c")
         .parameters(json!({"a.$": "$.a"}))
         .result_selector(json!({"r.$": "$"}))
         .result_path(ResultPath::Discard)
         .timeout_seconds(5)
         .retry(vec![Retrier::on(["E"]).jitter(JitterStrategy::Full)])
         .catch(vec![Catcher::all("F")]);
+    task.comment = Some("c".into());
     task.input_path = Some(p("$.in"));
     task.output_path = Some(p("$.out"));
     task.extra.insert("HeartbeatSeconds".into(), json!(3));
@@ -51,14 +51,17 @@ fn task_with_end_and_no_options_is_minimal() {
 
 #[test]
 fn pass_renders_result_and_parameters() {
+    let mut pass = Pass::new(Transition::next("N"));
+    pass.result = Some(json!({"x": 1}));
+    pass.result_path = Some(ResultPath::path("$.r").unwrap());
     round_trip(
-        Pass::new(Transition::next("N"))
-            .result(json!({"x": 1}))
-            .result_path(ResultPath::path("$.r").unwrap()),
+        pass,
         json!({"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.r", "Next": "N"}),
     );
+    let mut pass = Pass::new(Transition::End);
+    pass.parameters = Some(json!({"Error": "E", "Cause.$": "$.c"}));
     round_trip(
-        Pass::new(Transition::End).parameters(json!({"Error": "E", "Cause.$": "$.c"})),
+        pass,
         json!({"Type": "Pass", "Parameters": {"Error": "E", "Cause.$": "$.c"}, "End": true}),
     );
 }
@@ -110,11 +113,18 @@ fn choice_renders_rules_and_default() {
 fn succeed_and_fail_have_no_transition() {
     round_trip(Succeed::default(), json!({"Type": "Succeed"}));
     round_trip(
-        Fail::from_paths(p("$.error.Error"), p("$.error.Cause")),
+        Fail {
+            error_path: Some(p("$.error.Error")),
+            cause_path: Some(p("$.error.Cause")),
+            ..Fail::default()
+        },
         json!({"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}),
     );
     round_trip(
-        Fail::literal("E", "why").comment("c"),
+        Fail {
+            comment: Some("c".into()),
+            ..Fail::literal("E", "why")
+        },
         json!({"Type": "Fail", "Comment": "c", "Error": "E", "Cause": "why"}),
     );
     // A Next on a terminal state is not taken as a transition: it lands in `extra`,
