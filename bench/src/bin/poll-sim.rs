@@ -73,13 +73,11 @@ fn main() {
 
     // The deployed default's policy (30 s to 30 min, 24 h, the poll budget of 2 attempts
     // plus a redrive).
-    let config = state_machine::PipelineConfig::default();
-    // The Wait loop's policy (`events = false`): the default config now waits for RDS's
-    // events, and the event sections set `events` themselves.
-    let policy = PollPolicy {
-        events: false,
-        ..config.poll_policy()
-    };
+    // The Wait loop's configuration (`[export] events = false`, its poll budget too): the
+    // default now waits for RDS's events; the event sections set `events` themselves.
+    let mut config = state_machine::PipelineConfig::default();
+    config.export.events = false;
+    let policy: PollPolicy = config.poll_policy();
     let max_wait = policy.max_wait_seconds as f64;
     let (floor, ceiling) = poll_bounds(&policy, 0, policy.max_wait_seconds);
     println!(
