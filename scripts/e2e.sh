@@ -36,7 +36,7 @@ if [ $# -gt 0 ]; then
   "$node" "$root/tests/e2e/run.mjs" "$@" || status=$?
 else
   cd "$root"
-  # Issue 19: the pipeline on what Terraform applied (tests/e2e/applied.test.mjs: apply of
+  # The pipeline on what Terraform applied (tests/e2e/applied.test.mjs: apply of
   # the cross-account example into its own moto per pipeline config, scenarios, destroy).
   # Started first, in the background: its applies mostly wait on the AWS provider's pollers,
   # so they overlap the stages below; its report comes last. Without terraform or the
@@ -50,7 +50,7 @@ else
   echo "== harness checks (node) and scenarios"
   "$node" --test --test-reporter=tap --test-concurrency=1 \
     tests/e2e/harness.test.mjs tests/e2e/e2e.test.mjs || status=1
-  # Issue 15: the same pipeline with moto enforcing the Terraform's own roles and policies
+  # The same pipeline with moto enforcing the Terraform's own roles and policies
   # (tests/harness/iam_enforce.py), over scenarios that make every function call what it
   # calls: success path with the crawler, cluster snapshots, failure notification,
   # catalog-tables, copy delivery, export events (docs/security.md).

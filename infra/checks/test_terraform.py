@@ -141,7 +141,7 @@ def as_list(v):
 
 @needs_terraform
 class FirstApplyFindings(PlanCase):
-    """The IAM a first real apply and run would hit (issue 19), in every mode's plan."""
+    """The IAM a first real apply and run would hit, in every mode's plan."""
 
     def policy(self, mode, address):
         return self.plans[mode].policies()[address][1]

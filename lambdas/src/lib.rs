@@ -26,6 +26,7 @@ mod export_waits;
 mod glue_crawler;
 mod handlers;
 mod listing;
+mod rds_event;
 mod runtime;
 mod sdk_error;
 #[cfg(test)]

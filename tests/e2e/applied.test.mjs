@@ -1,4 +1,4 @@
-// The pipeline on what Terraform applied (issue 19): for each pipeline config of
+// The pipeline on what Terraform applied: for each pipeline config of
 // APPLIED_SCENARIOS (lib/applied.mjs), the cross-account example is applied by real
 // Terraform into its own moto (both accounts), read back, its EventBridge rules checked
 // against RDS and Step Functions event samples, its scenarios run on the applied state

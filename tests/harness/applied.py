@@ -1,4 +1,4 @@
-"""The applied stack (issue 19): the cross-account example applied by real Terraform into the
+"""The applied stack: the cross-account example applied by real Terraform into the
 launcher's moto, read back from moto, and the pipeline run on what was applied.
 
 `Stack.apply(pipeline)` copies infra/examples/cross-account into a temporary directory
@@ -193,8 +193,7 @@ class Stack:
             "delivery": graph.get("delivery", "share-key"),
             "definition_path": graph["definition_path"],
         }
-        if graph.get("export_events"):
-            values["export_events"] = True
+        values["export_events"] = bool(graph.get("export_events"))
         declared = example_variables()
         missing = sorted(set(values) - declared)
         if missing:
@@ -568,8 +567,17 @@ class Stack:
         from moto.s3.models import s3_backends
         from moto.stepfunctions.models import stepfunctions_backends
 
+        from moto.dynamodb.models import dynamodb_backends
+
         with iam_enforce.unenforced():
             self.clean()
+            # The export-waits table is deletion-protected (the module deletes nothing by
+            # accident): an operator turns that off before a destroy
+            # (docs/cross-account-setup.md, "Removing the stack"), and so does the harness.
+            ddb = dynamodb_backends[accounts.ANALYTICS_ACCOUNT][accounts.REGION]
+            for table in ddb.tables.values():
+                if table.name.startswith(NAME):
+                    table.deletion_protection_enabled = False
             self._timed("destroy", self._terraform, "destroy", "-auto-approve", "-input=false", "-parallelism=20")
             state = self._terraform("state", "list").split()
             d = self.described or {}

@@ -229,8 +229,8 @@ def pipeline_vars(definition: Path) -> dict[str, Any]:
     else:
         catalog = "none"
     out: dict[str, Any] = {"catalog": catalog, "definition_path": str(definition)}
-    if "${wait_for_export_function_arn}" in text:
-        out["export_events"] = True
+    # Always said: the modules' default is true, so a Wait-loop definition must say false.
+    out["export_events"] = "${wait_for_export_function_arn}" in text
     if "${copy_objects_function_arn}" in text:
         out["delivery"] = "copy"
     return out

@@ -15,7 +15,7 @@ use aws_sdk_lambda::primitives::Blob;
 use contract::functions::{EXPORT_EVENTS, FUNCTIONS};
 use serde_json::{Value, json};
 
-use crate::support::{Moto, MotoCli, workspace};
+use crate::support::{Moto, MotoCli};
 
 const ANALYTICS: &str = "123456789012";
 const PROD: &str = "210987654321";
@@ -25,8 +25,6 @@ const EXTERNAL_ID: &str = "snapshot-export-preflight-test";
 const BUCKET: &str = "analytics-exports";
 const PREFIX: &str = "exports";
 const DATABASE: &str = "snapshot_export";
-/// The configuration the stack is deployed from.
-const CONFIG: &str = "state-machine/configs/export-events.toml";
 /// The snapshot-created and export-finished EventIDs (events.tf, locals.tf).
 const CREATED_IDS: [&str; 5] = [
     "RDS-EVENT-0042",
@@ -281,7 +279,8 @@ async fn build(moto: &Moto) -> World {
         .to_owned();
 
     // Analytics: the functions and their roles, the state machine.
-    let config = state_machine::PipelineConfig::from_file(workspace().join(CONFIG)).unwrap();
+    // The default configuration (export events on), as `terraform apply` deploys it.
+    let config = state_machine::PipelineConfig::default();
     let mut definition = state_machine::pipeline(&config).unwrap().to_json().unwrap();
     for f in FUNCTIONS {
         definition = definition.replace(
@@ -519,14 +518,12 @@ fn preflight(moto: &Moto) -> (bool, Value) {
 
 /// [`preflight`] with more arguments.
 fn preflight_with(moto: &Moto, extra: &[&str]) -> (bool, Value) {
-    let config = workspace().join(CONFIG);
+    // No --config: the stack runs the default definition.
     let mut args = vec![
         "preflight",
         "--json",
         "--state-machine-arn",
         &machine_arn_text(),
-        "--config",
-        config.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
     let output = moto.run(&args);
@@ -612,14 +609,8 @@ async fn preflight_passes_on_a_set_up_stack_and_names_each_break() {
     }
 
     // The text form: one line per check, then the verdict; exit 0.
-    let config = workspace().join(CONFIG);
-    let text = crate::support::ok(&moto.run(&[
-        "preflight",
-        "--state-machine-arn",
-        machine_arn_text(),
-        "--config",
-        config.to_str().unwrap(),
-    ]));
+    let text =
+        crate::support::ok(&moto.run(&["preflight", "--state-machine-arn", machine_arn_text()]));
     println!("{text}");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(

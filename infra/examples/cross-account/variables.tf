@@ -84,7 +84,7 @@ variable "definition_path" {
 }
 
 variable "export_events" {
-  description = "True: RDS's export-finished events wake the waiting executions (both modules' export_events); the definition must be rendered with state-machine/configs/export-events.toml (definition_path)."
+  description = "True (the default): RDS's export-finished events wake the waiting executions (both modules' export_events), as the default definition expects. False: the Wait loop polls; the definition must then be rendered from state-machine/configs/wait-loop.toml (definition_path)."
   type        = bool
-  default     = false
+  default     = true
 }

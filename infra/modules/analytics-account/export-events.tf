@@ -1,5 +1,5 @@
-# RDS's export-finished events wake the executions (`export_events = true`, with a
-# definition rendered from state-machine/configs/export-events.toml): the WaitForExportEvent
+# RDS's export-finished events wake the executions (`export_events = true`, the default,
+# with the default definition): the WaitForExportEvent
 # callback state's function (wait-for-export) records its task token for the export's
 # snapshot in the export-waits table; prod forwards RDS-EVENT-0159/0160/0161 (DB snapshot
 # export failed/canceled/completed) and 0162/0163/0164 (cluster snapshot) to the pipeline's

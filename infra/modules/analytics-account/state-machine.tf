@@ -37,10 +37,10 @@ resource "aws_sfn_state_machine" "this" {
     }
 
     # The callback wait needs the export-waits table, the rule and its permissions, which
-    # exist exactly with export_events (state-machine/configs/export-events.toml).
+    # exist exactly with export_events (the default config; state-machine/configs/wait-loop.toml renders without them).
     precondition {
       condition     = var.export_events == strcontains(file(local.definition_path), "wait_for_export_function_arn")
-      error_message = "export_events is ${var.export_events} but ${local.definition_path} ${var.export_events ? "has no WaitForExportEvent state: render the definition with [export] events = true (state-machine/configs/export-events.toml) and pass it as definition_path" : "has a WaitForExportEvent state (rendered with [export] events = true): set export_events = true"}."
+      error_message = "export_events is ${var.export_events} but ${local.definition_path} ${var.export_events ? "has no WaitForExportEvent state: use a definition rendered with [export] events = true (the default config) as definition_path" : "has a WaitForExportEvent state (rendered with [export] events = true): set export_events = true, or render it from state-machine/configs/wait-loop.toml"}."
     }
 
     precondition {

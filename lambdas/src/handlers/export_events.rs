@@ -29,6 +29,7 @@ use crate::config::{Env, ExportWaitsConfig};
 use crate::error::TaskError;
 use crate::export_waits::{Sent, WaitStore, Waiting, load_clients, send_success};
 use crate::handlers::check_export::check_export;
+use crate::rds_event;
 use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::classify;
 
@@ -57,10 +58,12 @@ pub(crate) fn export_event_snapshot(event: &Value) -> Result<String, String> {
         return Err(format!("source {} is not aws.rds", event["source"]));
     }
     let detail = &event["detail"];
-    let id = detail["EventID"].as_str().unwrap_or_default();
-    if !EXPORT_FINISHED_EVENT_IDS.contains(&id) {
-        return Err(format!("event id {id:?} is not an export-finished event"));
-    }
+    // Either form RDS sends (`RDS-EVENT-0161` or a URL ending in `#RDS-EVENT-0161`), as
+    // Normalize reads it.
+    let raw = detail["EventID"].as_str().unwrap_or_default();
+    let id = rds_event::event_id(raw)
+        .filter(|id| EXPORT_FINISHED_EVENT_IDS.contains(id))
+        .ok_or_else(|| format!("event id {raw:?} is not an export-finished event"))?;
     detail["SourceArn"]
         .as_str()
         .or_else(|| event["resources"][0].as_str())

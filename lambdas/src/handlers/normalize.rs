@@ -12,6 +12,7 @@ use crate::aws::Aws;
 use crate::config::{Env, NormalizeConfig, valid_export_only_entry};
 use crate::error::TaskError;
 use crate::export_id::{export_task_id, parse_snapshot_arn};
+use crate::rds_event;
 use contract::functions::{self, Function};
 
 use crate::runtime::{Handler, Invocation};
@@ -133,16 +134,12 @@ fn parse_event(cfg: &NormalizeConfig, input: &Value) -> Result<Parsed, TaskError
         .get("EventID")
         .and_then(Value::as_str)
         .ok_or_else(|| missing("detail.EventID"))?;
-    // The id may be `RDS-EVENT-0091` or a documentation URL ending in `#RDS-EVENT-0091`.
-    let event_id = raw_event_id
-        .rfind("RDS-EVENT-")
-        .map(|i| &raw_event_id[i..])
-        .ok_or_else(|| {
-            TaskError::InvalidInput(format!(
-                "detail.EventID {raw_event_id:?} has no RDS-EVENT-<number>"
-            ))
-        })?;
-    let number = &event_id["RDS-EVENT-".len()..];
+    let event_id = rds_event::event_id(raw_event_id).ok_or_else(|| {
+        TaskError::InvalidInput(format!(
+            "detail.EventID {raw_event_id:?} has no RDS-EVENT-<number>"
+        ))
+    })?;
+    let number = rds_event::number(event_id);
     let arn = detail
         .get("SourceArn")
         .and_then(Value::as_str)

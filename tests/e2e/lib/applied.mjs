@@ -1,4 +1,4 @@
-// The applied stack (issue 19): the cross-account example applied by real Terraform into a
+// The applied stack: the cross-account example applied by real Terraform into a
 // launcher's moto (tests/harness/applied.py), and scenarios run on what was applied.
 //
 // One stack per pipeline config (the graph decides the example's `catalog` and `delivery`),

@@ -9,8 +9,8 @@ use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
 use contract::functions::{self, FUNCTIONS};
 use serde_json::{Value, json};
-use state_machine::PipelineConfig;
 use state_machine::Delivery;
+use state_machine::PipelineConfig;
 
 use super::definition::first_difference;
 use super::events::{EXPORT_FINISHED, SNAPSHOT_CREATED, expected_pattern};
@@ -195,9 +195,10 @@ fn the_deployed_definition_matches_its_config_and_drift_is_located() {
     let config = events_config();
     let stack = stack_for(&config);
     assert_ok(&definition::check(&stack, &config));
-    // Checked against another configuration (the deployed one polls), the first
-    // difference is named.
-    let check = definition::check(&stack, &PipelineConfig::default());
+    // Checked against another configuration (one that polls), the first difference is
+    // named.
+    let polling = PipelineConfig::from_toml_str("[export]\nevents = false\n").unwrap();
+    let check = definition::check(&stack, &polling);
     assert_fails(&check, &["definition", "differs", "$.States", "render"]);
 
     let mut drifted = stack.clone();
@@ -791,7 +792,7 @@ async fn the_waits_table_must_be_active_with_the_functions_keys() {
             "export_events = true",
         ],
     );
-    let polling = stack_for(&PipelineConfig::default());
+    let polling = stack_for(&PipelineConfig::from_toml_str("[export]\nevents = false\n").unwrap());
     let dynamodb = mock_client!(
         aws_sdk_dynamodb,
         RuleMode::MatchAny,

@@ -37,6 +37,18 @@ fn the_six_export_finished_ids_name_their_snapshot() {
 }
 
 #[test]
+fn the_url_form_of_the_event_id_is_read_as_normalize_reads_it() {
+    let db = "arn:aws:rds:us-east-1:210987654321:snapshot:rds:orders-2026-12-01";
+    let url = "http://docs.amazonwebservices.com/AmazonRDS/latest/UserGuide/USER_Events.html#RDS-EVENT-0161";
+    assert_eq!(
+        export_event_snapshot(&event(url, "RDS DB Snapshot Event", db)),
+        Ok(db.to_owned())
+    );
+    let created = "http://docs.amazonwebservices.com/AmazonRDS/latest/UserGuide/USER_Events.html#RDS-EVENT-0091";
+    assert!(export_event_snapshot(&event(created, "RDS DB Snapshot Event", db)).is_err());
+}
+
+#[test]
 fn other_events_are_not_export_events() {
     let db = "arn:aws:rds:us-east-1:210987654321:snapshot:rds:orders-2026-12-01";
     // Snapshot created, an unknown id, another source, no ARN at all.
