@@ -55,7 +55,7 @@ else
   # calls: success path with the crawler, cluster snapshots, failure notification,
   # catalog-tables, copy delivery, export events (docs/security.md).
   echo "== enforced IAM (E2E_ENFORCE_IAM=1)"
-  enforced=(tests/e2e/scenarios/{01-automated-instance-snapshot,02-aurora-cluster-snapshot,07-export-failed,21-catalog-tables-two-exports,31-copy-delivery-duplicate-event,40-export-event-on-time}.json)
+  enforced=(tests/e2e/scenarios/{01-automated-instance-snapshot,02-aurora-cluster-snapshot,07-export-failed,21-catalog-tables-two-exports,31-copy-delivery-duplicate-event,40-export-event-on-time,48-export-event-lost-swept}.json)
   enforced_log=$(mktemp)
   E2E_ENFORCE_IAM=1 "$node" tests/e2e/run.mjs "${enforced[@]}" >"$enforced_log" 2>&1 || status=1
   grep -v '" 200 -$' "$enforced_log" | head -n 200

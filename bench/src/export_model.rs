@@ -8,8 +8,9 @@
 //! * extraction lasts log-uniform(2 min, 12 h), every decade equally likely;
 //! * progress is linear (50 %), linear with 1-2 stalls of 5-25 % of the extraction each
 //!   (25 %), or bursty: 3-12 tables, each finishing in a short burst of progress (25 %);
-//! * PercentProgress is reported as an integer (floor); after 100 % the export stays
-//!   IN_PROGRESS for U(0, 2) min (metadata files) before COMPLETE;
+//! * PercentProgress is reported as an integer (floor) and may stay at 0 for a while after
+//!   extraction began ([`Export::zero_hold`], drawn by [`add_zero_holds`]); after 100 % the
+//!   export stays IN_PROGRESS for U(0, 2) min (metadata files) before COMPLETE;
 //! * 5 % of exports FAIL at a time uniform over their whole life.
 
 use crate::rng::Rng;
@@ -42,6 +43,10 @@ pub struct Export {
     pub knots: Vec<(f64, f64)>,
     /// When the export fails, if it does before completing.
     pub fails_at: Option<f64>,
+    /// Seconds after STARTING during which PercentProgress still shows 0 although the
+    /// extraction runs (then it shows the real progress at once): RDS's percent is coarse
+    /// and is reported to stay at 0 for a long time early on.
+    pub zero_hold: f64,
 }
 
 impl Export {
@@ -67,6 +72,9 @@ impl Export {
         }
         if t < self.starting {
             return (ExportStatus::Starting, 0);
+        }
+        if t < self.starting + self.zero_hold {
+            return (ExportStatus::InProgress, 0);
         }
         (ExportStatus::InProgress, self.percent(t))
     }
@@ -167,6 +175,17 @@ pub fn draw_with(rng: &mut Rng, starting: f64, extraction: f64) -> Export {
         shape,
         knots,
         fails_at: fails.then_some(fail_time),
+        zero_hold: 0.0,
+    }
+}
+
+/// Gives every export a 0 % hold of U(0, `max_fraction`) of its extraction, drawn from a
+/// generator of its own (seeded by `seed`) so the rest of the mix stays the same as
+/// without holds. `max_fraction` 0 turns the holds off.
+pub fn add_zero_holds(exports: &mut [Export], seed: u64, max_fraction: f64) {
+    let mut rng = Rng::new(seed ^ 0x4_0000);
+    for e in exports {
+        e.zero_hold = rng.uniform(0.0, max_fraction) * e.extraction;
     }
 }
 
@@ -244,14 +263,30 @@ pub struct EventModel {
     pub delay_max: f64,
     /// Probability that an export's event never arrives.
     pub loss: f64,
+    /// A proposed wait-for-export (not today's): an entry after a fallback skips
+    /// DescribeExportTasks, the fallback CheckExport having observed the export moments
+    /// before, so a fallback costs one status check instead of two. The first entry keeps
+    /// its check (an export that ends right after StartExport, or its event, is still seen).
+    pub skip_fresh_entry_check: bool,
+    /// The scheduled sweep's interval, seconds (`None`: no sweep). Every interval the
+    /// sweep lists the exports RDS still runs (one DescribeExportTasks per account while a
+    /// wait is open) and confirms and wakes each waiting execution whose export is not in
+    /// that list ([`SWEEP_CONFIRM_SECONDS`] later). The schedule runs independently of the
+    /// exports: its phase is drawn per export.
+    pub sweep_interval: Option<f64>,
 }
+
+/// Time from a sweep's tick to its SendTaskSuccess: the Lambda invocation, the Scan, the
+/// list call and the confirming DescribeExportTasks (an assumption: a few calls of tens of
+/// milliseconds each, plus a cold start at 5-minute spacing).
+pub const SWEEP_CONFIRM_SECONDS: f64 = 5.0;
 
 /// Outcome of waiting for one export with events and the fallback poll.
 #[derive(Debug, Clone, Copy)]
 pub struct EventRun {
-    /// DescribeExportTasks calls: one per callback entry (wait-for-export), one per
-    /// fallback CheckExport, one per confirmation by export-events (StartExport's not
-    /// counted, as in [`PollRun::polls`]).
+    /// DescribeExportTasks calls: one per callback entry (wait-for-export; only the first
+    /// with [`EventModel::skip_fresh_entry_check`]), one per fallback CheckExport, one per
+    /// confirmation by export-events (StartExport's not counted, as in [`PollRun::polls`]).
     pub checks: u32,
     /// Entries of the callback state (WaitForExportEvent).
     pub entries: u32,
@@ -272,6 +307,12 @@ pub struct EventRun {
     pub status: ExportStatus,
     /// True when `max_wait` passed before the export ended.
     pub timed_out: bool,
+    /// True when the sweep (not the event, an entry or a fallback) ended the wait.
+    pub swept: bool,
+    /// Sweep ticks while this export's wait was open: the sweep's list calls (and its
+    /// invocations doing more than an empty Scan) this export causes when no other export
+    /// of the account waits at the same time; an upper bound otherwise (shared).
+    pub sweep_ticks: u32,
 }
 
 impl EventRun {
@@ -283,9 +324,10 @@ impl EventRun {
     }
 
     /// Lambda invocations: wait-for-export per entry, CheckExport per timeout, export-events
-    /// per delivered event.
+    /// per delivered event and per sweep tick while the wait was open (see
+    /// [`EventRun::sweep_ticks`]).
     pub fn invocations(&self) -> u32 {
-        self.entries + self.timeouts + self.events_delivered
+        self.entries + self.timeouts + self.events_delivered + self.sweep_ticks
     }
 }
 
@@ -293,7 +335,8 @@ impl EventRun {
 /// (store the token, check once, wake at once if the export has ended), woken by the
 /// export's event (delivered per `model`, drawn from `rng`) unless the fallback interval
 /// `fallback(status, samples, now)` passes first, which runs CheckExport and enters the
-/// callback again. Samples are recorded at each fallback CheckExport, as it does.
+/// callback again, or the sweep (per `model`) finds the export ended first. Samples are
+/// recorded at StartExport (0 %) and at each fallback CheckExport, as they do.
 pub fn simulate_events(
     export: &Export,
     max_wait: f64,
@@ -305,6 +348,24 @@ pub fn simulate_events(
     let event_lost = rng.chance(model.loss);
     let delay = rng.uniform(0.0, model.delay_max);
     let event_at = (!event_lost).then_some(end + delay);
+    // Drawn with or without a sweep, so every variant sees the same events.
+    let phase = rng.uniform(0.0, 1.0);
+    let sweep = model
+        .sweep_interval
+        .map(|i| (i.max(1.0), phase * i.max(1.0)));
+    // The first sweep tick at or after `from`.
+    let tick_from =
+        |from: f64| sweep.map(|(i, first)| first + ((from - first) / i).ceil().max(0.0) * i);
+    // Sweep ticks before `until` (while the wait was open).
+    let ticks_before = |until: f64| {
+        sweep.map_or(0, |(i, first)| {
+            if until <= first {
+                0
+            } else {
+                ((until - first) / i).ceil() as u32
+            }
+        })
+    };
     let mut run = EventRun {
         checks: 0,
         entries: 0,
@@ -316,30 +377,47 @@ pub fn simulate_events(
         longest_fallback: 0.0,
         status: ExportStatus::Starting,
         timed_out: false,
+        swept: false,
+        sweep_ticks: 0,
     };
-    let mut samples: Vec<ProgressSample> = Vec::new();
+    // StartExport's observation (STARTING, recorded as 0 %) and its first fallback interval.
+    let mut samples = vec![ProgressSample { at: 0, percent: 0 }];
     let mut t = 0.0;
-    // StartExport's output carries the first fallback interval.
     let mut wait = fallback(ExportStatus::Starting, &samples, 0, 0);
     loop {
-        // WaitForExportEvent: the token is stored, then the export checked once.
+        // WaitForExportEvent: the token is stored, then the export checked once (after a
+        // fallback, the proposed entry skips the check CheckExport made just before).
         run.entries += 1;
-        run.checks += 1;
+        run.checks += u32::from(!model.skip_fresh_entry_check || run.entries == 1);
         let (status, _) = export.observe(t);
         run.status = status;
         if status.is_terminal() {
             run.woken = true;
             run.lag = t - end;
+            run.sweep_ticks = ticks_before(t);
             return run;
         }
         let interval = f64::from(wait.max(1));
         run.longest_fallback = run.longest_fallback.max(interval);
-        if let Some(at) = event_at.filter(|&at| at < t + interval) {
-            // export-events confirms with DescribeExportTasks and sends the token.
+        // The sweep wakes the execution at its first tick after the end, unless the event
+        // came first (then the sweep finds no open wait) or the fallback does.
+        let swept_at = tick_from(t.max(end))
+            .map(|tick| tick + SWEEP_CONFIRM_SECONDS)
+            .filter(|&at| at < t + interval);
+        let woken_at = match (event_at.filter(|&at| at < t + interval), swept_at) {
+            (Some(e), Some(s)) if s < e => Some((s, true)),
+            (Some(e), _) => Some((e, false)),
+            (None, s) => s.map(|s| (s, true)),
+        };
+        if let Some((at, swept)) = woken_at {
+            // export-events (the event's rule or the sweep) confirms with one
+            // DescribeExportTasks of the task and sends the token.
             run.checks += 1;
             run.woken = true;
+            run.swept = swept;
             run.status = export.observe(at).0;
             run.lag = at - end;
+            run.sweep_ticks = ticks_before(at);
             return run;
         }
         // The fallback: States.Timeout -> CheckExport.
@@ -350,11 +428,13 @@ pub fn simulate_events(
         run.status = status;
         if status.is_terminal() {
             run.lag = t - end;
+            run.sweep_ticks = ticks_before(t);
             return run;
         }
         if t >= max_wait {
             run.lag = t - end;
             run.timed_out = true;
+            run.sweep_ticks = ticks_before(t);
             return run;
         }
         samples.push(ProgressSample {

@@ -42,6 +42,9 @@ pub mod rules {
     /// The analytics bus's rule on the RDS export-finished events forwarded from prod
     /// (RDS-EVENT-0159/0160/0161, 0162/0163/0164).
     pub const EXPORT_FINISHED: &str = "export-finished";
+    /// The default bus's schedule rule (`rate(export_sweep_interval_minutes)`): a Scheduled
+    /// Event makes export-events sweep for waits whose export-finished event was lost.
+    pub const EXPORT_SWEEP: &str = "export-sweep";
 }
 
 /// The Resource of a callback Task (`[export] events = true`): the Lambda function is named
@@ -229,9 +232,9 @@ pub const WAIT_FOR_EXPORT: Function = Function {
 /// The RDS export-finished events (`[export] events = true`).
 pub const EXPORT_EVENTS: Function = Function {
     binary: "export-events",
-    description: "Wakes the executions waiting for an export when RDS says it ended, after confirming with DescribeExportTasks.",
+    description: "Wakes the executions waiting for an export when RDS says it ended, or when its schedule's sweep finds it ended without an event, after confirming with DescribeExportTasks.",
     states: &[],
-    triggers: &[rules::EXPORT_FINISHED],
+    triggers: &[rules::EXPORT_FINISHED, rules::EXPORT_SWEEP],
     timeout_seconds: 60,
     required_env: &["EXPORT_WAITS_TABLE"],
     optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],

@@ -225,6 +225,9 @@ def failure_notification_problems(module):
 
     rules = []
     for block in blocks_of(module, "aws_cloudwatch_event_rule"):
+        # A schedule rule (the export sweep's) matches no events.
+        if "event_pattern" not in block.body.attributes:
+            continue
         pattern = json.loads(module.attribute(block.body, "event_pattern"))
         if pattern.get("source") == ["aws.states"]:
             rules.append((block, pattern))

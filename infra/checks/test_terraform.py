@@ -199,7 +199,7 @@ class FirstApplyFindings(PlanCase):
     def test_export_waits_table_actions_are_the_calls_of_each_function(self):
         policy = lambda b: statements(self.lambda_policy("events", b))["ExportWaitsTable"]  # noqa: E731
         self.assertEqual(sorted(as_list(policy("wait-for-export")["Action"])), ["dynamodb:DeleteItem", "dynamodb:PutItem"])
-        self.assertEqual(sorted(as_list(policy("export-events")["Action"])), ["dynamodb:DeleteItem", "dynamodb:Query"])
+        self.assertEqual(sorted(as_list(policy("export-events")["Action"])), ["dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan"])
 
 
 if __name__ == "__main__":

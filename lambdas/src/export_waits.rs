@@ -91,15 +91,43 @@ impl WaitStore {
                 .send()
                 .await
                 .map_err(|e| store_error("dynamodb:Query", &self.table, &e))?;
-            for item in page.items() {
-                match parse_item(item) {
-                    Some(w) => out.push(w),
-                    None => tracing::warn!(table = %self.table, "skipping a malformed wait item"),
-                }
-            }
+            self.collect(page.items(), &mut out);
             match page.last_evaluated_key() {
                 Some(key) if !key.is_empty() => start = Some(key.clone()),
                 _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Every open wait, of any snapshot (a Scan: the table holds only open waits, each
+    /// deleted once its token is sent, so it stays small).
+    pub(crate) async fn all(&self) -> Result<Vec<Waiting>, TaskError> {
+        let mut out = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| store_error("dynamodb:Scan", &self.table, &e))?;
+            self.collect(page.items(), &mut out);
+            match page.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Appends the parsed `items` to `out`, skipping (and logging) malformed ones.
+    fn collect(&self, items: &[HashMap<String, AttributeValue>], out: &mut Vec<Waiting>) {
+        for item in items {
+            match parse_item(item) {
+                Some(w) => out.push(w),
+                None => tracing::warn!(table = %self.table, "skipping a malformed wait item"),
             }
         }
     }

@@ -6,16 +6,22 @@
 //! woken by the event, with the policy's fallback interval as its timeout: the last
 //! sections compare it, in the same run and over the same exports, with the adaptive Wait
 //! loop and the fixed 60 s / 300 s loops, under an event model (delivery delay up to
-//! `--event-delay-max` seconds, `--event-loss-percent` of the events lost).
+//! `--event-delay-max` seconds, `--event-loss-percent` of the events lost, the scheduled
+//! sweep every `--sweep-interval` seconds, 0 for none), then set the fallback alone against
+//! the fallback with the sweep (issue 20: lost events found fast) at 1 % and 5 % lost, with
+//! the sweep's interval and the model's sensitivity.
+//!
+//! PercentProgress stays at 0 for U(0, `--zero-hold-max`) of each extraction (default 0.3;
+//! 0 turns the holds off) although the export is extracting.
 //!
 //! `cargo run --release -p snapshot-export-bench --bin poll-sim [-- --seed 42 --exports 10000
-//! --event-delay-max 60 --event-loss-percent 1]`
+//! --event-delay-max 60 --event-loss-percent 1 --sweep-interval 300 --zero-hold-max 0.3]`
 
 use contract::{ExportStatus, PollPolicy, ProgressSample};
 use lambdas::polling::{Tuning, next_poll_seconds, next_poll_seconds_tuned, poll_bounds};
 use snapshot_export_bench::export_model::{
-    EventModel, EventRun, Export, PollRun, Shape, WaitPolicy, draw_with, generate_mix, simulate,
-    simulate_events,
+    EventModel, EventRun, Export, PollRun, Shape, WaitPolicy, add_zero_holds, draw_with,
+    generate_mix, simulate, simulate_events,
 };
 use snapshot_export_bench::rng::Rng;
 use snapshot_export_bench::stats::{max, mean, percentile};
@@ -33,6 +39,8 @@ const DOLLARS_PER_INVOCATION: f64 = 0.20 / 1e6 + 0.25 * 0.1 * 0.000_013_333_4;
 /// DynamoDB on demand: $0.625 per million write and $0.125 per million read request units.
 const DOLLARS_PER_WRITE: f64 = 0.625 / 1e6;
 const DOLLARS_PER_READ: f64 = 0.125 / 1e6;
+/// The sweep's default interval (the Terraform default, `export_sweep_interval_minutes` 5).
+const DEFAULT_SWEEP_SECONDS: f64 = 300.0;
 
 type Policy<'a> = Box<WaitPolicy<'a>>;
 
@@ -57,16 +65,23 @@ fn main() {
     let events = EventModel {
         delay_max: float("--event-delay-max", 60.0),
         loss: float("--event-loss-percent", 1.0) / 100.0,
+        skip_fresh_entry_check: false,
+        // 0 turns the sweep off.
+        sweep_interval: Some(float("--sweep-interval", DEFAULT_SWEEP_SECONDS)).filter(|&i| i > 0.0),
     };
+    let zero_hold_max = float("--zero-hold-max", 0.3);
 
     // The deployed default's policy (30 s to 30 min, 24 h, the poll budget of 2 attempts
     // plus a redrive).
-    let config = state_machine::PipelineConfig::default();
+    // The Wait loop's configuration (`[export] events = false`, its poll budget too): the
+    // default now waits for RDS's events; the event sections set `events` themselves.
+    let mut config = state_machine::PipelineConfig::default();
+    config.export.events = false;
     let policy: PollPolicy = config.poll_policy();
     let max_wait = policy.max_wait_seconds as f64;
     let (floor, ceiling) = poll_bounds(&policy, 0, policy.max_wait_seconds);
     println!(
-        "poll-sim: seed {seed}, {n} exports; PollPolicy min {} s, max {} s, max_wait 24 h, {} polls per attempt",
+        "poll-sim: seed {seed}, {n} exports, PercentProgress at 0 for U(0, {zero_hold_max}) of each extraction; PollPolicy min {} s, max {} s, max_wait 24 h, {} polls per attempt",
         policy.min_poll_seconds, policy.max_poll_seconds, policy.max_polls
     );
     println!(
@@ -98,18 +113,7 @@ fn main() {
         ("fixed 300 s", Box::new(|_, _, _, _| 300)),
     ];
 
-    let mix = generate_mix(seed, n);
-    let mut rng = Rng::new(seed ^ 0x2_0000);
-    // Reference: exports taking 2 hours in total (STARTING 5-40 min, the rest extracting,
-    // same shapes and tails), completing.
-    let two_hours: Vec<Export> = (0..1_000)
-        .map(|_| {
-            let starting = rng.uniform(5.0, 40.0) * 60.0;
-            let mut e = draw_with(&mut rng, starting, 7_200.0 - starting - 60.0);
-            e.fails_at = None;
-            e
-        })
-        .collect();
+    let (mix, two_hours) = mixes(seed, n, zero_hold_max);
 
     println!("## Whole mix ({n} exports, 5 % failing)\n");
     println!(
@@ -253,6 +257,7 @@ fn main() {
     }
 
     events_sections(seed, &policy, &mix, &two_hours, events);
+    lost_event_sections(seed, n, &policy, &mix, &two_hours, events, zero_hold_max);
 
     println!("\n## Worst case for the history limit\n");
     let stuck = PollPolicy {
@@ -272,6 +277,25 @@ fn main() {
         config.export.max_attempts,
         u64::from(polls) * (u64::from(config.export.max_attempts) + 1) * EVENTS_PER_POLL as u64
     );
+}
+
+/// The whole mix (`n` exports) and the 2-hour reference set (1,000 exports taking 2 hours
+/// in total: STARTING 5-40 min, the rest extracting, same shapes and tails, completing),
+/// both with 0 % holds of U(0, `zero_hold_max`) of their extraction.
+fn mixes(seed: u64, n: usize, zero_hold_max: f64) -> (Vec<Export>, Vec<Export>) {
+    let mut mix = generate_mix(seed, n);
+    let mut rng = Rng::new(seed ^ 0x2_0000);
+    let mut two_hours: Vec<Export> = (0..1_000)
+        .map(|_| {
+            let starting = rng.uniform(5.0, 40.0) * 60.0;
+            let mut e = draw_with(&mut rng, starting, 7_200.0 - starting - 60.0);
+            e.fails_at = None;
+            e
+        })
+        .collect();
+    add_zero_holds(&mut mix, seed, zero_hold_max);
+    add_zero_holds(&mut two_hours, seed ^ 1, zero_hold_max);
+    (mix, two_hours)
 }
 
 /// The table cells every per-group row shares: polls mean and p95, lag p50, p95 and max.
@@ -322,10 +346,11 @@ impl Row {
 
     fn from_events(runs: &[EventRun]) -> Self {
         let dollars = |r: &EventRun| {
-            // PutItem per entry; per delivered event one consistent Query; per token sent
-            // back one DeleteItem.
+            // PutItem per entry; per delivered event one consistent Query; per sweep tick
+            // while it waited one Scan (a small table: one read unit); per token sent back
+            // one DeleteItem.
             let writes = f64::from(r.entries) + f64::from(u32::from(r.woken));
-            let reads = f64::from(r.events_delivered);
+            let reads = f64::from(r.events_delivered) + f64::from(r.sweep_ticks);
             f64::from(r.transitions()) * DOLLARS_PER_TRANSITION
                 + f64::from(r.invocations()) * DOLLARS_PER_INVOCATION
                 + writes * DOLLARS_PER_WRITE
@@ -397,7 +422,10 @@ fn events_sections(
     let adaptive =
         move |s, p: &[ProgressSample], now, checks| next_poll_seconds(policy, s, p, 0, now, checks);
     let label = format!(
-        "events + fallback (ours: delay U(0, {:.0}) s, {:.1} % lost)",
+        "events + fallback{} (ours: delay U(0, {:.0}) s, {:.1} % lost)",
+        model
+            .sweep_interval
+            .map_or(String::new(), |i| format!(" + sweep every {i:.0} s")),
         model.delay_max,
         model.loss * 100.0
     );
@@ -434,7 +462,7 @@ fn events_sections(
         );
     }
 
-    println!("\n## Lost events (whole mix): the fallback bounds their lag\n");
+    println!("\n## Lost events (whole mix): the sweep, else the fallback, bounds their lag\n");
     let ours = event_runs(mix, max_wait, &fallback, model, seed);
     let lost: Vec<&EventRun> = ours
         .iter()
@@ -443,15 +471,16 @@ fn events_sections(
     let lost_lag: Vec<f64> = lost.iter().map(|r| r.lag).collect();
     let over = lost.iter().filter(|r| r.lag > r.longest_fallback).count();
     println!(
-        "{} exports lost their event: lag p50 {:.0} s, p95 {:.0} s, max {:.0} s; longest fallback interval used {:.0} s; lag above the run's longest fallback interval: {over}",
+        "{} exports lost their event: lag p50 {:.0} s, p95 {:.0} s, max {:.0} s; woken by the sweep: {}; longest fallback interval used {:.0} s; lag above the run's longest fallback interval: {over}",
         lost.len(),
         percentile(&lost_lag, 50.0),
         percentile(&lost_lag, 95.0),
         max(&lost_lag),
+        lost.iter().filter(|r| r.swept).count(),
         max(&lost.iter().map(|r| r.longest_fallback).collect::<Vec<_>>()),
     );
 
-    println!("\n## Event loss and delay (events + fallback)\n");
+    println!("\n## Event loss and delay (events + fallback, and the sweep if on)\n");
     println!(
         "| delay max s | lost % | checks mean | lag p95 s | lag max s | 2-hour checks mean | 2-hour checks max | 2-hour lag p95 s | 2-hour lag max s |"
     );
@@ -463,7 +492,11 @@ fn events_sections(
         (300.0, 0.01),
         (60.0, 1.0),
     ] {
-        let m = EventModel { delay_max, loss };
+        let m = EventModel {
+            delay_max,
+            loss,
+            ..model
+        };
         let all = Row::from_events(&event_runs(mix, max_wait, &fallback, m, seed));
         let two = Row::from_events(&event_runs(two_hours, max_wait, &fallback, m, seed));
         println!(
@@ -478,4 +511,192 @@ fn events_sections(
             max(&two.lag),
         );
     }
+}
+
+/// Lag figures (p50, p95, max) of `runs` whose event was lost, and how many there were.
+fn lost_lags(runs: &[EventRun]) -> (usize, f64, f64, f64) {
+    let lag: Vec<f64> = runs
+        .iter()
+        .filter(|r| r.event_lost && !r.timed_out)
+        .map(|r| r.lag)
+        .collect();
+    (
+        lag.len(),
+        percentile(&lag, 50.0),
+        percentile(&lag, 95.0),
+        max(&lag),
+    )
+}
+
+/// Mean status checks of `runs` with today's wait-for-export, and with the proposed one
+/// that skips its check on an entry after a fallback (moments after CheckExport's).
+fn checks_today_and_proposed(runs: &[EventRun]) -> (f64, f64) {
+    let today: Vec<f64> = runs.iter().map(|r| f64::from(r.checks)).collect();
+    let proposed: Vec<f64> = runs
+        .iter()
+        .map(|r| f64::from(r.checks - r.entries.saturating_sub(1)))
+        .collect();
+    (mean(&today), mean(&proposed))
+}
+
+/// Mean sweep ticks while each export waited: the sweep's list calls per export when no
+/// other export of the account waits at the same time (an upper bound otherwise).
+fn sweep_calls(runs: &[EventRun]) -> f64 {
+    mean(
+        &runs
+            .iter()
+            .map(|r| f64::from(r.sweep_ticks))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Issue 20's figures: the deployed fallback alone against the fallback with the scheduled
+/// sweep, at 1 % and 5 % of events lost; the sweep interval's variants; the 0 % hold's
+/// effect.
+fn lost_event_sections(
+    seed: u64,
+    n: usize,
+    policy: &PollPolicy,
+    mix: &[Export],
+    two_hours: &[Export],
+    model: EventModel,
+    zero_hold_max: f64,
+) {
+    let max_wait = policy.max_wait_seconds as f64;
+    let events_policy = PollPolicy {
+        events: true,
+        ..*policy
+    };
+    let fallback = move |s, p: &[ProgressSample], now, checks| {
+        next_poll_seconds(&events_policy, s, p, 0, now, checks)
+    };
+    let interval = model.sweep_interval.unwrap_or(DEFAULT_SWEEP_SECONDS);
+    let with_sweep = |m: EventModel, i: f64| EventModel {
+        sweep_interval: Some(i),
+        ..m
+    };
+    let without_sweep = |m: EventModel| EventModel {
+        sweep_interval: None,
+        ..m
+    };
+
+    println!("\n## Lost export events: the fallback alone and with the sweep (issue 20)\n");
+    println!(
+        "Fallback: the deployed rule (1 h, then 1.5 x the export's age, at most 6 h). Checks: DescribeExportTasks of one export task (entries, fallback CheckExports, one confirmation by export-events), today's wait-for-export / the proposed one; sweep list calls: the sweep's per-account DescribeExportTasks while this export waited, if no other export of the account waited at the same time (shared otherwise); every event lost: the lag without sampling noise; $ include the sweep's invocations and Scans while the export waited (no sharing).\n"
+    );
+    println!(
+        "| wait | lost % | checks mean (today / proposed) | 2-hour checks mean | lag p50 s | lag p95 s | lag max s | lost exports | lost lag p50 s | lost lag p95 s | lost lag max s | woken by the sweep % | every event lost: lag p95 s | sweep list calls per export | per 2-hour export | $ per 1,000 exports |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for loss in [0.01, 0.05] {
+        for sweep in [None, Some(interval)] {
+            let m = EventModel {
+                loss,
+                sweep_interval: sweep,
+                ..model
+            };
+            let all = event_runs(mix, max_wait, &fallback, m, seed);
+            let two = event_runs(two_hours, max_wait, &fallback, m, seed);
+            let only = Row::from_events(&event_runs(
+                mix,
+                max_wait,
+                &fallback,
+                EventModel { loss: 1.0, ..m },
+                seed,
+            ));
+            let row = Row::from_events(&all);
+            let (today, proposed) = checks_today_and_proposed(&all);
+            let (lost, p50, p95, top) = lost_lags(&all);
+            let swept = all.iter().filter(|r| r.swept).count() as f64 / all.len() as f64;
+            println!(
+                "| {} | {:.0} | {today:.2} / {proposed:.2} | {:.2} | {:.0} | {:.0} | {:.0} | {lost} | {p50:.0} | {p95:.0} | {top:.0} | {:.1} | {:.0} | {:.1} | {:.1} | {:.4} |",
+                sweep.map_or("fallback only (before)".to_owned(), |i| format!(
+                    "**fallback + sweep every {i:.0} s**"
+                )),
+                loss * 100.0,
+                mean(&Row::from_events(&two).checks),
+                percentile(&row.lag, 50.0),
+                percentile(&row.lag, 95.0),
+                max(&row.lag),
+                swept * 100.0,
+                percentile(&only.lag, 95.0),
+                sweep_calls(&all),
+                sweep_calls(&two),
+                mean(&row.dollars) * 1_000.0,
+            );
+        }
+    }
+
+    println!("\n## Sweep interval (5 % lost)\n");
+    println!(
+        "| sweep every s | sweep list calls per account-hour while anything waits | checks mean | 2-hour checks mean | lost lag p50 s | lost lag p95 s | lost lag max s | every event lost: lag p95 s | sweep list calls per export | per 2-hour export | $ per 1,000 exports |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let five = EventModel {
+        loss: 0.05,
+        ..model
+    };
+    for i in [60.0, 120.0, 300.0, 600.0, 900.0] {
+        let m = with_sweep(five, i);
+        let all = event_runs(mix, max_wait, &fallback, m, seed);
+        let two = event_runs(two_hours, max_wait, &fallback, m, seed);
+        let only = Row::from_events(&event_runs(
+            mix,
+            max_wait,
+            &fallback,
+            EventModel { loss: 1.0, ..m },
+            seed,
+        ));
+        let (_, p50, p95, top) = lost_lags(&all);
+        let row = Row::from_events(&all);
+        println!(
+            "| {i:.0}{} | {:.0} | {:.2} | {:.2} | {p50:.0} | {p95:.0} | {top:.0} | {:.0} | {:.1} | {:.1} | {:.4} |",
+            if i == interval { " (this run)" } else { "" },
+            3_600.0 / i,
+            mean(&row.checks),
+            mean(&Row::from_events(&two).checks),
+            percentile(&only.lag, 95.0),
+            sweep_calls(&all),
+            sweep_calls(&two),
+            mean(&row.dollars) * 1_000.0,
+        );
+    }
+
+    println!(
+        "\n## The model's 0 % hold (5 % lost, sweep every {interval:.0} s; this run: U(0, {zero_hold_max}))\n"
+    );
+    println!(
+        "| PercentProgress at 0 for | checks mean | 2-hour checks mean | lost lag p95 s | every event lost: lag p95 s | fallback only: lost lag p95 s |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for hold in [0.0, 0.3, 0.6] {
+        let (mix, two_hours) = mixes(seed, n, hold);
+        let m = with_sweep(five, interval);
+        let all = event_runs(&mix, max_wait, &fallback, m, seed);
+        let two = Row::from_events(&event_runs(&two_hours, max_wait, &fallback, m, seed));
+        let only = Row::from_events(&event_runs(
+            &mix,
+            max_wait,
+            &fallback,
+            EventModel { loss: 1.0, ..m },
+            seed,
+        ));
+        let alone = event_runs(&mix, max_wait, &fallback, without_sweep(m), seed);
+        println!(
+            "| U(0, {hold}) of the extraction | {:.2} | {:.2} | {:.0} | {:.0} | {:.0} |",
+            mean(&Row::from_events(&all).checks),
+            mean(&two.checks),
+            lost_lags(&all).2,
+            percentile(&only.lag, 95.0),
+            lost_lags(&alone).2,
+        );
+    }
+
+    // The sweep's fixed cost: it runs every interval whatever waits; with no open wait it
+    // is one invocation and one Scan of an empty table.
+    let per_day = 86_400.0 / interval;
+    println!(
+        "\nIdle sweep, per account: {per_day:.0} invocations and Scans a day, ${:.4} a month (no RDS call).",
+        per_day * 30.0 * (DOLLARS_PER_INVOCATION + DOLLARS_PER_READ)
+    );
 }

@@ -45,7 +45,10 @@ fn binaries_states_and_placeholders_are_unique() {
         Some(&WAIT_FOR_EXPORT)
     );
     assert_eq!(NOTIFY.triggers, &[rules::STATUS_CHANGE]);
-    assert_eq!(EXPORT_EVENTS.triggers, &[rules::EXPORT_FINISHED]);
+    assert_eq!(
+        EXPORT_EVENTS.triggers,
+        &[rules::EXPORT_FINISHED, rules::EXPORT_SWEEP]
+    );
     assert_eq!(by_binary("start_export"), None);
 }
 

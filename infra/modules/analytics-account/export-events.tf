@@ -7,7 +7,8 @@
 # function, which confirms the export's status with DescribeExportTasks and sends the
 # waiting tokens back (states:SendTaskSuccess on this state machine only, lambdas.tf).
 # The callback's timeout is the fallback poll, so a lost event costs detection time, never
-# the export. Off (the default): none of this exists and the graph uses its Wait loop.
+# the export; the sweep below bounds that time. Off (`export_events = false`): none of this
+# exists and the graph uses its Wait loop.
 
 resource "aws_dynamodb_table" "export_waits" {
   for_each = local.export_events_instances
@@ -89,4 +90,45 @@ resource "aws_lambda_permission" "export_finished" {
   function_name = aws_lambda_function.this["export-events"].function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.export_finished[each.key].arn
+}
+
+# The sweep: RDS's events are best effort, so every export_sweep_interval_minutes this
+# schedule (default bus: schedules exist only there) invokes export-events with a Scheduled
+# Event. It Scans the export-waits table (dynamodb:Scan, lambdas.tf) and, only while some
+# execution waits, lists the exports prod still runs with one DescribeExportTasks and wakes
+# the waits whose export ended without its event (docs/performance.md, section 1c).
+resource "aws_cloudwatch_event_rule" "export_sweep" {
+  for_each = local.export_events_instances
+
+  name                = local.export_sweep_rule
+  description         = "Every ${var.export_sweep_interval_minutes} min: the export-events function wakes the ${var.name} executions whose export ended without its RDS event."
+  schedule_expression = "rate(${var.export_sweep_interval_minutes} ${var.export_sweep_interval_minutes == 1 ? "minute" : "minutes"})"
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "export_sweep" {
+  for_each = local.export_events_instances
+
+  # By name (the infra checks evaluate every target's rule outside for_each).
+  rule      = local.export_sweep_rule
+  target_id = "export-events"
+  arn       = aws_lambda_function.this["export-events"].arn
+
+  # A tick not delivered within its interval is replaced by the next one.
+  retry_policy {
+    maximum_event_age_in_seconds = 60 * var.export_sweep_interval_minutes
+    maximum_retry_attempts       = 0
+  }
+
+  depends_on = [aws_cloudwatch_event_rule.export_sweep, aws_lambda_permission.export_sweep]
+}
+
+resource "aws_lambda_permission" "export_sweep" {
+  for_each = local.export_events_instances
+
+  statement_id  = "export-sweep-schedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this["export-events"].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.export_sweep[each.key].arn
 }

@@ -54,6 +54,7 @@ locals {
   export_events_instances   = var.export_events ? toset(["export-events"]) : toset([])
   export_waits_table        = "${var.name}-export-waits"
   export_finished_rule      = "${var.name}-export-finished"
+  export_sweep_rule         = "${var.name}-export-sweep"
   export_waits_table_arn    = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.export_waits_table}"
   export_finished_event_ids = ["RDS-EVENT-0159", "RDS-EVENT-0160", "RDS-EVENT-0161", "RDS-EVENT-0162", "RDS-EVENT-0163", "RDS-EVENT-0164"]
 
@@ -112,10 +113,10 @@ locals {
     "notify"         = { assume_prod = false, glue = [], ownership = false, put_events = true, read_history = true, catalog = false }
     # export_events: callback (absent means []) = the export-waits table actions the
     # function calls (wait-for-export stores a token and removes it when the export has
-    # already ended; export-events finds the tokens of a snapshot and removes them), and
-    # send task tokens back.
+    # already ended; export-events finds the tokens of a snapshot, or every open one when it
+    # sweeps, and removes them), and send task tokens back.
     "wait-for-export" = { assume_prod = var.export_events, glue = [], ownership = false, put_events = false, read_history = false, catalog = false, callback = ["dynamodb:PutItem", "dynamodb:DeleteItem"] }
-    "export-events"   = { assume_prod = var.export_events, glue = [], ownership = false, put_events = false, read_history = false, catalog = false, callback = ["dynamodb:Query", "dynamodb:DeleteItem"] }
+    "export-events"   = { assume_prod = var.export_events, glue = [], ownership = false, put_events = false, read_history = false, catalog = false, callback = ["dynamodb:Query", "dynamodb:Scan", "dynamodb:DeleteItem"] }
   }
 
   # One entry per function of the table: its permissions, description, timeout and

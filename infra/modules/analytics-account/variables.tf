@@ -228,6 +228,18 @@ variable "export_events" {
   default     = true
 }
 
+variable "export_sweep_interval_minutes" {
+  description = "With export_events: how often (minutes) the export-events function sweeps for executions whose export ended without its RDS event (events are best effort), which bounds how late such an export is noticed. A sweep with no waiting execution is one Lambda invocation and one Scan of the empty export-waits table, no RDS call; while some wait, one DescribeExportTasks per sweep. Default 5 (docs/performance.md, section 1c)."
+  type        = number
+  default     = 5
+
+  validation {
+    # At most a day: the schedule target's event age limit is 60 s to 24 h.
+    condition     = var.export_sweep_interval_minutes >= 1 && var.export_sweep_interval_minutes <= 1440 && floor(var.export_sweep_interval_minutes) == var.export_sweep_interval_minutes
+    error_message = "export_sweep_interval_minutes must be a whole number of minutes from 1 to 1440."
+  }
+}
+
 variable "delivery" {
   description = "How the export reaches this account: \"share-key\" (RDS writes into this bucket under the prod key, which readers decrypt through S3) or \"copy\" (RDS writes into a prod staging bucket and the copy-objects function, as the prod copier role, copies it into this bucket re-encrypted with this account's key: no principal here uses the prod key). Must match the prod module's and the state machine config's `delivery`; copy needs the definition rendered with `delivery = \"copy\"` (definition_path)."
   type        = string

@@ -8,18 +8,30 @@
 //! InvalidToken: the wait timed out into the fallback, or a redrive re-entered the state
 //! with a new token) is removed and ignored, so duplicated, late and unrelated events change
 //! nothing.
+//!
+//! RDS's events are best effort, so the function is also invoked on a schedule (a Scheduled
+//! Event, every 5 minutes by default) to *sweep*: it Scans the table (only open waits are in
+//! it; none: done, no RDS call), lists the exports RDS still runs with one
+//! DescribeExportTasks, and runs the event's confirm-and-send path for every wait whose
+//! export is not in that list. A lost event is noticed within the interval, for one list
+//! call per sweep while anything waits; the callback's fallback stays the last resort
+//! (docs/performance.md, section 1c).
 
-use contract::ExportEventOutcome;
+use std::collections::HashSet;
+
+use aws_sdk_rds::types::Filter;
 use contract::functions::{self, Function};
+use contract::{ExportEventOutcome, ExportStatus};
 use serde_json::Value;
 
 use crate::aws::Aws;
 use crate::config::{Env, ExportWaitsConfig};
 use crate::error::TaskError;
-use crate::export_waits::{Sent, WaitStore, load_clients, send_success};
+use crate::export_waits::{Sent, WaitStore, Waiting, load_clients, send_success};
 use crate::handlers::check_export::check_export;
 use crate::rds_event;
 use crate::runtime::{Handler, Invocation};
+use crate::sdk_error::classify;
 
 /// RDS's export-finished event ids: DB snapshot 0159 failed, 0160 canceled, 0161 completed;
 /// cluster snapshot 0162 failed, 0163 canceled, 0164 completed.
@@ -31,6 +43,14 @@ const EXPORT_FINISHED_EVENT_IDS: [&str; 6] = [
     "RDS-EVENT-0163",
     "RDS-EVENT-0164",
 ];
+
+/// The statuses of an export RDS still runs, as DescribeExportTasks' `status` filter takes
+/// them (lower case, unlike the statuses it returns).
+const RUNNING_STATUS_FILTER: [&str; 3] = ["starting", "in_progress", "canceling"];
+
+/// The session name's export id of the sweep's prod calls (CloudTrail shows
+/// `snapshot-export-sweep`): they are about every waiting export, not one.
+const SWEEP_SESSION_ID: &str = "sweep";
 
 /// The snapshot ARN of an RDS export-finished event, or why the event is not one.
 pub(crate) fn export_event_snapshot(event: &Value) -> Result<String, String> {
@@ -78,33 +98,7 @@ pub(crate) async fn export_events(
     outcome.waiting = u32::try_from(waits.len()).unwrap_or(u32::MAX);
     for waiting in waits {
         let clients = aws.prod(&waiting.request.job.export_task_id).await;
-        let state = match check_export(&clients.rds, waiting.request.clone(), now).await {
-            Ok(state) => state,
-            // Retryable: the whole event is retried (EventBridge and Lambda's async retries).
-            Err(e) if e.is_retryable() => return Err(e),
-            // Anything else (export unknown, wait over): the fallback CheckExport of that
-            // execution fails with it where an operator sees it.
-            Err(e) => {
-                tracing::warn!(error_type = e.name(), error = %e, export_task_id = %waiting.export_task_id,
-                    "cannot confirm the export: left to the fallback poll");
-                outcome.still_running += 1;
-                continue;
-            }
-        };
-        if !state.status.is_terminal() {
-            tracing::info!(
-                export_task_id = %waiting.export_task_id,
-                status = state.status.as_str(),
-                "the export has not ended: the event is not about it, left waiting"
-            );
-            outcome.still_running += 1;
-            continue;
-        }
-        match send_success(&aws.sfn, &waiting.task_token, &state).await? {
-            Sent::Delivered => outcome.woken += 1,
-            Sent::Stale => outcome.stale += 1,
-        }
-        store.remove(&waiting).await?;
+        confirm_and_wake(store, &clients.rds, &aws.sfn, &waiting, now, &mut outcome).await?;
     }
     tracing::info!(
         snapshot_arn = %outcome.snapshot_arn,
@@ -113,6 +107,121 @@ pub(crate) async fn export_events(
         still_running = outcome.still_running,
         stale = outcome.stale,
         "export event handled"
+    );
+    Ok(outcome)
+}
+
+/// The path an export-finished event and the sweep share for one waiting execution: the
+/// same observation as CheckExport (one DescribeExportTasks of its task), and the token
+/// sent back with CheckExport's output only when the export has ended (a stale token is
+/// ignored), then the item removed. Counts what it did in `outcome`.
+async fn confirm_and_wake(
+    store: &WaitStore,
+    rds: &aws_sdk_rds::Client,
+    sfn: &aws_sdk_sfn::Client,
+    waiting: &Waiting,
+    now: i64,
+    outcome: &mut ExportEventOutcome,
+) -> Result<(), TaskError> {
+    let state = match check_export(rds, waiting.request.clone(), now).await {
+        Ok(state) => state,
+        // Retryable: the whole invocation is retried (EventBridge and Lambda's async
+        // retries; the sweep's next tick anyway).
+        Err(e) if e.is_retryable() => return Err(e),
+        // Anything else (export unknown, wait over): the fallback CheckExport of that
+        // execution fails with it where an operator sees it.
+        Err(e) => {
+            tracing::warn!(error_type = e.name(), error = %e, export_task_id = %waiting.export_task_id,
+                "cannot confirm the export: left to the fallback poll");
+            outcome.still_running += 1;
+            return Ok(());
+        }
+    };
+    if !state.status.is_terminal() {
+        tracing::info!(
+            export_task_id = %waiting.export_task_id,
+            status = state.status.as_str(),
+            "the export has not ended: left waiting"
+        );
+        outcome.still_running += 1;
+        return Ok(());
+    }
+    match send_success(sfn, &waiting.task_token, &state).await? {
+        Sent::Delivered => outcome.woken += 1,
+        Sent::Stale => outcome.stale += 1,
+    }
+    store.remove(waiting).await
+}
+
+/// True for the sweep's schedule (an EventBridge Scheduled Event).
+pub(crate) fn is_scheduled_event(event: &Value) -> bool {
+    event["source"] == "aws.events" && event["detail-type"] == "Scheduled Event"
+}
+
+/// The ids of the export tasks RDS still runs in `rds`'s account and Region: one
+/// DescribeExportTasks filtered on the running statuses. RDS runs at most 5 exports per
+/// account, so one page holds them all. The statuses are checked here too, so a task the
+/// answer shows ended (a service that ignores the filter) is not taken for running; a task
+/// missing from the list is only confirmed, never woken unseen, so an incomplete list costs
+/// calls, not correctness.
+async fn running_exports(rds: &aws_sdk_rds::Client) -> Result<HashSet<String>, TaskError> {
+    let filter = Filter::builder()
+        .name("status")
+        .set_values(Some(
+            RUNNING_STATUS_FILTER
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        ))
+        .build();
+    let answer = rds
+        .describe_export_tasks()
+        .filters(filter)
+        .send()
+        .await
+        .map_err(|e| classify("rds:DescribeExportTasks", &e))?;
+    Ok(answer
+        .export_tasks()
+        .iter()
+        .filter(|t| {
+            !t.status()
+                .and_then(ExportStatus::parse)
+                .is_some_and(ExportStatus::is_terminal)
+        })
+        .filter_map(|t| t.export_task_identifier().map(str::to_owned))
+        .collect())
+}
+
+/// The sweep (a Scheduled Event): every open wait whose export RDS no longer lists as
+/// running goes through [`confirm_and_wake`], as if its event had come. No open wait: no
+/// RDS call at all.
+pub(crate) async fn sweep(
+    store: &WaitStore,
+    rds: &aws_sdk_rds::Client,
+    sfn: &aws_sdk_sfn::Client,
+    now: i64,
+) -> Result<ExportEventOutcome, TaskError> {
+    let waits = store.all().await?;
+    let mut outcome = ExportEventOutcome {
+        waiting: u32::try_from(waits.len()).unwrap_or(u32::MAX),
+        ..ExportEventOutcome::default()
+    };
+    if !waits.is_empty() {
+        let running = running_exports(rds).await?;
+        for waiting in &waits {
+            if running.contains(&waiting.export_task_id) {
+                outcome.still_running += 1;
+                continue;
+            }
+            confirm_and_wake(store, rds, sfn, waiting, now, &mut outcome).await?;
+        }
+    }
+    tracing::info!(
+        waiting = outcome.waiting,
+        woken = outcome.woken,
+        still_running = outcome.still_running,
+        stale = outcome.stale,
+        "sweep done"
     );
     Ok(outcome)
 }
@@ -148,6 +257,10 @@ impl Handler for ExportEventsHandler {
         input: Value,
         invocation: Invocation,
     ) -> Result<ExportEventOutcome, TaskError> {
+        if is_scheduled_event(&input) {
+            let clients = self.aws.prod(SWEEP_SESSION_ID).await;
+            return sweep(&self.store, &clients.rds, &self.aws.sfn, invocation.now).await;
+        }
         export_events(&self.store, &self.aws, &input, invocation.now).await
     }
 }

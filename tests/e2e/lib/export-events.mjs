@@ -16,9 +16,11 @@
 //   {"other_snapshot": true}    first an export event of another snapshot (harmless)
 //   {"late": true}              the event only once the wait has ended without it (the
 //                               fallback timed out): its token is closed (stale)
+//   {"sweep": true}             then export-events is invoked as its schedule invokes it
+//                               (a Scheduled Event: the sweep for lost events), once
 //
-// Every emission is logged (`log`: snapshot, event id, export-events' answer or error), and
-// an execution's `expect.export_events` checks it (`checkExportEvents`).
+// Every emission and sweep is logged (`log`: snapshot, event id, export-events' answer or
+// error), and an execution's `expect.export_events` checks it (`checkExportEvents`).
 
 /** Export-finished event ids by source kind and terminal status (aws-facts.md). */
 export const EXPORT_EVENT_IDS = {
@@ -28,6 +30,21 @@ export const EXPORT_EVENT_IDS = {
 
 const MESSAGES = { FAILED: 'Snapshot export task failed.', CANCELED: 'Snapshot export task canceled.', COMPLETE: 'Snapshot export task completed.' };
 const MAX_STEPS = 100;
+
+/** The sweep's schedule rule fires (default bus; contract rules::EXPORT_SWEEP). */
+export function scheduledEvent({ account = '123456789012', region = 'us-east-1' } = {}) {
+  return {
+    version: '0',
+    id: `e2e-${Math.random().toString(16).slice(2, 10)}`,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account,
+    time: new Date().toISOString(),
+    region,
+    resources: [`arn:aws:events:${region}:${account}:rule/snapshot-export-export-sweep`],
+    detail: {},
+  };
+}
 
 /** The event RDS puts on the default bus (forwarded unchanged to the analytics bus). */
 export function exportEvent(snapshotArn, status, { account = '210987654321', region = 'us-east-1' } = {}) {
@@ -59,12 +76,13 @@ export function exportEvent(snapshotArn, status, { account = '210987654321', reg
 export class ExportEvents {
   constructor({ launcher, pool, spec = {}, vars = {} }) {
     for (const key of Object.keys(spec)) {
-      if (!['lost', 'before_token', 'duplicates', 'other_snapshot', 'late'].includes(key)) throw new Error(`export_events.${key} is not a known setting`);
+      if (!['lost', 'before_token', 'duplicates', 'other_snapshot', 'late', 'sweep'].includes(key)) throw new Error(`export_events.${key} is not a known setting`);
     }
     this.launcher = launcher;
     this.pool = pool;
     this.spec = spec;
     this.account = vars.prod_account ?? '210987654321';
+    this.analyticsAccount = vars.analytics_account ?? '123456789012';
     this.log = [];
   }
 
@@ -96,6 +114,7 @@ export class ExportEvents {
       }
       if (this.spec.lost) {
         this.log.push({ when, export_task_id: id, status, lost: true });
+        if (this.spec.sweep) await this.#sweep(when, id);
         return;
       }
       if (this.spec.late) {
@@ -112,6 +131,17 @@ export class ExportEvents {
     }
   }
 
+  async #sweep(when, exportTaskId) {
+    const entry = { when, kind: 'sweep', export_task_id: exportTaskId };
+    try {
+      entry.outcome = await this.pool.invoke('export-events', scheduledEvent({ account: this.analyticsAccount }));
+    } catch (err) {
+      entry.error = err.errorType ?? err.name;
+      entry.message = err.errorMessage ?? err.message;
+    }
+    this.log.push(entry);
+  }
+
   async #emit(event, when, exportTaskId, kind) {
     const entry = { when, kind, export_task_id: exportTaskId, snapshot_arn: event.detail.SourceArn, event_id: event.detail.EventID };
     try {
@@ -126,19 +156,22 @@ export class ExportEvents {
 
 /**
  * Problems with the events of one execution's window (`log` entries since it started).
- * `expect`: {emitted, woken, stale_min, errors (default 0), describe_export_calls_max}.
+ * `expect`: {emitted (RDS events), sweeps, woken, stale_min, errors (default 0),
+ * describe_export_calls_max}; woken, stale and errors count the sweeps' answers too.
  */
 export function checkExportEvents(expect, log, window) {
   const problems = [];
   if (!expect) return problems;
   for (const e of log) if (e.problem) problems.push(`export events: ${e.problem}`);
-  const emitted = log.filter((e) => e.kind);
-  const sum = (key) => emitted.reduce((n, e) => n + (e.outcome?.[key] ?? 0), 0);
-  const errors = emitted.filter((e) => e.error);
+  const invoked = log.filter((e) => e.kind);
+  const emitted = invoked.filter((e) => e.kind !== 'sweep');
+  const sum = (key) => invoked.reduce((n, e) => n + (e.outcome?.[key] ?? 0), 0);
+  const errors = invoked.filter((e) => e.error);
   const eq = (what, actual, expected) => {
     if (expected !== undefined && actual !== expected) problems.push(`export events: ${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
   };
   eq('events emitted', emitted.length, expect.emitted);
+  eq('sweeps', invoked.length - emitted.length, expect.sweeps);
   eq('executions woken', sum('woken'), expect.woken);
   eq('export-events errors', errors.length, expect.errors ?? 0);
   for (const e of errors) problems.push(`export events: export-events failed with ${e.error}: ${e.message}`);
