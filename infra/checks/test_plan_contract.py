@@ -126,7 +126,8 @@ class FailureNotification(PlanCase):
             with self.subTest(mode=mode):
                 machine_arn = plan.values(f"{A}.aws_sfn_state_machine.this")["arn"]
                 notify = plan.functions()[NOTIFIER]
-                rules = {a: v for a, v in plan.of_type("aws_cloudwatch_event_rule").items() if json.loads(v["event_pattern"]).get("source") == ["aws.states"]}
+                # A schedule rule (the export sweep) has no pattern.
+                rules = {a: v for a, v in plan.of_type("aws_cloudwatch_event_rule").items() if json.loads(v["event_pattern"] or "{}").get("source") == ["aws.states"]}
                 self.assertEqual(len(rules), 1, rules)
                 (address, rule), = rules.items()
                 self.assertIn(rule.get("event_bus_name") or "default", ("default",), "Step Functions sends status changes to the default bus only")

@@ -103,8 +103,8 @@ class Plans(PlanCase):
         self.assertEqual(self.plans["crawler"].instances("module.analytics.aws_glue_crawler.this"), ["crawler"])
         self.assertEqual(self.plans["default"].instances("module.analytics.aws_glue_crawler.this"), [])
 
-    def test_events_mode_creates_the_waits_table_and_forwarding_rule(self):
-        for mode, expected in (("events", ["export-events"]), ("default", [])):
+    def test_export_events_create_the_waits_table_and_forwarding_rule(self):
+        for mode, expected in (("default", ["export-events"]), ("wait-loop", [])):
             with self.subTest(mode=mode):
                 self.assertEqual(self.plans[mode].instances("module.analytics.aws_dynamodb_table.export_waits"), expected)
                 self.assertEqual(self.plans[mode].instances("module.prod.aws_cloudwatch_event_rule.export_finished"), expected)
@@ -176,7 +176,7 @@ class FirstApplyFindings(PlanCase):
             with self.subTest(mode=mode):
                 for binary in table:
                     sending = [s for s in self.lambda_policy(mode, binary)["Statement"] if any(a.startswith("states:SendTask") for a in as_list(s["Action"]))]
-                    if mode == "events" and binary in ("wait-for-export", "export-events"):
+                    if mode != "wait-loop" and binary in ("wait-for-export", "export-events"):
                         self.assertEqual([(as_list(s["Action"]), as_list(s["Resource"])) for s in sending], [(["states:SendTaskSuccess"], ["*"])], binary)
                     else:
                         self.assertEqual(sending, [], binary)
@@ -188,7 +188,7 @@ class FirstApplyFindings(PlanCase):
 
     def test_functions_a_mode_never_runs_cannot_assume_the_prod_role(self):
         trust = lambda mode: self.policy(mode, "module.prod.aws_iam_role.cross_account")  # noqa: E731
-        for mode, absent in (("copy", ["rewrite-acl", "wait-for-export", "export-events"]), ("default", ["wait-for-export", "export-events"]), ("events", [])):
+        for mode, absent in (("copy", ["rewrite-acl"]), ("wait-loop", ["wait-for-export", "export-events"]), ("default", [])):
             with self.subTest(mode=mode):
                 allowed = set(as_list(trust(mode)["Statement"][0]["Condition"]["ArnEquals"]["aws:PrincipalArn"]))
                 for binary in absent:
@@ -197,7 +197,7 @@ class FirstApplyFindings(PlanCase):
                 self.assertIn(f"arn:aws:iam::{tfplan.ANALYTICS}:role/{tfplan.NAME}-start-export", allowed)
 
     def test_export_waits_table_actions_are_the_calls_of_each_function(self):
-        policy = lambda b: statements(self.lambda_policy("events", b))["ExportWaitsTable"]  # noqa: E731
+        policy = lambda b: statements(self.lambda_policy("default", b))["ExportWaitsTable"]  # noqa: E731
         self.assertEqual(sorted(as_list(policy("wait-for-export")["Action"])), ["dynamodb:DeleteItem", "dynamodb:PutItem"])
         self.assertEqual(sorted(as_list(policy("export-events")["Action"])), ["dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan"])
 

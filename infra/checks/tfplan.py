@@ -74,11 +74,12 @@ MIRROR_CANDIDATES = ["/opt/tf-plugins", "/usr/share/terraform/plugins", "/usr/lo
 ENDPOINTS = ["cloudwatch", "cloudwatchevents", "cloudwatchlogs", "dynamodb", "glue", "iam", "kms", "lambda", "s3", "sfn", "sns", "sts"]
 
 # The shipped modes: name → (example variables, the snapshot of the definition it deploys).
+# Export events are on by default (and so in every variant but the Wait loop's).
 MODES = {
     "default": ({}, "default"),
     "copy": ({"delivery": "copy"}, "copy-delivery"),
     "crawler": ({"catalog": "crawler"}, "catalog-crawler"),
-    "events": ({"export_events": True}, "export-events"),
+    "wait-loop": ({"export_events": False}, "wait-loop"),
     "no-catalog": ({"catalog": "none"}, "all-off"),
 }
 
