@@ -88,7 +88,11 @@ if (unavailable) {
         console.log(`# applied ${config ?? 'default'}: ${JSON.stringify(s.timings)}`);
         assert.match(s.state_machine.arn, new RegExp(`^arn:aws:states:us-east-1:${ANALYTICS}:stateMachine:`));
         const definition = JSON.parse(s.state_machine.definition);
-        const resources = Object.values(definition.States).filter((st) => st.Type === 'Task').map((st) => st.Resource);
+        // A Lambda Task names its function as Resource; a callback Task
+        // (lambda:invoke.waitForTaskToken) in Parameters.FunctionName.
+        const resources = Object.values(definition.States)
+          .filter((st) => st.Type === 'Task')
+          .map((st) => (st.Resource.startsWith('arn:aws:states:::') ? st.Parameters.FunctionName : st.Resource));
         for (const r of resources) assert.ok(Object.values(s.functions).some((f) => f.arn === r), `task resource ${r} is no applied function`);
         // The prod roles were created in prod, the function roles in analytics.
         assert.ok(s.roles.prod['snapshot-export-cross-account'], Object.keys(s.roles.prod).join(', '));
