@@ -104,7 +104,8 @@ struct Source {
 /// Errors: `CopySourceDenied` / `CopyDestinationDenied` naming bucket, key and permission;
 /// `Throttled`, `TransientAwsError`, `AwsError` for listing failures; `InvalidInput` for
 /// a bad prefix; `AwsError` (`KeyOutsidePrefix`) if a listing ever returns a foreign key.
-/// Objects that keep failing transiently are counted in `failed`.
+/// Objects that keep failing transiently are counted in `failed`. On an error, every copy
+/// already started is finished (or failed) before it is returned.
 pub async fn copy_prefix(
     s3: &aws_sdk_s3::Client,
     target: &CopyTarget,
@@ -135,7 +136,11 @@ pub async fn copy_prefix(
         |e| list_error(target, e),
     );
     let stopped = 'pages: loop {
-        let objects = match listing.next_page(started > 0).await? {
+        let page = match listing.next_page(started > 0).await {
+            Ok(page) => page,
+            Err(e) => return Err(settle(in_flight, e).await),
+        };
+        let objects = match page {
             Page::Objects(objects) => objects,
             Page::Exhausted => break 'pages false,
             Page::Stopped => break 'pages true,
@@ -147,7 +152,9 @@ pub async fn copy_prefix(
             }
             while in_flight.len() >= concurrency {
                 if let Some(done) = in_flight.join_next().await {
-                    tally(&mut progress, joined(done))?;
+                    if let Err(e) = tally(&mut progress, joined(done)) {
+                        return Err(settle(in_flight, e).await);
+                    }
                 }
             }
             let source = Source::from(object);
@@ -158,7 +165,9 @@ pub async fn copy_prefix(
         }
     };
     while let Some(done) = in_flight.join_next().await {
-        tally(&mut progress, joined(done))?;
+        if let Err(e) = tally(&mut progress, joined(done)) {
+            return Err(settle(in_flight, e).await);
+        }
     }
     progress.done = !stopped;
     if stopped {
@@ -169,6 +178,14 @@ pub async fn copy_prefix(
         );
     }
     Ok(progress)
+}
+
+/// Waits for every copy already started, then gives back `error`. A request this
+/// invocation sent must not land after it reported the failure: the operator's fix and
+/// the redrive would race it (the redrive then counts its copy as already there).
+async fn settle(mut in_flight: JoinSet<Outcome>, error: TaskError) -> TaskError {
+    while in_flight.join_next().await.is_some() {}
+    error
 }
 
 /// A denied listing is `CopySourceDenied` naming the permission; other failures classified.
