@@ -60,6 +60,19 @@ pub use notify::{
 };
 pub use rewrite_acl::{AclState, RewriteAclInput};
 
+/// RDS's export-finished event ids: DB snapshot 0159 failed, 0160 canceled, 0161
+/// completed; cluster snapshot 0162 failed, 0163 canceled, 0164 completed. export-events
+/// acts on them, the Terraform's rules forward them (a test ties those to this list) and
+/// preflight checks the deployed rules against it.
+pub const EXPORT_FINISHED_EVENT_IDS: [&str; 6] = [
+    "RDS-EVENT-0159",
+    "RDS-EVENT-0160",
+    "RDS-EVENT-0161",
+    "RDS-EVENT-0162",
+    "RDS-EVENT-0163",
+    "RDS-EVENT-0164",
+];
+
 /// Longest export task identifier RDS accepts in practice.
 pub const EXPORT_TASK_ID_MAX_LEN: usize = 60;
 

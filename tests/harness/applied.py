@@ -63,14 +63,13 @@ from terraform_tool import PLUGIN_DIR, TERRAFORM
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "infra" / "examples" / "cross-account"
 FUNCTIONS_JSON = REPO / "infra" / "modules" / "analytics-account" / "functions.json"
-sys.path.insert(0, str(REPO / "scripts"))
-import lambda_manifest  # noqa: E402  (scripts/ is not a package)
+# The Terraform checks' helpers (infra/checks/tfplan.py): one provider override and one
+# set of stand-in packages for the plans there and the apply here.
+sys.path.insert(0, str(REPO / "infra" / "checks"))
+import tfplan  # noqa: E402  (infra/checks is not a package)
 
 # The example's `name` (its default): every resource is named after it.
 NAME = "snapshot-export"
-# Every service the two modules create resources with (or the provider calls): each gets an
-# endpoint at moto. A service missing here would be called at AWS itself and fail offline.
-SERVICES = ("sts", "iam", "s3", "kms", "lambda", "sfn", "events", "glue", "dynamodb", "logs", "sns", "cloudwatch", "rds")
 TIMEOUT = int(os.environ.get("E2E_TF_TIMEOUT", "600"))
 
 
@@ -85,31 +84,6 @@ def example_variables() -> set[str]:
 def provider_aliases() -> list[str]:
     text = (EXAMPLE / "main.tf").read_text()
     return re.findall(r'provider\s+"aws"\s*\{[^}]*?alias\s*=\s*"([^"]+)"', text, re.S)
-
-
-def override(moto_url: str) -> str:
-    """The provider override file: every aliased provider of the example at this moto, with
-    the test keys (the example's assume_role into each account's deploy role stays)."""
-    endpoints = "\n".join(f'    {s} = "{moto_url}"' for s in SERVICES)
-    blocks = []
-    for alias in provider_aliases():
-        blocks.append(
-            f'''provider "aws" {{
-  alias                       = "{alias}"
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-  s3_use_path_style           = true
-
-  endpoints {{
-{endpoints}
-  }}
-}}
-'''
-        )
-    return "\n".join(blocks)
 
 
 def _client(service: str, creds: dict[str, str] | None, endpoint: str) -> Any:
@@ -170,12 +144,8 @@ class Stack:
         (the runner runs the real binaries itself), and the graph's catalog / delivery read
         from the definition (iam_enforce.pipeline_vars)."""
         assert self.dir is not None
-        zips = self.dir / "lambda"
-        for binary in json.loads(FUNCTIONS_JSON.read_text())["functions"]:
-            path = zips / binary / "bootstrap.zip"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(f"PK not a zip: the e2e runner runs target/debug/{binary} itself".encode())
-        manifest = lambda_manifest.write_manifest(FUNCTIONS_JSON, "x86_64", zips)
+        # Stand-in zips and their manifest: the runner runs target/debug/<binary> itself.
+        manifest = tfplan.write_packages(self.dir / "lambda")
         graph = iam_enforce.pipeline_vars(Path(definition) if definition else iam_enforce.DEFINITION)
         values: dict[str, Any] = {
             "region": accounts.REGION,
@@ -212,7 +182,7 @@ class Stack:
                     shutil.copy(f, root / f.name)
             (self.dir / "infra" / "modules").symlink_to(REPO / "infra" / "modules")
             (self.dir / "state-machine").symlink_to(REPO / "state-machine")
-            (root / "harness_override.tf").write_text(override(self.moto_url))
+            (root / "harness_override.tf").write_text(tfplan.override(self.moto_url))
             values = self.variables(definition)
             self.pipeline = {k: values[k] for k in ("catalog", "delivery", "definition_path") if k in values}
             (root / "harness.auto.tfvars.json").write_text(json.dumps(values, indent=2))

@@ -27,9 +27,9 @@ class Override(unittest.TestCase):
     def test_every_aliased_provider_of_the_example_points_every_service_at_moto(self) -> None:
         aliases = applied.provider_aliases()
         self.assertEqual(sorted(aliases), ["analytics", "prod"])
-        text = applied.override("http://127.0.0.1:1")
+        text = applied.tfplan.override("http://127.0.0.1:1")
         self.assertEqual(text.count('provider "aws"'), len(aliases))
-        for service in applied.SERVICES:
+        for service in applied.tfplan.ENDPOINTS:
             self.assertEqual(text.count(f'{service} = "http://127.0.0.1:1"'), len(aliases), service)
 
     def test_the_variables_the_harness_sets_are_the_examples(self) -> None:

@@ -33,14 +33,6 @@ const CREATED_IDS: [&str; 5] = [
     "RDS-EVENT-0075",
     "RDS-EVENT-0169",
 ];
-const FINISHED_IDS: [&str; 6] = [
-    "RDS-EVENT-0159",
-    "RDS-EVENT-0160",
-    "RDS-EVENT-0161",
-    "RDS-EVENT-0162",
-    "RDS-EVENT-0163",
-    "RDS-EVENT-0164",
-];
 /// An empty zip archive (end-of-central-directory record only): moto stores the code.
 const EMPTY_ZIP: [u8; 22] = [
     0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -341,7 +333,7 @@ async fn build(moto: &Moto) -> World {
         ("snapshot-created", &CREATED_IDS[..], machine_arn()),
         (
             "export-finished",
-            &FINISHED_IDS[..],
+            &contract::EXPORT_FINISHED_EVENT_IDS[..],
             function_arn(EXPORT_EVENTS.binary),
         ),
     ] {
@@ -361,7 +353,7 @@ async fn build(moto: &Moto) -> World {
     let prod_events = aws_sdk_eventbridge::Client::new(&prod);
     for (suffix, ids) in [
         ("snapshot-created", &CREATED_IDS[..]),
-        ("export-finished", &FINISHED_IDS[..]),
+        ("export-finished", &contract::EXPORT_FINISHED_EVENT_IDS[..]),
     ] {
         prod_events
             .put_rule()
@@ -656,7 +648,7 @@ async fn preflight_passes_on_a_set_up_stack_and_names_each_break() {
         .unwrap();
 
     // The export-finished rule without the completed event.
-    let without_0161: Vec<&str> = FINISHED_IDS
+    let without_0161: Vec<&str> = contract::EXPORT_FINISHED_EVENT_IDS
         .iter()
         .copied()
         .filter(|i| *i != "RDS-EVENT-0161")
@@ -679,7 +671,7 @@ async fn preflight_passes_on_a_set_up_stack_and_names_each_break() {
         .put_rule()
         .name(&finished)
         .event_bus_name(NAME)
-        .event_pattern(pattern(&FINISHED_IDS))
+        .event_pattern(pattern(&contract::EXPORT_FINISHED_EVENT_IDS))
         .send()
         .await
         .unwrap();

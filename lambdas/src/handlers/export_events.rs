@@ -33,17 +33,6 @@ use crate::rds_event;
 use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::classify;
 
-/// RDS's export-finished event ids: DB snapshot 0159 failed, 0160 canceled, 0161 completed;
-/// cluster snapshot 0162 failed, 0163 canceled, 0164 completed.
-const EXPORT_FINISHED_EVENT_IDS: [&str; 6] = [
-    "RDS-EVENT-0159",
-    "RDS-EVENT-0160",
-    "RDS-EVENT-0161",
-    "RDS-EVENT-0162",
-    "RDS-EVENT-0163",
-    "RDS-EVENT-0164",
-];
-
 /// The statuses of an export RDS still runs, as DescribeExportTasks' `status` filter takes
 /// them (lower case, unlike the statuses it returns).
 const RUNNING_STATUS_FILTER: [&str; 3] = ["starting", "in_progress", "canceling"];

@@ -31,15 +31,6 @@ pub(crate) const SNAPSHOT_CREATED_EVENT_IDS: [&str; 5] = [
     "RDS-EVENT-0075",
     "RDS-EVENT-0169",
 ];
-/// Export finished: DB snapshot failed, canceled, completed; cluster snapshot the same.
-pub(crate) const EXPORT_FINISHED_EVENT_IDS: [&str; 6] = [
-    "RDS-EVENT-0159",
-    "RDS-EVENT-0160",
-    "RDS-EVENT-0161",
-    "RDS-EVENT-0162",
-    "RDS-EVENT-0163",
-    "RDS-EVENT-0164",
-];
 
 /// One of the pipeline's rules on its bus.
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +53,7 @@ pub(crate) const SNAPSHOT_CREATED: RuleSpec = RuleSpec {
 pub(crate) const EXPORT_FINISHED: RuleSpec = RuleSpec {
     check: "export-finished-rule",
     suffix: "export-finished",
-    event_ids: &EXPORT_FINISHED_EVENT_IDS,
+    event_ids: &contract::EXPORT_FINISHED_EVENT_IDS,
 };
 
 /// The pattern the Terraform writes for `event_ids` from `prod_account`.
