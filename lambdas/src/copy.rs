@@ -151,10 +151,10 @@ pub async fn copy_prefix(
                 break 'pages true;
             }
             while in_flight.len() >= concurrency {
-                if let Some(done) = in_flight.join_next().await {
-                    if let Err(e) = tally(&mut progress, joined(done)) {
-                        return Err(settle(in_flight, e).await);
-                    }
+                if let Some(done) = in_flight.join_next().await
+                    && let Err(e) = tally(&mut progress, joined(done))
+                {
+                    return Err(settle(in_flight, e).await);
                 }
             }
             let source = Source::from(object);

@@ -21,7 +21,7 @@ use std::collections::HashSet;
 
 use aws_sdk_rds::types::Filter;
 use contract::functions::{self, Function};
-use contract::{ExportEventOutcome, ExportStatus};
+use contract::{EXPORT_FINISHED_EVENT_IDS, ExportEventOutcome, ExportStatus};
 use serde_json::Value;
 
 use crate::aws::Aws;
