@@ -401,6 +401,20 @@ fn event_runs(
         .collect()
 }
 
+/// The callback's fallback interval of `policy` with events on: the rule wait-for-export
+/// applies (`lambdas::polling`), as the events sections simulate it.
+fn events_fallback(
+    policy: &PollPolicy,
+) -> impl Fn(ExportStatus, &[ProgressSample], i64, u32) -> u32 + Copy {
+    let events_policy = PollPolicy {
+        events: true,
+        ..*policy
+    };
+    move |s, p: &[ProgressSample], now, checks| {
+        next_poll_seconds(&events_policy, s, p, 0, now, checks)
+    }
+}
+
 /// Events + fallback next to today's adaptive Wait loop and the fixed loops, on the whole
 /// mix and on 2-hour exports; the lag of lost events against the fallback interval; the
 /// loss rate's effect.
@@ -412,13 +426,7 @@ fn events_sections(
     model: EventModel,
 ) {
     let max_wait = policy.max_wait_seconds as f64;
-    let events_policy = PollPolicy {
-        events: true,
-        ..*policy
-    };
-    let fallback = move |s, p: &[ProgressSample], now, checks| {
-        next_poll_seconds(&events_policy, s, p, 0, now, checks)
-    };
+    let fallback = events_fallback(policy);
     let adaptive =
         move |s, p: &[ProgressSample], now, checks| next_poll_seconds(policy, s, p, 0, now, checks);
     let label = format!(
@@ -563,13 +571,7 @@ fn lost_event_sections(
     zero_hold_max: f64,
 ) {
     let max_wait = policy.max_wait_seconds as f64;
-    let events_policy = PollPolicy {
-        events: true,
-        ..*policy
-    };
-    let fallback = move |s, p: &[ProgressSample], now, checks| {
-        next_poll_seconds(&events_policy, s, p, 0, now, checks)
-    };
+    let fallback = events_fallback(policy);
     let interval = model.sweep_interval.unwrap_or(DEFAULT_SWEEP_SECONDS);
     let with_sweep = |m: EventModel, i: f64| EventModel {
         sweep_interval: Some(i),
