@@ -7,14 +7,16 @@
 //! clock, so tests drive it with mocked clients or against moto.
 //!
 //! The modules are private; what the binaries and the integration tests (`tests/`) use is
-//! re-exported below, by name. The four public modules are what the benchmarks (`bench/`)
-//! drive (the ACL, copy and catalog loops, the polling policy), under the paths they
+//! re-exported below, by name. The public modules are what the benchmarks (`bench/`)
+//! drive (the ACL, copy and catalog loops, the polling policy, the slot admission policy),
+//! under the paths they
 //! import.
 
 pub mod acl;
 pub mod catalog;
 pub mod copy;
 pub mod polling;
+pub mod slot_policy;
 
 mod aws;
 mod config;
