@@ -9,8 +9,7 @@
 //! The modules are private; what the binaries and the integration tests (`tests/`) use is
 //! re-exported below, by name. The public modules are what the benchmarks (`bench/`)
 //! drive (the ACL, copy and catalog loops, the polling policy, the slot admission policy),
-//! under the paths they
-//! import.
+//! under the paths they import.
 
 pub mod acl;
 pub mod catalog;
