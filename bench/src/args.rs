@@ -15,3 +15,10 @@ pub fn num(args: &[String], name: &str, default: u64) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
+
+/// The decimal number after `--name`, or `default` when absent or not a number.
+pub fn float(args: &[String], name: &str, default: f64) -> f64 {
+    arg(args, name)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

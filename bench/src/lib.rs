@@ -6,6 +6,8 @@
 //!   [`catalog_stub`], a local S3 + Glue stand-in.
 //! * `copy-bench`: copy-delivery throughput against [`copy_stub`] (list, head, copy,
 //!   multipart UploadPartCopy).
+//! * `org-sim`: the export-slot scheduler at organization scale against today's blind
+//!   retries, over [`org_sim`].
 //! * `startup-bench`: Lambda cold start under [`runtime_api`], a local Runtime API.
 //!
 //! Benchmarks print figures; they assert nothing (docs/performance.md records them).
@@ -16,6 +18,7 @@ pub mod copy_stub;
 pub mod export_model;
 pub mod http_stub;
 pub mod memory;
+pub mod org_sim;
 pub mod rng;
 pub mod s3_stub;
 pub mod stats;
