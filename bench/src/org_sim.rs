@@ -39,6 +39,18 @@ pub enum Mode {
     Baseline,
 }
 
+/// What the policy's `enqueued_at` holds, so its tie-break (after fairness) orders by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// The enqueue time: first come, first served (the design).
+    Fifo,
+    /// Contrast: the export's true length, longest first (unknowable in advance).
+    Clairvoyant,
+    /// The database's last export length, longest first (a hint the pipeline could
+    /// keep); no hint yet: after those with one, first come first served.
+    PreviousLength,
+}
+
 /// An admission policy with `lambdas::slot_policy::admit`'s signature, so tests can run the
 /// simulation with a deliberately bad one.
 pub type Admit = fn(&[Waiter], &[&str], usize) -> Vec<usize>;
@@ -88,6 +100,8 @@ pub struct OrgConfig {
     /// A holder's lease, seconds, renewed by each StartExport call; the sweep releases a
     /// holder whose export never started once it expired.
     pub lease_seconds: f64,
+    /// The order key the policy sees as `enqueued_at` ([`Order::Fifo`]: the design).
+    pub order: Order,
     /// RDS's export-finished event (and the status-change event) arrive U(0, this) seconds
     /// after the fact (poll-sim's event model).
     pub event_delay_max: f64,
@@ -114,6 +128,7 @@ impl Default for OrgConfig {
             rule_lost: 0.01,
             lease_seconds: 1_800.0,
             event_delay_max: 60.0,
+            order: Order::Fifo,
         }
     }
 }

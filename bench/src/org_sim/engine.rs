@@ -12,7 +12,7 @@ use super::cost::{Function, Usage};
 use super::queue::Queue;
 use super::retrier::Pipeline;
 use super::workload::{ABORT_WINDOW, Account, Fault};
-use super::{Admit, Mode, OrgConfig, Outcome, Record};
+use super::{Admit, Mode, Order, OrgConfig, Outcome, Record};
 use crate::rng::Rng;
 use lambdas::slot_policy::Waiter;
 use std::collections::BTreeMap;
@@ -147,6 +147,8 @@ struct Sim<'a> {
     pending_lost: Vec<f64>,
     counters: Counters,
     externals: Vec<(f64, f64)>,
+    /// Per database, how long its last completed export ran (0: none yet).
+    last_length: Vec<f64>,
 }
 
 /// Simulates account `account`'s workload `load` under `mode`.
@@ -175,6 +177,7 @@ pub fn simulate(
         pending_lost: Vec::new(),
         counters: Counters::default(),
         externals: Vec::new(),
+        last_length: vec![0.0; config.databases],
     };
     sim.run();
     let records = load
@@ -257,6 +260,25 @@ impl Sim<'_> {
 
     fn db(&self, i: usize) -> usize {
         self.load.snapshots[i].db
+    }
+
+    /// The waiter's order key (ms; smaller first): see [`Order`].
+    fn enqueued_at(&self, i: usize) -> i64 {
+        let key = match self.config.order {
+            Order::Fifo => self.execs[i].acquired_at,
+            Order::Clairvoyant => -self.execs_length(i),
+            Order::PreviousLength => -self.last_length[self.db(i)],
+        };
+        (key * 1_000.0) as i64
+    }
+
+    /// Seconds snapshot `i`'s exports will run in RDS (every attempt).
+    fn execs_length(&self, i: usize) -> f64 {
+        self.load.snapshots[i]
+            .attempts
+            .iter()
+            .map(|a| a.duration)
+            .sum()
     }
 
     fn capacity(&self) -> usize {
@@ -409,6 +431,8 @@ impl Sim<'_> {
             return;
         }
         exec.outcome = Some(Outcome::Exported);
+        let db = self.load.snapshots[i].db;
+        self.last_length[db] = t - self.execs[i].export_started;
         if self.mode == Mode::Slots {
             self.queue.push(t + STEP, Ev::Release(i));
         }
@@ -529,6 +553,9 @@ impl Sim<'_> {
         loop {
             let free = self.capacity().saturating_sub(self.holders.len());
             if free == 0 || self.waiters.is_empty() {
+                // A slot a lost wake left free is gone (the sweep counted an external
+                // export into it) or no one waits for it: it delays no one any more.
+                self.pending_lost.clear();
                 return;
             }
             let waiters: Vec<Waiter> = self
@@ -537,7 +564,7 @@ impl Sim<'_> {
                 .map(|&i| Waiter {
                     key: format!("{i:06}"),
                     db: format!("db{:02}", self.db(i)),
-                    enqueued_at: (self.execs[i].acquired_at * 1_000.0) as i64,
+                    enqueued_at: self.enqueued_at(i),
                 })
                 .collect();
             let held_names: Vec<String> = self

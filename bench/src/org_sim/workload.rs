@@ -4,7 +4,7 @@
 //! and an account's draws do not depend on how many accounts run.
 
 use super::OrgConfig;
-use crate::export_model::draw_export;
+use crate::export_model::{draw_export, draw_with};
 use crate::rng::Rng;
 use contract::ExportStatus;
 
@@ -74,10 +74,15 @@ const DAY: f64 = 86_400.0;
 /// exports, mostly).
 pub const ABORT_WINDOW: f64 = 6.0 * 3_600.0;
 
-fn attempts(rng: &mut Rng, max_attempts: usize) -> Vec<Attempt> {
+/// A database's export attempts of one day: its extraction is its own length ×
+/// U(0.9, 1.1) (a database's size changes little from day to day), STARTING, shape, tail
+/// and failure drawn afresh from poll-sim's mix.
+fn attempts(rng: &mut Rng, extraction: f64, max_attempts: usize) -> Vec<Attempt> {
     let mut out = Vec::new();
     loop {
-        let (duration, status) = draw_export(rng).terminal();
+        let starting = rng.uniform(5.0, 40.0) * 60.0;
+        let today = extraction * rng.uniform(0.9, 1.1);
+        let (duration, status) = draw_with(rng, starting, today).terminal();
         let fails = status == ExportStatus::Failed;
         out.push(Attempt { duration, fails });
         if !fails || out.len() >= max_attempts {
@@ -93,6 +98,10 @@ pub fn account(config: &OrgConfig, index: usize, max_attempts: usize) -> Account
     let windows: Vec<f64> = (0..config.databases)
         .map(|_| config.window_from + rng.uniform(0.0, config.window_spread))
         .collect();
+    // Each database's extraction length, drawn once from poll-sim's mix.
+    let lengths: Vec<f64> = (0..config.databases)
+        .map(|_| draw_export(&mut rng).extraction)
+        .collect();
     let mut snapshots = Vec::new();
     let mut externals = Vec::new();
     for day in 0..config.days {
@@ -105,7 +114,7 @@ pub fn account(config: &OrgConfig, index: usize, max_attempts: usize) -> Account
                 } else {
                     rng.uniform(5.0, 60.0)
                 };
-                let attempts = attempts(&mut rng, max_attempts);
+                let attempts = attempts(&mut rng, lengths[db], max_attempts);
                 let roll = rng.unit();
                 let fault = if roll < config.abort {
                     Fault::Abort {
