@@ -84,6 +84,9 @@ pub struct OrgConfig {
     pub rds_enforces_quota: bool,
     /// False: the ledger ignores `external` (to show the quota-error count trips).
     pub ledger_counts_external: bool,
+    /// True: every admission round recounts `external` first (one DescribeExportTasks per
+    /// round) instead of relying on the sweep's count (a variant, not the design).
+    pub recount_on_admit: bool,
     /// The sweep's interval, seconds; `None`: no sweep.
     pub sweep_interval: Option<f64>,
     /// Probability that a release's wake is lost (the function dies after freeing the slot,
@@ -121,6 +124,7 @@ impl Default for OrgConfig {
             quota: 5,
             rds_enforces_quota: true,
             ledger_counts_external: true,
+            recount_on_admit: false,
             sweep_interval: Some(300.0),
             lost_wake: 0.01,
             abort: 0.005,

@@ -237,6 +237,14 @@ fn variants(config: &OrgConfig) -> Result<(), String> {
             admit,
         ),
         (
+            "slots, `external` recounted at every admission (not only by the sweep)",
+            OrgConfig {
+                recount_on_admit: true,
+                ..config.clone()
+            },
+            admit,
+        ),
+        (
             "slots, ordered by the database's last export length, longest first (a hint)",
             OrgConfig {
                 order: Order::PreviousLength,

@@ -305,6 +305,9 @@ impl Sim<'_> {
         if self.execs[i].gone() {
             return;
         }
+        if self.config.recount_on_admit {
+            self.ledger_external = self.external_running;
+        }
         let free = self.capacity().saturating_sub(self.holders.len());
         if free > 0 && self.waiters.is_empty() {
             self.usage().writes += 2.0;
@@ -550,6 +553,9 @@ impl Sim<'_> {
     fn admit_round(&mut self, t: f64) {
         // Reading the queue.
         self.usage().reads += 1.0;
+        if self.config.recount_on_admit && !self.waiters.is_empty() {
+            self.ledger_external = self.external_running;
+        }
         loop {
             let free = self.capacity().saturating_sub(self.holders.len());
             if free == 0 || self.waiters.is_empty() {
