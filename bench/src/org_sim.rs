@@ -6,7 +6,7 @@
 //! Two schedulers run over the same workload (same snapshots, export durations, failures
 //! and injected faults, drawn per account from the seed):
 //!
-//! * [`Mode::Slots`]: the design of docs (design.md, "Export slots"): a ledger per account
+//! * [`Mode::Slots`]: issue 22's export slots (docs/performance.md, section 4): a ledger per account
 //!   whose capacity is 5 minus the `external` exports the sweep last counted; an execution
 //!   without a free slot parks its task token; a freed slot is handed by the admission
 //!   policy (`lambdas::slot_policy::admit`, the lambdas' own) to the next waiter; the
