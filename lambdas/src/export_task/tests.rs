@@ -61,6 +61,7 @@ fn progress_is_bounded() {
         total_extracted_gb: None,
         failure_cause: String::new(),
         warnings: vec![],
+        warnings_total: 0,
         snapshot_time: None,
         s3_bucket: "b".into(),
         s3_prefix: "e".into(),

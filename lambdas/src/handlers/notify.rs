@@ -69,7 +69,7 @@ pub(crate) fn success_detail(input: &NotifyInput, now: i64) -> Value {
             "database": c.database,
             "tables_cataloged": c.cataloged,
             "latest_kept_newer": c.kept_newer,
-            "tables_skipped": c.skipped,
+            "tables_skipped": c.tables_skipped,
             "type_changes": c.type_changes,
         })),
     })
