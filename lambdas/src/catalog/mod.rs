@@ -499,4 +499,6 @@ fn joined(done: Result<(usize, TableResult), tokio::task::JoinError>) -> (usize,
 }
 
 #[cfg(test)]
+mod fakes;
+#[cfg(test)]
 mod tests;
