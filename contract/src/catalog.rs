@@ -11,6 +11,18 @@ use crate::{CopyState, ExportState, Job};
 /// in the verification report.
 pub const SAMPLE_MAX: usize = 20;
 
+/// Longest text of a sample entry's field, in characters (a longer one is cut with `…`;
+/// the report has it whole).
+pub const SAMPLE_TEXT_MAX: usize = 256;
+
+fn cut(text: &mut String) {
+    if text.chars().count() > SAMPLE_TEXT_MAX {
+        let mut short: String = text.chars().take(SAMPLE_TEXT_MAX - 1).collect();
+        short.push('…');
+        *text = short;
+    }
+}
+
 /// Name of the verification report, at the export root next to `export_info_*.json`.
 pub const REPORT_NAME: &str = "snapshot-export-verification.json";
 
@@ -177,16 +189,28 @@ pub struct CatalogState {
 }
 
 impl CatalogState {
-    /// Adds `problem` to the sample unless it is full (the count lives elsewhere).
-    pub fn sample_problem(&mut self, problem: Problem) {
+    /// Adds `problem` to the sample unless it is full (the count lives elsewhere), its
+    /// texts cut to [`SAMPLE_TEXT_MAX`].
+    pub fn sample_problem(&mut self, mut problem: Problem) {
         if self.problems.len() < SAMPLE_MAX {
+            cut(&mut problem.target);
+            cut(&mut problem.reason);
             self.problems.push(problem);
         }
     }
 
-    /// Adds `change` to the sample unless it is full.
-    pub fn sample_schema_change(&mut self, change: SchemaChange) {
+    /// Adds `change` to the sample unless it is full, its texts cut likewise.
+    pub fn sample_schema_change(&mut self, mut change: SchemaChange) {
         if self.schema_change_sample.len() < SAMPLE_MAX {
+            for text in [
+                &mut change.table,
+                &mut change.column,
+                &mut change.from,
+                &mut change.to,
+                &mut change.history_table,
+            ] {
+                cut(text);
+            }
             self.schema_change_sample.push(change);
         }
     }

@@ -43,8 +43,8 @@ mod notify;
 mod rewrite_acl;
 
 pub use catalog::{
-    CatalogState, CatalogTablesInput, Problem, ProblemKind, REPORT_NAME, SAMPLE_MAX, SchemaChange,
-    Verdict,
+    CatalogState, CatalogTablesInput, Problem, ProblemKind, REPORT_NAME, SAMPLE_MAX,
+    SAMPLE_TEXT_MAX, SchemaChange, Verdict,
 };
 pub use copy_objects::{CopyObjectsInput, CopyState};
 pub use crawler::{

@@ -108,12 +108,12 @@ struct Cataloger {
 
 /// One table's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct TableDone {
-    report: TableReport,
-    kept_newer: bool,
+pub(crate) struct TableDone {
+    pub(crate) report: TableReport,
+    pub(crate) kept_newer: bool,
     /// Columns whose type changed compatibly in the latest table.
-    type_changes: u32,
-    schema_changes: Vec<SchemaChange>,
+    pub(crate) type_changes: u32,
+    pub(crate) schema_changes: Vec<SchemaChange>,
 }
 
 type TableResult = Result<TableDone, TaskError>;
@@ -271,7 +271,7 @@ fn add(counter: &mut u32, n: u32) {
 }
 
 /// Adds one table's result to the state (counts and capped samples).
-fn record(state: &mut CatalogState, done: &TableDone) {
+pub(crate) fn record(state: &mut CatalogState, done: &TableDone) {
     let r = &done.report;
     match r.status {
         TableStatus::Empty => {

@@ -642,3 +642,5 @@ async fn the_input_cannot_point_at_another_folder() {
 }
 
 mod verification;
+
+mod bounded;
