@@ -290,3 +290,61 @@ async fn failures_are_notify_failed() {
     assert_eq!(e.name(), "NotifyFailed");
     assert!(e.to_string().contains("AccessDeniedException"), "{e}");
 }
+
+#[tokio::test]
+async fn schema_changes_send_a_second_entry_in_the_same_request() {
+    let NotifyRequest::Success(mut input) = success() else {
+        return;
+    };
+    input.state.catalog = Some(contract::CatalogState {
+        database: "analytics".into(),
+        verdict: contract::Verdict::Partial,
+        schema_changes: 2,
+        schema_change_sample: vec![contract::SchemaChange {
+            table: "shop_public_orders".into(),
+            column: "id".into(),
+            from: "bigint".into(),
+            to: "string".into(),
+            history_table: "shop_public_orders_history_v2".into(),
+        }],
+        report_uri: "s3://b/r/snapshot-export-verification.json".into(),
+        done: true,
+        ..contract::CatalogState::default()
+    });
+    let both = mock!(aws_sdk_eventbridge::Client::put_events)
+        .match_requests(|r| {
+            let types: Vec<Option<&str>> = r.entries().iter().map(|e| e.detail_type()).collect();
+            let schema: Value = r
+                .entries()
+                .get(1)
+                .and_then(|e| serde_json::from_str(e.detail().unwrap_or("null")).ok())
+                .unwrap_or(Value::Null);
+            let success: Value = r
+                .entries()
+                .first()
+                .and_then(|e| serde_json::from_str(e.detail().unwrap_or("null")).ok())
+                .unwrap_or(Value::Null);
+            types
+                == [
+                    Some("Snapshot Export Succeeded"),
+                    Some("Snapshot Export Schema Changed"),
+                ]
+                && success["verdict"] == "PARTIAL"
+                && success["catalog"]["schema_changes"] == 2
+                && schema["schema_changes"] == 2
+                && schema["sample"][0]["history_table"] == "shop_public_orders_history_v2"
+                && schema["report_uri"] == "s3://b/r/snapshot-export-verification.json"
+                && schema["export_id"] == BASE_ID
+        })
+        .then_output(|| {
+            PutEventsOutput::builder()
+                .failed_entry_count(0)
+                .entries(PutEventsResultEntry::builder().event_id("ev-1").build())
+                .entries(PutEventsResultEntry::builder().event_id("ev-2").build())
+                .build()
+        });
+    let events = mocked!(aws_sdk_eventbridge, &[&both]);
+    let sfn = mocked!(aws_sdk_sfn, &[] as &[&Rule]);
+    let out = ok(notify(&events, &sfn, &bus(), &NotifyRequest::Success(input), NOW).await);
+    assert_eq!(out.event_id.as_deref(), Some("ev-1"));
+}
