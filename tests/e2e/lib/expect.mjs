@@ -29,7 +29,7 @@ export function checkExecution(expect, result, window, facts, vars) {
   const events = result.runEvents ?? result.events;
   const states = statesEntered(events);
   const eq = (what, actual, expected) => {
-    if (actual !== expected) problems.push(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+    if (actual !== expected) problems.push(`${what}: expected ${JSON.stringify(expected)}, got ${shortJson(actual)}`);
   };
   if (expect.status) eq('status', result.status, expect.status);
   if (expect.end_state) eq('end state', failedState(result.events), expect.end_state);
@@ -343,7 +343,7 @@ function checkNotifications(expected, sent) {
         return;
       }
       const same = value === null ? actual === null || actual === undefined : JSON.stringify(actual) === JSON.stringify(value);
-      if (!same) problems.push(`notification ${i + 1} (${got.detail_type}) ${field}: expected ${JSON.stringify(value)}, got ${JSON.stringify(actual)}`);
+      if (!same) problems.push(`notification ${i + 1} (${got.detail_type}) ${field}: expected ${JSON.stringify(value)}, got ${shortJson(actual)}`);
     }
   });
   return problems;
@@ -514,6 +514,12 @@ function checkCopy(expect, window, facts, vars, result) {
 function exportRoot(task) {
   const prefix = (task.s3_prefix ?? '').replace(/^\/+|\/+$/g, '');
   return prefix ? `${prefix}/${task.export_task_id}/` : `${task.export_task_id}/`;
+}
+
+/** JSON of a value, cut for a problem line (a 10,000-entry list is not worth printing). */
+function shortJson(value, max = 400) {
+  const text = JSON.stringify(value);
+  return text !== undefined && text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
 }
 
 export function lookup(value, path) {
