@@ -72,6 +72,7 @@ fn input(root: &str, export_id: &str, snapshot_time: i64) -> CatalogTablesInput 
             total_extracted_gb: None,
             failure_cause: String::new(),
             warnings: vec![],
+            warnings_total: 0,
             snapshot_time: Some(snapshot_time),
             s3_bucket: BUCKET.into(),
             s3_prefix: root.trim_end_matches('/').into(),
@@ -163,7 +164,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 stub.glue_requests.load(Ordering::Relaxed),
                 stub.rejected.load(Ordering::Relaxed),
             );
-            eprintln!("  catalog now: {glue_tables} Glue tables, {partitions} partitions, {} type changes", state.type_changes.len());
+            eprintln!("  catalog now: {glue_tables} Glue tables, {partitions} partitions, {} type changes", state.type_changes);
             stub_for_checks = Some(stub);
         }
         Ok(())
