@@ -20,10 +20,12 @@ Verification (issue #21) needs exact, known row counts and the ways an export go
 - `spec["skipped_tables"]` {table: reason}: RDS skipped it: no folder, no tables-info
   entry, named in the task's WarningMessage (`warning_message(spec)`, set by patches.py when
   the task completes, as DescribeExportTasks returns it).
-- `spec["many"]` {schema, exported, failed, skipped}: that many generated tables
+- `spec["many"]` {schema, exported, failed, skipped, general_warnings}: that many generated tables
   (`<schema>.t00000`, ...) of each kind besides `tables` (the 10,000-table export): the
   exported ones get one small file each, the same Parquet bytes (cached), written straight
-  into moto's backend.
+  into moto's backend; `general_warnings` adds that many entries to the warning's `general`.
+- `spec["skipped_listed"]`: the skipped tables are also listed in the tables info, with no
+  status (undocumented either way; by default they are named by the warning only).
 """
 
 from __future__ import annotations
@@ -197,6 +199,7 @@ def warning_message(spec: dict[str, Any]) -> str | None:
     `database.schema.table` and why; None when nothing was skipped."""
     skipped = skipped_tables(spec)
     general = list(spec.get("warnings_general") or [])
+    general += [f"general warning {i} of the export" for i in range(int((spec.get("many") or {}).get("general_warnings", 0)))]
     if not skipped and not general:
         return None
     database = spec.get("database", "appdb")
@@ -225,6 +228,11 @@ def tables_info(spec: dict[str, Any], database: str, tables: list[str]) -> dict[
         )
     for table in list(spec.get("failed_tables", [])) + generated(spec)["failed"]:
         entries.append({"target": f"{database}.{table}", "status": "FAILED", "sizeGB": 0.0})
+    if spec.get("skipped_listed"):
+        # Whether RDS lists a table it skipped in the tables info is not documented: with
+        # `skipped_listed` it is listed with no status (the WarningMessage says why).
+        for table in skipped_tables(spec):
+            entries.append({"target": f"{database}.{table}", "sizeGB": 0.0})
     return {"perTableStatus": entries}
 
 
