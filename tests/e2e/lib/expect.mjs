@@ -363,7 +363,13 @@ function checkAcl(expect, window, facts, vars, result) {
   }
   if (expect.acl !== 'all-export-objects') return [`unknown acl expectation ${JSON.stringify(expect.acl)}`];
   const roots = facts.export_tasks.filter((t) => t.status === 'COMPLETE').map((t) => exportRoot(t));
-  const exported = facts.objects.filter((o) => roots.some((root) => o.key.startsWith(root)));
+  // The pipeline's own files at an export's root (CatalogTables's verification report and its
+  // parts, written by analytics after the ACL step) are not the export's objects.
+  const own = facts.objects.filter((o) => roots.some((root) => o.key.startsWith(root)) && isVerificationReport(o.key));
+  for (const o of own) {
+    if (o.writer !== vars.analytics_account) problems.push(`${o.key} written by ${o.writer}, not analytics (the pipeline's own report)`);
+  }
+  const exported = facts.objects.filter((o) => roots.some((root) => o.key.startsWith(root)) && !isVerificationReport(o.key));
   const written = facts.export_tasks.reduce((n, t) => n + t.objects_written.length, 0);
   if (exported.length === 0) problems.push('no exported object in the bucket: nothing to compare with');
   if (exported.length !== written) problems.push(`bucket holds ${exported.length} exported objects, the export wrote ${written}`);
@@ -469,7 +475,7 @@ function checkCopy(expect, window, facts, vars, result) {
   if (expect.exported_objects !== undefined && staged.length !== expect.exported_objects) {
     problems.push(`exported objects: expected ${expect.exported_objects}, staging holds ${staged.length}`);
   }
-  const copied = new Map(buckets.analytics.filter(under).map((o) => [o.key, o]));
+  const copied = new Map(buckets.analytics.filter((o) => under(o) && !isVerificationReport(o.key)).map((o) => [o.key, o]));
   const missing = staged.filter((o) => !copied.has(o.key));
   if (missing.length) problems.push(`${missing.length} exported objects have no copy in ${vars.bucket}, e.g. ${missing.slice(0, 3).map((o) => o.key).join(', ')}`);
   const extra = [...copied.keys()].filter((k) => !staged.some((o) => o.key === k));
@@ -509,6 +515,11 @@ function checkCopy(expect, window, facts, vars, result) {
     problems.push(`output.copy says ${out.copied} copied + ${out.already_copied} already there, staging holds ${staged.length}`);
   }
   return problems;
+}
+
+/** CatalogTables's report (`snapshot-export-verification.json`) or one of its parts, at an export's root. */
+function isVerificationReport(key) {
+  return /(^|\/)snapshot-export-verification(\.part-\d+)?\.json$/.test(key);
 }
 
 function exportRoot(task) {
