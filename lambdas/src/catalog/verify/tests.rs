@@ -13,11 +13,13 @@ fn folder(db: &str, table: &str) -> TableFolder {
 }
 
 fn discovery() -> Discovery {
-    let mut d = Discovery::default();
-    d.tables = vec![
-        folder("shop", "public.orders"),
-        folder("shop", "public.tmp_x"),
-    ];
+    let mut d = Discovery {
+        tables: vec![
+            folder("shop", "public.orders"),
+            folder("shop", "public.tmp_x"),
+        ],
+        ..Discovery::default()
+    };
     d.info.insert(
         "shop.public.audit".into(),
         TableInfo {
