@@ -21,7 +21,7 @@ import { BIN_DIR } from './lib/functions.mjs';
 import { spawnTracked, stopAll, stopChild } from './lib/processes.mjs';
 import { LambdaError, RuntimeApi } from './lib/runtime-api.mjs';
 import { substitute } from './lib/scenario.mjs';
-import { counterWindow } from './lib/expect.mjs';
+import { checkEffects, checkExecution, counterWindow, PAYLOAD_LIMIT, payloadSizes } from './lib/expect.mjs';
 
 const DUMMY = path.join(import.meta.dirname, 'fixtures', 'dummy-lambda.mjs');
 const MINIMAL = path.join(import.meta.dirname, 'fixtures', 'minimal.asl.json');
@@ -294,4 +294,73 @@ test('real binary: a handler error carries the contract name (InvalidInput)', as
   } finally {
     await run.stop();
   }
+});
+
+// Verified exports (#21): the checks the scenarios 50-55 rely on, on hand-made facts, so a
+// check that cannot fail is found here.
+const NO_WINDOW = { start_export_calls: [], acl_requests: [], list_requests: [], start_crawler_calls: [], put_events: [], glue_writes: [] };
+
+test('payload bounds: the largest state input/output and notification detail, 256 KiB always', () => {
+  const big = 'x'.repeat(PAYLOAD_LIMIT);
+  const result = {
+    status: 'SUCCEEDED',
+    events: [
+      { type: 'StateEntered', state: { name: 'CatalogTables', input: { a: 1 } } },
+      { type: 'StateExited', state: { name: 'CatalogTables', output: { skipped: big } } },
+    ],
+  };
+  const window = { ...NO_WINDOW, put_events: [{ detail_type: 'Snapshot Export Succeeded', detail: JSON.stringify({ n: 1 }) }] };
+  const sizes = payloadSizes(result, window);
+  assert.equal(sizes.state.where, 'StateExited CatalogTables');
+  assert.ok(sizes.state.bytes > PAYLOAD_LIMIT);
+  assert.equal(sizes.notification.bytes, 7);
+  const problems = checkExecution({}, result, window, { export_tasks: [] }, {});
+  assert.ok(problems.some((p) => p.includes('largest state payload') && p.includes('exceeds 262144')), problems.join('\n'));
+  const tight = checkExecution({ payload_max_bytes: 4 }, { status: 'SUCCEEDED', events: [] }, window, { export_tasks: [] }, {});
+  assert.ok(tight.some((p) => p.includes('notification payload 7 bytes')), tight.join('\n'));
+});
+
+test('matchers and the verification report check', () => {
+  const output = { catalog: { problems: [{ target: 'shop.public.a', kind: 'failed', reason: 'export status FAILED' }], report_uri: 's3://b/x/snapshot-export-verification.json' } };
+  const ok = checkExecution(
+    { output: { 'catalog.problems': { $len: 1, $includes: [{ kind: 'failed' }], $excludes: [{ kind: 'skipped' }] }, 'catalog.report_uri': { $contains: ['s3://b/', '.json'] } } },
+    { status: 'SUCCEEDED', events: [], output }, null, { export_tasks: [] }, {},
+  );
+  assert.deepEqual(ok, []);
+  const bad = checkExecution({ output: { 'catalog.problems': { $includes: [{ kind: 'skipped' }], $len: 2 } } }, { status: 'SUCCEEDED', events: [], output }, null, { export_tasks: [] }, {});
+  assert.equal(bad.length, 2, bad.join('\n'));
+  const facts = {
+    export_tasks: [{ export_task_id: 'e1', status: 'COMPLETE', objects_written: [] }],
+    objects: [],
+    glue_catalog: {},
+    verification_reports: {
+      e1: { key: 'x/e1/snapshot-export-verification.json', parts: [], bytes: 10, report: {
+        export_id: 'e1', verdict: 'PARTIAL', counts: { rows_total: 5 },
+        tables: [{ target: 'db.s.b', status: 'skipped', reason: 'skipped by RDS: space' }, { target: 'db.s.a', status: 'exported', rows: 5 }],
+      } },
+    },
+  };
+  const problems = checkEffects({ report: { verdict: 'COMPLETE', counts: { rows_total: 6 }, tables: { 'db.s.a': { rows: 4 }, 'db.s.b': { reason_contains: 'failed' }, 'db.s.c': {} } } }, NO_WINDOW, facts, {});
+  const want = ['verdict "PARTIAL"', 'counts.rows_total 5', 'not sorted', 'db.s.a rows 5', 'db.s.b reason', 'no line for db.s.c'];
+  for (const w of want) assert.ok(problems.some((p) => p.includes(w)), `${w} not in:\n${problems.join('\n')}`);
+});
+
+test('catalog: recordCount against DuckDB, partitions read through their generation, Glue writes', () => {
+  const reader = (rows, mismatches = []) => ({ rows, columns: [['a', 'bigint', 'BIGINT']], table_read: { rows, mismatches, error: null } });
+  const table = (extra) => ({ table_type: 'EXTERNAL_TABLE', serde: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+    input_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat', output_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+    columns: [['a', 'bigint']], partition_keys: [], partitions: [], ...extra });
+  const facts = {
+    export_tasks: [{ export_task_id: 'e1', status: 'COMPLETE' }],
+    glue_catalog: {
+      t: table({ parameters: { classification: 'parquet', recordCount: '7' }, reader: reader(6) }),
+      t_history: table({ parameters: { classification: 'parquet' }, partition_keys: [['snapshot_export_id', 'string']],
+        partitions: [{ values: ['e1'], columns: [['a', 'bigint']], parameters: { recordCount: '3' }, reader: reader(3, [['a', 'string', 'bigint']]) }] }),
+    },
+  };
+  const problems = checkEffects({ catalog_agrees_with_reader: true, glue_writes: 0, catalog: { t_history: { partition_parameters: { 0: { recordCount: '4' } }, partitions_of: [0] } } },
+    { ...NO_WINDOW, glue_writes: [{ operation: 'UpdateTable', table: 't', version_id: '1' }] }, facts, {});
+  const want = ['t: recordCount 7, DuckDB counts 6 rows', 'HIVE_PARTITION_SCHEMA_MISMATCH', 'parameter recordCount: expected "4", got "3"', 'Glue writes: expected 0, got 1'];
+  for (const w of want) assert.ok(problems.some((p) => p.includes(w)), `${w} not in:\n${problems.join('\n')}`);
+  assert.ok(!problems.some((p) => p.includes('partitions: expected those')), problems.join('\n'));
 });

@@ -9,8 +9,9 @@ Routes (all JSON):
 - `GET /counters` → what the Lambdas asked for (see patches.Counters).
 - `GET /facts` → the emulator's own state, read from the backends: export tasks, objects in
   the bucket with their writer account, crawls, Glue tables (`glue_catalog`: each table's
-  columns, location, parameters and partitions, and DuckDB's reading of the files there:
-  catalog_facts.py).
+  columns, location, parameters and partitions with theirs, and DuckDB's reading of the
+  files there: catalog_facts.py), each export's verification report
+  (`verification_reports`). `GET /facts?reader=0` leaves DuckDB out.
 - `POST /reset` → moto reset plus fresh controls and counters.
 - `POST /applied/apply` {definition_file} → starts `terraform apply` of the cross-account
   example into this moto for that graph and its read-back from moto (applied.py);
@@ -142,7 +143,7 @@ class Harness:
         patches.reset()
         self.vars = {}
 
-    def facts(self) -> dict[str, Any]:
+    def facts(self, reader: bool = True) -> dict[str, Any]:
         with patches.LOCK:
             prod = rds_backends[accounts.PROD_ACCOUNT][accounts.REGION]
             tasks = [
@@ -154,6 +155,7 @@ class Harness:
                     "s3_prefix": t.s3_prefix,
                     "percent_progress": getattr(t, "percent_progress", None),
                     "failure_cause": getattr(t, "failure_cause", None),
+                    "warning_message": getattr(t, "warning_message", None),
                     "objects_written": patches.OBJECTS_WRITTEN.get(t.export_task_identifier, []),
                 }
                 for t in prod.export_tasks.values()
@@ -190,7 +192,9 @@ class Harness:
                 "crawls": crawls,
                 "glue_tables": tables,
                 # Each table's definition, partitions, and DuckDB's view of its files.
-                "glue_catalog": catalog_facts.glue_catalog(self.vars),
+                "glue_catalog": catalog_facts.glue_catalog(self.vars, reader=reader),
+                # The verification report (and its parts) at each export's root.
+                "verification_reports": catalog_facts.verification_reports(self.vars, tasks),
                 # Copy delivery: both buckets' objects with writer, ETag, encryption, metadata.
                 "copy_buckets": copy_facts.copy_buckets(self.vars),
                 "vars": self.vars,
@@ -223,8 +227,9 @@ def make_handler(harness: Harness) -> type[BaseHTTPRequestHandler]:
                     self._reply(200, {"ok": True})
                 elif method == "GET" and self.path == "/counters":
                     self._reply(200, patches.COUNTERS.as_json())
-                elif method == "GET" and self.path == "/facts":
-                    self._reply(200, harness.facts())
+                elif method == "GET" and self.path.split("?")[0] == "/facts":
+                    # `?reader=0`: no DuckDB reading (an export of hundreds of tables).
+                    self._reply(200, harness.facts(reader="reader=0" not in self.path))
                 elif method == "POST" and self.path == "/reset":
                     harness.reset()
                     self._reply(200, {"ok": True})

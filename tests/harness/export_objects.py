@@ -11,6 +11,21 @@ list<T>, struct<a:T,...>) or DEFAULT_COLUMNS; every part of a table holds the sa
 original (PostgreSQL) column types, plus `spec["failed_tables"]` with status FAILED and no
 files. Objects are put through the prod account's S3 backend, the way the export role (a
 prod principal) writes into the analytics bucket, so prod is their writer.
+
+Verification (issue #21) needs exact, known row counts and the ways an export goes wrong:
+- `spec["rows"]` {table: n}: the table holds exactly n rows, spread unevenly over
+  `spec["files"][table]` data files (default 3; 0: a folder with its `_SUCCESS` marker and
+  no Parquet, an empty table) in `spec["batches"][table]` batch folders `1/`, `2/`, ...
+  (default min(2, files)); such a table's parts are not taken from `total_objects`.
+- `spec["skipped_tables"]` {table: reason}: RDS skipped it: no folder, no tables-info
+  entry, named in the task's WarningMessage (`warning_message(spec)`, set by patches.py when
+  the task completes, as DescribeExportTasks returns it).
+- `spec["many"]` {schema, exported, failed, skipped, general_warnings}: that many generated tables
+  (`<schema>.t00000`, ...) of each kind besides `tables` (the 10,000-table export): the
+  exported ones get one small file each, the same Parquet bytes (cached), written straight
+  into moto's backend; `general_warnings` adds that many entries to the warning's `general`.
+- `spec["skipped_listed"]`: the skipped tables are also listed in the tables info, with no
+  status (undocumented either way; by default they are named by the warning only).
 """
 
 from __future__ import annotations
@@ -105,18 +120,18 @@ def _value(t: Any, row: int) -> Any:
     raise ValueError(f"no sample value for {t}")
 
 
-@lru_cache(maxsize=64)
-def parquet_bytes(columns: tuple[tuple[str, str], ...]) -> bytes:
-    """A gzip Parquet file of `columns` with ROWS rows; the last row's nullable values null
-    (the first column is the key, never null)."""
+@lru_cache(maxsize=256)
+def parquet_bytes(columns: tuple[tuple[str, str], ...], rows: int = ROWS) -> bytes:
+    """A gzip Parquet file of `columns` with `rows` rows (its footer's num_rows); the last
+    row's nullable values null (the first column is the key, never null)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     arrays, fields = [], []
     for index, (name, type_name) in enumerate(columns):
         t = arrow_type(type_name)
-        values = [_value(t, row) for row in range(ROWS)]
-        if index > 0:
+        values = [_value(t, row % 50) for row in range(rows)]
+        if index > 0 and values:
             values[-1] = None
         arrays.append(pa.array(values, type=t))
         fields.append(pa.field(name, t, nullable=index > 0))
@@ -130,6 +145,69 @@ def parquet_bytes(columns: tuple[tuple[str, str], ...]) -> bytes:
 def table_columns(spec: dict[str, Any], table: str) -> tuple[tuple[str, str], ...]:
     columns = spec.get("columns", {}).get(table, DEFAULT_COLUMNS)
     return tuple((str(n), str(t)) for n, t in columns)
+
+
+def split_rows(rows: int, files: int) -> list[int]:
+    """`rows` over `files` data files, unevenly (the first files get one more): no single
+    file's footer holds the table's count unless there is one file."""
+    if files <= 0:
+        return []
+    base, extra = divmod(rows, files)
+    return [base + (1 if i < extra else 0) for i in range(files)]
+
+
+def counted_layout(spec: dict[str, Any], table: str) -> list[tuple[str, int]]:
+    """A table with known rows: [(relative key below the table folder, rows)] per data file."""
+    rows = int(spec["rows"][table])
+    files = int(spec.get("files", {}).get(table, 3))
+    batches = max(1, int(spec.get("batches", {}).get(table, min(2, files) or 1)))
+    out = []
+    for i, n in enumerate(split_rows(rows, files)):
+        batch = i * batches // files + 1
+        out.append((f"{batch}/part-{i:05d}-counted.gz.parquet", n))
+    return out
+
+
+def generated(spec: dict[str, Any]) -> dict[str, list[str]]:
+    """The `many` tables: {"exported": [...], "failed": [...], "skipped": [...]}."""
+    many = spec.get("many") or {}
+    schema = many.get("schema", "bulk")
+    out, index = {}, 0
+    for kind in ("exported", "failed", "skipped"):
+        count = int(many.get(kind, 0))
+        out[kind] = [f"{schema}.t{index + i:05d}" for i in range(count)]
+        index += count
+    return out
+
+
+def all_tables(spec: dict[str, Any]) -> list[str]:
+    """Every table with a folder: the spec's `tables` and the generated exported ones."""
+    return list(spec.get("tables", ["public.orders"])) + generated(spec)["exported"]
+
+
+def skipped_tables(spec: dict[str, Any]) -> dict[str, str]:
+    """Tables RDS skipped (named in WarningMessage): the spec's and the generated ones."""
+    out = {str(t): str(r) for t, r in (spec.get("skipped_tables") or {}).items()}
+    for table in generated(spec)["skipped"]:
+        out[table] = "column name contains a space"
+    return out
+
+
+def warning_message(spec: dict[str, Any]) -> str | None:
+    """RDS's WarningMessage for this export (a JSON string, `skippedTables`,
+    `skippedObjectives`, `general`; aws-facts.md), each skipped table one entry naming
+    `database.schema.table` and why; None when nothing was skipped."""
+    skipped = skipped_tables(spec)
+    general = list(spec.get("warnings_general") or [])
+    general += [f"general warning {i} of the export" for i in range(int((spec.get("many") or {}).get("general_warnings", 0)))]
+    if not skipped and not general:
+        return None
+    database = spec.get("database", "appdb")
+    return json.dumps({
+        "skippedTables": [f"{database}.{t}: {reason}" for t, reason in skipped.items()],
+        "skippedObjectives": [],
+        "general": general,
+    })
 
 
 def tables_info(spec: dict[str, Any], database: str, tables: list[str]) -> dict[str, Any]:
@@ -148,8 +226,13 @@ def tables_info(spec: dict[str, Any], database: str, tables: list[str]) -> dict[
             {"target": f"{database}.{table}", "status": "COMPLETE", "sizeGB": 0.0,
              "schemaMetadata": {"originalTypeMappings": mappings}}
         )
-    for table in spec.get("failed_tables", []):
+    for table in list(spec.get("failed_tables", [])) + generated(spec)["failed"]:
         entries.append({"target": f"{database}.{table}", "status": "FAILED", "sizeGB": 0.0})
+    if spec.get("skipped_listed"):
+        # Whether RDS lists a table it skipped in the tables info is not documented: with
+        # `skipped_listed` it is listed with no status (the WarningMessage says why).
+        for table in skipped_tables(spec):
+            entries.append({"target": f"{database}.{table}", "sizeGB": 0.0})
     return {"perTableStatus": entries}
 
 
@@ -166,20 +249,31 @@ def plan_keys(task: Any, spec: dict[str, Any]) -> list[str]:
     """
     root = export_root(task)
     database = spec.get("database", "appdb")
-    tables = spec.get("tables", ["public.orders"])
-    total = int(spec.get("total_objects", 10))
+    every = all_tables(spec)
+    counted = [t for t in every if t in (spec.get("rows") or {})]
+    many = set(generated(spec)["exported"])
+    # The tables whose parts come out of `total_objects` (the layout before verification).
+    tables = [t for t in every if t not in counted and t not in many]
     meta = [
         f"{root}/export_info_{task.export_task_identifier}.json",
-        f"{root}/export_tables_info_{task.export_task_identifier}_from_1_to_{len(tables)}.json",
+        f"{root}/export_tables_info_{task.export_task_identifier}_from_1_to_{len(every)}.json",
     ]
-    markers = [f"{root}/{database}/{table}/_SUCCESS" for table in tables]
-    parts = total - len(meta) - len(markers)
+    markers = [f"{root}/{database}/{table}/_SUCCESS" for table in every]
+    keys = list(meta) + list(markers)
+    for table in counted:
+        keys.extend(f"{root}/{database}/{table}/{rel}" for rel, _ in counted_layout(spec, table))
+    keys.extend(f"{root}/{database}/{table}/1/part-00000-many.gz.parquet" for table in sorted(many))
+    if not tables:
+        return keys
+    others = len(keys)
+    # Without total_objects: the old default of 10, or one part per table next to counted ones.
+    total = int(spec.get("total_objects", 10 if not counted and not many else others + len(tables)))
+    parts = total - others
     if parts < len(tables):
         raise ValueError(
             f"total_objects {total} is too small for {len(tables)} tables "
-            f"(needs at least {len(meta) + 2 * len(tables)})"
+            f"(needs at least {others + len(tables)})"
         )
-    keys = list(meta) + list(markers)
     for index in range(parts):
         table = tables[index % len(tables)]
         nth = index // len(tables)
@@ -192,9 +286,14 @@ def write_export_objects(task: Any, account_id: str, spec: dict[str, Any]) -> li
     """Writes the export's objects into its bucket as `account_id` (prod); returns the keys."""
     backend = s3_backends[account_id]["aws"]
     keys = plan_keys(task, spec)
-    tables = spec.get("tables", ["public.orders"])
+    tables = all_tables(spec)
     database = spec.get("database", "appdb")
     root = export_root(task)
+    counted_rows = {
+        f"{root}/{database}/{table}/{rel}": n
+        for table in (spec.get("rows") or {})
+        for rel, n in counted_layout(spec, table)
+    }
     for key in keys:
         if key.endswith("export_info_" + task.export_task_identifier + ".json"):
             body = json.dumps(
@@ -210,7 +309,7 @@ def write_export_objects(task: Any, account_id: str, spec: dict[str, Any]) -> li
             body = b""
         else:
             table = key[len(f"{root}/{database}/"):].split("/", 1)[0]
-            body = parquet_bytes(table_columns(spec, table))
+            body = parquet_bytes(table_columns(spec, table), counted_rows.get(key, ROWS))
         backend.put_object(
             task.s3_bucket,
             key,

@@ -24,7 +24,9 @@ moto in the same process, so plain attribute patching reaches the server's threa
 - CopyObject (copy delivery): recorded with source, destination, caller account and the
   encryption and metadata headers (`copy_requests`); `s3:CopyObject` faults apply.
 - A task reaching COMPLETE gets a SnapshotTime (moto has none): `export_snapshot_time`
-  (ISO 8601) when set, else its snapshot's creation time.
+  (ISO 8601) when set, else its snapshot's creation time; and a WarningMessage (moto has
+  none) naming the tables `objects` says RDS skipped (export_objects.warning_message), unless
+  the timeline entry gives its own `warning_message`.
 - Glue UpdateTable: moto ignores VersionId; here a VersionId other than the table's current
   version is refused with ConcurrentModificationException, as Glue's optimistic locking
   does. CreateTable, UpdateTable and BatchCreatePartition calls are recorded
@@ -72,7 +74,7 @@ from moto.s3.responses import S3Response
 from moto.stepfunctions.responses import StepFunctionResponse
 
 import accounts
-from export_objects import write_export_objects
+from export_objects import warning_message, write_export_objects
 
 LOCK = threading.RLock()
 
@@ -364,6 +366,9 @@ def _advance(task: Any, account_id: str) -> None:
         )
     if "warning_message" in entry:
         task.warning_message = entry["warning_message"]
+    elif status == "COMPLETE" and getattr(task, "warning_message", None) is None:
+        # The tables RDS skipped (objects.skipped_tables, objects.many), as RDS reports them.
+        task.warning_message = warning_message(CONTROLS.objects)
     if status == "COMPLETE" and getattr(task, "snapshot_time", None) is None:
         task.snapshot_time = (
             datetime.fromisoformat(CONTROLS.export_snapshot_time.replace("Z", "+00:00"))

@@ -153,6 +153,82 @@ class HarnessTest(unittest.TestCase):
             [("shop.public.orders", "COMPLETE"), ("shop.public.audit", "FAILED")],
         )
 
+    def test_exact_rows_over_files_and_batches_skipped_tables_in_the_warning(self) -> None:
+        # Issue #21: known row counts spread unevenly over files in batch folders 1/ and 2/,
+        # an empty table (folder, no Parquet), a FAILED one in tables info, RDS's skipped
+        # tables in the WarningMessage DescribeExportTasks returns, generated tables.
+        import io
+
+        import pyarrow.parquet as pq
+
+        self.do_setup(
+            controls={
+                "objects": {
+                    "database": "shop",
+                    "tables": ["public.orders", "public.empty", "public.plain"],
+                    "rows": {"public.orders": 1234, "public.empty": 0},
+                    "files": {"public.orders": 5, "public.empty": 0},
+                    "failed_tables": ["public.audit"],
+                    "skipped_tables": {"public.bad": "column name contains a space"},
+                    "many": {"schema": "bulk", "exported": 3, "failed": 2, "skipped": 4},
+                },
+            }
+        )
+        rds = self.prod("rds")
+        self.start_export(rds)
+        task = rds.describe_export_tasks(ExportTaskIdentifier="orders-export-1")["ExportTasks"][0]
+        warning = json.loads(task["WarningMessage"])
+        self.assertEqual(sorted(warning), ["general", "skippedObjectives", "skippedTables"])
+        self.assertEqual(len(warning["skippedTables"]), 5)
+        self.assertIn("shop.public.bad: column name contains a space", warning["skippedTables"])
+        s3 = self.client("s3")
+        root = "exports/orders-export-1/"
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=self.vars["bucket"], Prefix=root)["Contents"]]
+        orders = [k for k in keys if k.startswith(root + "shop/public.orders/") and k.endswith(".parquet")]
+        self.assertEqual(len(orders), 5)
+        self.assertEqual({k.split("/")[4] for k in orders}, {"1", "2"})
+        counts = [pq.ParquetFile(io.BytesIO(s3.get_object(Bucket=self.vars["bucket"], Key=k)["Body"].read())).metadata.num_rows for k in sorted(orders)]
+        self.assertEqual(sum(counts), 1234)
+        self.assertEqual(len(set(counts)), 2)  # uneven: the first file alone is not the count
+        self.assertIn(root + "shop/public.empty/_SUCCESS", keys)
+        self.assertFalse([k for k in keys if "public.empty/" in k and k.endswith(".parquet")])
+        self.assertEqual(len([k for k in keys if "/bulk.t" in k and k.endswith(".parquet")]), 3)
+        self.assertFalse([k for k in keys if "public.bad" in k])
+        info = json.loads(s3.get_object(Bucket=self.vars["bucket"], Key=next(k for k in keys if "export_tables_info_" in k))["Body"].read())
+        statuses = {t["target"]: t["status"] for t in info["perTableStatus"]}
+        self.assertEqual(statuses["shop.public.audit"], "FAILED")
+        self.assertEqual(sum(1 for s in statuses.values() if s == "FAILED"), 3)
+        self.assertNotIn("shop.public.bad", statuses)
+        # The report CatalogTables would write, read back through the facts.
+        s3.put_object(Bucket=self.vars["bucket"], Key=root + "snapshot-export-verification.json", Body=b'{"verdict": "PARTIAL"}')
+        facts = call(f"{self.control}/facts?reader=0")
+        self.assertEqual(facts["verification_reports"]["orders-export-1"]["report"], {"verdict": "PARTIAL"})
+        self.assertIn("skippedTables", facts["export_tasks"][0]["warning_message"])
+
+    def test_history_partitions_are_read_through_their_tables_columns(self) -> None:
+        # A partition whose files hold a bigint where the table says string is Athena's
+        # HIVE_PARTITION_SCHEMA_MISMATCH; int → bigint is a widening Athena reads.
+        self.do_setup(controls={"objects": {"database": "shop", "tables": ["public.t"], "rows": {"public.t": 7},
+                                           "columns": {"public.t": [["id", "int32"], ["v", "int64"]]}}})
+        self.start_export(self.prod("rds"))
+        self.prod("rds").describe_export_tasks(ExportTaskIdentifier="orders-export-1")
+        glue = self.client("glue")
+        db = self.vars["glue_database"]
+        location = f"s3://{self.vars['bucket']}/exports/orders-export-1/shop/public.t/"
+        for name, columns in (("ok_history", [("id", "bigint"), ("v", "bigint"), ("added", "string")]),
+                              ("bad_history", [("id", "int"), ("v", "string")])):
+            sd = {"Columns": [{"Name": n, "Type": t} for n, t in columns], "Location": location}
+            glue.create_table(DatabaseName=db, TableInput={"Name": name, "StorageDescriptor": sd,
+                                                           "PartitionKeys": [{"Name": "snapshot_export_id", "Type": "string"}]})
+            glue.create_partition(DatabaseName=db, TableName=name, PartitionInput={
+                "Values": ["orders-export-1"], "StorageDescriptor": sd, "Parameters": {"recordCount": "7"}})
+        catalog = call(f"{self.control}/facts")["glue_catalog"]
+        ok = catalog["ok_history"]["partitions"][0]
+        self.assertEqual(ok["parameters"], {"recordCount": "7"})
+        self.assertEqual(ok["reader"]["table_read"], {"rows": 7, "mismatches": [], "error": None})
+        bad = catalog["bad_history"]["partitions"][0]["reader"]["table_read"]
+        self.assertEqual(bad["mismatches"], [["v", "bigint", "string"]])
+
     def test_glue_update_table_checks_the_version_id(self) -> None:
         self.do_setup()
         glue = self.client("glue")

@@ -29,7 +29,7 @@ export function checkExecution(expect, result, window, facts, vars) {
   const events = result.runEvents ?? result.events;
   const states = statesEntered(events);
   const eq = (what, actual, expected) => {
-    if (actual !== expected) problems.push(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+    if (actual !== expected) problems.push(`${what}: expected ${JSON.stringify(expected)}, got ${shortJson(actual)}`);
   };
   if (expect.status) eq('status', result.status, expect.status);
   if (expect.end_state) eq('end state', failedState(result.events), expect.end_state);
@@ -77,8 +77,10 @@ export function checkExecution(expect, result, window, facts, vars) {
     if (n < min) problems.push(`retries on ${error}: expected at least ${min}, got ${n}`);
   }
   for (const [path, expected] of Object.entries(expect.output ?? {})) {
-    eq(`output.${path}`, lookup(result.output, path), expected);
+    if (isMatcher(expected)) problems.push(...matchProblems(`output.${path}`, lookup(result.output, path), expected));
+    else eq(`output.${path}`, lookup(result.output, path), expected);
   }
+  problems.push(...checkPayloads(expect, result, window));
   if (window) problems.push(...checkEffects(expect, window, facts, vars, result));
   return problems;
 }
@@ -166,6 +168,12 @@ export function checkEffects(expect, window, facts, vars, result = null) {
     min(`injected ${operation} errors`, count(window.faults_injected ?? [], (f) => f.operation === operation), n);
   }
   problems.push(...checkCatalog(expect, window, facts));
+  if (expect.glue_writes !== undefined) {
+    // Glue CreateTable / UpdateTable / BatchCreatePartition calls in the window ("nothing moved": 0).
+    const writes = window.glue_writes ?? [];
+    if (writes.length !== expect.glue_writes) problems.push(`Glue writes: expected ${expect.glue_writes}, got ${writes.length} (${writes.slice(0, 3).map((w) => `${w.operation} ${w.table}`).join(', ')})`);
+  }
+  if (expect.report !== undefined) problems.push(...checkReport(expect.report, facts));
   for (const [operation, n] of Object.entries(expect.sfn_calls_min ?? {})) {
     min(`Step Functions ${operation} calls`, count(window.sfn_calls ?? [], (c) => c.operation === operation && c.status === 200), n);
   }
@@ -230,6 +238,30 @@ function checkCatalog(expect, window, facts) {
     } else if (typeof want.partitions === 'number' && table.partitions.length !== want.partitions) {
       problems.push(`${name}: expected ${want.partitions} partitions, got ${table.partitions.length}`);
     }
+    // Per partition (keyed by the index of the completed export it is valued by): its
+    // parameters (a subset, e.g. recordCount).
+    for (const [index, params] of Object.entries(want.partition_parameters ?? {})) {
+      const task = exports[Number(index)];
+      const p = task && table.partitions.find((x) => x.values[0] === task.export_task_id);
+      if (!p) {
+        problems.push(`${name}: no partition for completed export #${index} (${task?.export_task_id ?? 'none'}); partitions ${JSON.stringify(table.partitions.map((x) => x.values))}`);
+        continue;
+      }
+      for (const [key, value] of Object.entries(params)) {
+        if (p.parameters?.[key] !== value) problems.push(`${name} partition ${p.values[0]} parameter ${key}: expected ${JSON.stringify(value)}, got ${JSON.stringify(p.parameters?.[key])}`);
+      }
+    }
+    if (want.partitions_of !== undefined) {
+      // The completed exports (by index) this table (one history generation) has partitions for.
+      const values = table.partitions.map((p) => p.values.join('/')).sort();
+      const ids = want.partitions_of.map((i) => exports[i]?.export_task_id ?? `#${i}?`).sort();
+      if (!same(values, ids)) problems.push(`${name} partitions: expected those of exports ${JSON.stringify(want.partitions_of)} ${JSON.stringify(ids)}, got ${JSON.stringify(values)}`);
+    }
+    if (want.reader_rows !== undefined) {
+      // DuckDB's count of the rows at the latest table's location, or of each partition's files.
+      const got = table.partition_keys.length ? table.partitions.map((p) => p.reader?.rows ?? null) : [table.reader?.rows ?? null];
+      if (!same(got, [want.reader_rows].flat())) problems.push(`${name}: DuckDB reads ${JSON.stringify(got)} rows, expected ${JSON.stringify(want.reader_rows)}`);
+    }
   }
   if (expect.catalog_agrees_with_reader) {
     if (Object.keys(catalog).length === 0) problems.push('catalog_agrees_with_reader: the Glue database has no table');
@@ -245,10 +277,10 @@ function checkCatalog(expect, window, facts) {
         if (got !== want) problems.push(`${name} ${what}: expected ${want}, got ${got}`);
       }
       const places = table.partition_keys.length
-        ? table.partitions.map((p) => [`${name} partition ${p.values.join('/')}`, p.columns, p.reader])
-        : [[name, table.columns, table.reader]];
+        ? table.partitions.map((p) => [`${name} partition ${p.values.join('/')}`, p.columns, p.reader, p.parameters])
+        : [[name, table.columns, table.reader, table.parameters]];
       if (table.partition_keys.length && table.partitions.length === 0) problems.push(`${name} is partitioned but has no partition`);
-      for (const [where, columns, reader] of places) {
+      for (const [where, columns, reader, parameters] of places) {
         if (!reader) {
           problems.push(`${where}: no Parquet file at its location for DuckDB to read`);
           continue;
@@ -257,7 +289,18 @@ function checkCatalog(expect, window, facts) {
         if (!same(read, columns)) {
           problems.push(`${where}: DuckDB reads ${JSON.stringify(reader.columns.map(([n, , raw]) => [n, raw]))} = ${JSON.stringify(read)}, Glue says ${JSON.stringify(columns)}`);
         }
-        if (!(reader.rows > 0)) problems.push(`${where}: DuckDB read no row`);
+        // The row count Glue says (recordCount, from the footers) is what the reader counts.
+        const counted = parameters?.recordCount;
+        if (counted !== undefined) {
+          if (String(reader.rows) !== counted) problems.push(`${where}: recordCount ${counted}, DuckDB counts ${reader.rows} rows`);
+        } else if (!(reader.rows > 0)) problems.push(`${where}: DuckDB read no row`);
+        // A partition is read as Athena reads it: through its table's (generation's) columns.
+        const tr = reader.table_read;
+        if (tr) {
+          if (tr.mismatches.length) problems.push(`${where}: HIVE_PARTITION_SCHEMA_MISMATCH, the files' types differ from the table's: ${JSON.stringify(tr.mismatches)}`);
+          if (tr.error) problems.push(`${where}: DuckDB cannot read the files through the table's columns: ${tr.error}`);
+          else if (tr.rows !== reader.rows) problems.push(`${where}: ${tr.rows} rows through the table's columns, ${reader.rows} in the files`);
+        }
       }
     }
   }
@@ -295,8 +338,12 @@ function checkNotifications(expected, sent) {
     }
     for (const [field, value] of Object.entries(want)) {
       const actual = field === 'detail_type' ? got.detail_type : lookup(detail, field);
+      if (isMatcher(value)) {
+        problems.push(...matchProblems(`notification ${i + 1} (${got.detail_type}) ${field}`, actual, value));
+        return;
+      }
       const same = value === null ? actual === null || actual === undefined : JSON.stringify(actual) === JSON.stringify(value);
-      if (!same) problems.push(`notification ${i + 1} (${got.detail_type}) ${field}: expected ${JSON.stringify(value)}, got ${JSON.stringify(actual)}`);
+      if (!same) problems.push(`notification ${i + 1} (${got.detail_type}) ${field}: expected ${JSON.stringify(value)}, got ${shortJson(actual)}`);
     }
   });
   return problems;
@@ -316,7 +363,13 @@ function checkAcl(expect, window, facts, vars, result) {
   }
   if (expect.acl !== 'all-export-objects') return [`unknown acl expectation ${JSON.stringify(expect.acl)}`];
   const roots = facts.export_tasks.filter((t) => t.status === 'COMPLETE').map((t) => exportRoot(t));
-  const exported = facts.objects.filter((o) => roots.some((root) => o.key.startsWith(root)));
+  // The pipeline's own files at an export's root (CatalogTables's verification report and its
+  // parts, written by analytics after the ACL step) are not the export's objects.
+  const own = facts.objects.filter((o) => roots.some((root) => o.key.startsWith(root)) && isVerificationReport(o.key));
+  for (const o of own) {
+    if (o.writer !== vars.analytics_account) problems.push(`${o.key} written by ${o.writer}, not analytics (the pipeline's own report)`);
+  }
+  const exported = facts.objects.filter((o) => roots.some((root) => o.key.startsWith(root)) && !isVerificationReport(o.key));
   const written = facts.export_tasks.reduce((n, t) => n + t.objects_written.length, 0);
   if (exported.length === 0) problems.push('no exported object in the bucket: nothing to compare with');
   if (exported.length !== written) problems.push(`bucket holds ${exported.length} exported objects, the export wrote ${written}`);
@@ -422,7 +475,7 @@ function checkCopy(expect, window, facts, vars, result) {
   if (expect.exported_objects !== undefined && staged.length !== expect.exported_objects) {
     problems.push(`exported objects: expected ${expect.exported_objects}, staging holds ${staged.length}`);
   }
-  const copied = new Map(buckets.analytics.filter(under).map((o) => [o.key, o]));
+  const copied = new Map(buckets.analytics.filter((o) => under(o) && !isVerificationReport(o.key)).map((o) => [o.key, o]));
   const missing = staged.filter((o) => !copied.has(o.key));
   if (missing.length) problems.push(`${missing.length} exported objects have no copy in ${vars.bucket}, e.g. ${missing.slice(0, 3).map((o) => o.key).join(', ')}`);
   const extra = [...copied.keys()].filter((k) => !staged.some((o) => o.key === k));
@@ -464,11 +517,160 @@ function checkCopy(expect, window, facts, vars, result) {
   return problems;
 }
 
+/** CatalogTables's report (`snapshot-export-verification.json`) or one of its parts, at an export's root. */
+function isVerificationReport(key) {
+  return /(^|\/)snapshot-export-verification(\.part-\d+)?\.json$/.test(key);
+}
+
 function exportRoot(task) {
   const prefix = (task.s3_prefix ?? '').replace(/^\/+|\/+$/g, '');
   return prefix ? `${prefix}/${task.export_task_id}/` : `${task.export_task_id}/`;
 }
 
+/** JSON of a value, cut for a problem line (a 10,000-entry list is not worth printing). */
+function shortJson(value, max = 400) {
+  const text = JSON.stringify(value);
+  return text !== undefined && text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+}
+
 export function lookup(value, path) {
   return path.split('.').reduce((v, k) => (v == null ? undefined : v[k]), value);
+}
+
+/** True for an expectation object of operators ({$includes, $excludes, $len, $contains, $lte, $gte}). */
+function isMatcher(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => k.startsWith('$'));
+}
+
+/** `partial` is a subset of `actual` (objects: each key's value the same, recursively). */
+function subset(actual, partial) {
+  if (partial === null || typeof partial !== 'object') return actual === partial;
+  if (Array.isArray(partial)) return JSON.stringify(actual) === JSON.stringify(partial);
+  if (actual === null || typeof actual !== 'object') return false;
+  return Object.entries(partial).every(([k, v]) => subset(actual[k], v));
+}
+
+/**
+ * `$includes` [partial objects]: each matches some element of the array; `$excludes`: none
+ * does; `$len`: the array's (or string's) length; `$contains`: a text the value (a string,
+ * or the JSON of anything else) contains; `$lte` / `$gte`: number bounds.
+ */
+function matchProblems(what, actual, matcher) {
+  const problems = [];
+  for (const [op, want] of Object.entries(matcher)) {
+    if (op === '$includes' || op === '$excludes') {
+      if (!Array.isArray(actual)) {
+        problems.push(`${what}: expected an array, got ${JSON.stringify(actual)?.slice(0, 300)}`);
+        continue;
+      }
+      for (const item of want) {
+        const found = actual.some((a) => subset(a, item));
+        if (op === '$includes' && !found) problems.push(`${what}: no element matches ${JSON.stringify(item)} (got ${JSON.stringify(actual).slice(0, 600)})`);
+        if (op === '$excludes' && found) problems.push(`${what}: an element matches ${JSON.stringify(item)}, none should`);
+      }
+    } else if (op === '$len') {
+      if (actual?.length !== want) problems.push(`${what}: expected length ${want}, got ${actual?.length} (${JSON.stringify(actual)?.slice(0, 300)})`);
+    } else if (op === '$contains') {
+      const text = typeof actual === 'string' ? actual : JSON.stringify(actual) ?? '';
+      for (const part of [want].flat()) if (!text.includes(part)) problems.push(`${what}: expected it to contain ${JSON.stringify(part)}, got ${text.slice(0, 400)}`);
+    } else if (op === '$lte' || op === '$gte') {
+      const ok = typeof actual === 'number' && (op === '$lte' ? actual <= want : actual >= want);
+      if (!ok) problems.push(`${what}: expected ${op === '$lte' ? '≤' : '≥'} ${want}, got ${JSON.stringify(actual)}`);
+    } else {
+      problems.push(`${what}: unknown matcher ${op}`);
+    }
+  }
+  return problems;
+}
+
+/** Step Functions' payload limit (state input/output) and EventBridge's (PutEvents entry). */
+export const PAYLOAD_LIMIT = 256 * 1024;
+
+/**
+ * The largest payloads of one execution run, in UTF-8 bytes of their JSON: every state's
+ * input (StateEntered) and output (StateExited) in its history, and every notification's
+ * detail sent in its window. {state: {bytes, where}, notification: {bytes, where}}.
+ */
+export function payloadSizes(result, window) {
+  const size = (v) => Buffer.byteLength(typeof v === 'string' ? v : JSON.stringify(v ?? null), 'utf8');
+  const state = { bytes: 0, where: null };
+  for (const e of result.runEvents ?? result.events ?? []) {
+    const value = e.type === 'StateEntered' ? e.state?.input : e.type === 'StateExited' ? e.state?.output : undefined;
+    if (value === undefined) continue;
+    const n = size(value);
+    if (n > state.bytes) Object.assign(state, { bytes: n, where: `${e.type} ${e.state.name}` });
+  }
+  const notification = { bytes: 0, where: null };
+  for (const p of window?.put_events ?? []) {
+    const n = size(p.detail ?? '');
+    if (n > notification.bytes) Object.assign(notification, { bytes: n, where: p.detail_type });
+  }
+  return { state, notification };
+}
+
+/**
+ * Every state input/output and notification detail stays under 256 KiB (AWS fails the
+ * execution with States.DataLimitExceeded, and PutEvents refuses the entry, above it; the
+ * interpreter has no limit, so the runner checks it for every execution), and under
+ * `payload_max_bytes` when the scenario asks for a tighter bound.
+ */
+function checkPayloads(expect, result, window) {
+  const problems = [];
+  const sizes = payloadSizes(result, window);
+  const bound = Math.min(PAYLOAD_LIMIT, expect.payload_max_bytes ?? PAYLOAD_LIMIT);
+  for (const [what, s] of Object.entries(sizes)) {
+    if (s.bytes > bound) problems.push(`largest ${what} payload ${s.bytes} bytes (${s.where}) exceeds ${bound}`);
+  }
+  return problems;
+}
+
+/**
+ * The verification report CatalogTables wrote at an export's root
+ * (`facts.verification_reports`): `export` (index of the completed export; default the last),
+ * `verdict`, `counts` (a subset), `tables_count`, `tables` ({target: fields of its line, a
+ * subset; `reason_contains`}), `tables_absent` (targets with no line), `schema_changes`
+ * ($includes-style list of partial entries), `warnings_total`, `parts` (part files left),
+ * `max_bytes`. Always: the report is JSON, its lines sorted by target, one per target.
+ */
+function checkReport(want, facts) {
+  const problems = [];
+  const exports = facts.export_tasks.filter((t) => t.status === 'COMPLETE');
+  const task = exports[want.export ?? exports.length - 1];
+  if (!task) return [`report: no completed export #${want.export ?? 'last'}`];
+  const entry = facts.verification_reports?.[task.export_task_id];
+  if (!entry?.report) return [`report: no verification report at ${entry?.key ?? task.export_task_id} (${entry?.error ?? 'absent'})`];
+  const report = entry.report;
+  const where = `report of ${task.export_task_id}`;
+  if (report.export_id !== undefined && report.export_id !== task.export_task_id) problems.push(`${where}: export_id ${report.export_id}`);
+  if (want.verdict !== undefined && report.verdict !== want.verdict) problems.push(`${where}: verdict ${JSON.stringify(report.verdict)}, expected ${JSON.stringify(want.verdict)}`);
+  for (const [k, v] of Object.entries(want.counts ?? {})) {
+    if (report.counts?.[k] !== v) problems.push(`${where}: counts.${k} ${JSON.stringify(report.counts?.[k])}, expected ${JSON.stringify(v)}`);
+  }
+  const lines = report.tables ?? [];
+  const targets = lines.map((l) => l.target);
+  if (JSON.stringify(targets) !== JSON.stringify([...targets].sort())) problems.push(`${where}: tables not sorted by target`);
+  if (new Set(targets).size !== targets.length) problems.push(`${where}: a target has more than one line`);
+  if (want.tables_count !== undefined && lines.length !== want.tables_count) problems.push(`${where}: ${lines.length} table lines, expected ${want.tables_count}`);
+  for (const [target, fields] of Object.entries(want.tables ?? {})) {
+    const line = lines.find((l) => l.target === target);
+    if (!line) {
+      problems.push(`${where}: no line for ${target}`);
+      continue;
+    }
+    for (const [k, v] of Object.entries(fields)) {
+      if (k === 'reason_contains') {
+        if (!String(line.reason ?? '').includes(v)) problems.push(`${where}: ${target} reason ${JSON.stringify(line.reason)} does not contain ${JSON.stringify(v)}`);
+      } else if (JSON.stringify(line[k] ?? null) !== JSON.stringify(v)) {
+        problems.push(`${where}: ${target} ${k} ${JSON.stringify(line[k])}, expected ${JSON.stringify(v)}`);
+      }
+    }
+  }
+  for (const target of want.tables_absent ?? []) {
+    if (targets.includes(target)) problems.push(`${where}: has a line for ${target}, expected none`);
+  }
+  if (want.schema_changes !== undefined) problems.push(...matchProblems(`${where} schema_changes`, report.schema_changes, want.schema_changes));
+  if (want.warnings_total !== undefined && report.warnings_total !== want.warnings_total) problems.push(`${where}: warnings_total ${report.warnings_total}, expected ${want.warnings_total}`);
+  if (want.parts !== undefined && entry.parts.length !== want.parts) problems.push(`${where}: ${entry.parts.length} part files, expected ${want.parts}`);
+  if (want.max_bytes !== undefined && entry.bytes > want.max_bytes) problems.push(`${where}: ${entry.bytes} bytes, expected at most ${want.max_bytes}`);
+  return problems;
 }

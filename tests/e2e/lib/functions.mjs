@@ -183,6 +183,21 @@ export class FunctionPool {
     );
   }
 
+  /**
+   * Changes a function's environment, as an operator's configuration change does: the warm
+   * process is stopped, the next invocation starts a new one (a cold start) with the new
+   * variables (`null` removes one).
+   */
+  async setEnv(binary, changes) {
+    const fn = this.functions[binary];
+    if (!fn) throw new Error(`lambda_env_before names ${binary}, which is no function here`);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null) delete fn.env[key];
+      else fn.env[key] = String(value);
+    }
+    if (fn.child) await stopChild(fn.child);
+  }
+
   invoke(binary, payload) {
     const fn = this.functions[binary];
     if (!fn) throw new Error(`no function ${binary}`);

@@ -60,8 +60,9 @@ export class Launcher {
     return this.call('GET', '/counters');
   }
 
-  facts() {
-    return this.call('GET', '/facts');
+  /** `{reader: false}`: no DuckDB reading of the Glue locations (hundreds of tables). */
+  facts({ reader = true } = {}) {
+    return this.call('GET', reader ? '/facts' : '/facts?reader=0');
   }
 
   async stop() {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { counterWindow, checkEffects, checkExecution, lookup } from './expect.mjs';
+import { counterWindow, checkEffects, checkExecution, lookup, payloadSizes } from './expect.mjs';
 import { redriveExecution, runExecution } from './execute.mjs';
 import { loadAppliedDefinition, loadDefinition } from './definition.mjs';
 import { BINARIES, FunctionPool, REPO, missingBinaries, BIN_DIR } from './functions.mjs';
@@ -158,8 +158,15 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
     onReady?.({ vars, launcher, scenario, sfn });
     const first = await launcher.counters();
     let last = null; // the record the next redrive continues
+    // `facts.reader: false`: no DuckDB reading of every Glue location (hundreds of tables).
+    const factsOptions = { reader: scenario.facts?.reader !== false };
     for (const [index, execution] of scenario.executions.entries()) {
       if (execution.controls_before) await launcher.controls(execution.controls_before);
+      // The operator changes a function's configuration (e.g. ON_PARTIAL) before this run.
+      if (execution.lambda_env_before) {
+        if (applied) throw new Error(`${file}: lambda_env_before cannot apply to the applied stack`);
+        for (const [binary, changes] of Object.entries(execution.lambda_env_before)) await pool.setEnv(binary, changes);
+      }
       const before = await launcher.counters();
       const sfnCallsBefore = sfn.calls.length;
       const eventsBefore = exportEvents.log.length;
@@ -217,18 +224,18 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
       }
       last = records.at(-1);
       const after = await launcher.counters();
-      const facts = await launcher.facts();
+      const facts = await launcher.facts(factsOptions);
       const window = { ...counterWindow(before, after), sfn_calls: sfn.calls.slice(sfnCallsBefore) };
       records.forEach((record, c) => {
         const expect = substitute(execution.expect ?? {}, expectVars(vars, record));
         const problems = checkExecution(expect, record, c === 0 ? window : null, facts, vars);
         if (c === 0) problems.push(...checkExportEvents(expect.export_events, exportEvents.log.slice(eventsBefore), window));
         // A snapshot: a later redrive continues the same execution in a new record.
-        report.executions.push({ name: labels[c], description: execution.description, result: record, problems, facts });
+        report.executions.push({ name: labels[c], description: execution.description, result: record, problems, facts, payloads: payloadSizes(record, c === 0 ? window : null) });
         report.problems.push(...problems.map((p) => `${labels[c]}: ${p}`));
       });
     }
-    const facts = await launcher.facts();
+    const facts = await launcher.facts(factsOptions);
     const total = { ...counterWindow(first, await launcher.counters()), sfn_calls: sfn.calls };
     const expect = substitute(scenario.expect ?? {}, expectVars(vars, last));
     report.problems.push(...checkEffects(expect, total, facts, vars).map((p) => `scenario: ${p}`));
@@ -252,7 +259,9 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
 
 /** A failure report: the problems, each execution's history, the functions' log tails. */
 export function formatReport(report) {
-  const lines = [`scenario ${report.name} (${report.file}): ${report.ok ? 'ok' : 'FAILED'} in ${report.seconds.toFixed(1)} s`];
+  // The largest state input/output and notification detail of any run (bounded: ≤ 256 KiB).
+  const most = (k) => Math.max(0, ...report.executions.map((e) => e.payloads?.[k]?.bytes ?? 0));
+  const lines = [`scenario ${report.name} (${report.file}): ${report.ok ? 'ok' : 'FAILED'} in ${report.seconds.toFixed(1)} s (largest state payload ${most('state')} B, notification detail ${most('notification')} B)`];
   for (const p of report.problems) lines.push(`  ✗ ${p}`);
   if (report.ok) return lines.join('\n');
   for (const e of report.executions) {
