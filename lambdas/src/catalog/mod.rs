@@ -342,13 +342,25 @@ async fn verify_export(
         &input.job.export_only,
     );
     state.verdict = v.verdict();
+    let empty = verify::empty_without_folder(discovery, &v);
+    state.tables_empty = state
+        .tables_empty
+        .saturating_add(u32::try_from(empty.len()).unwrap_or(u32::MAX));
     state.tables_skipped = v.count(&TableStatus::Skipped);
     state.tables_failed = v.count(&TableStatus::Failed);
     state.tables_disappeared = v.count(&TableStatus::Disappeared);
     for p in v.problems() {
         state.sample_problem(p);
     }
+    for t in &empty {
+        state.sample_problem(Problem {
+            target: t.target.clone(),
+            kind: ProblemKind::Empty,
+            reason: t.reason.clone().unwrap_or_default(),
+        });
+    }
     part.tables.extend(v.left_out.iter().cloned());
+    part.tables.extend(empty);
     tracing::info!(
         verdict = state.verdict.as_str(),
         skipped = state.tables_skipped,

@@ -93,11 +93,14 @@ pub(crate) fn classify(
 ) -> Verification {
     let mut v = Verification::default();
     let mut seen = BTreeSet::new();
+    // A table RDS skipped may have neither a folder nor an info entry: only the warning
+    // names it, so the `database.schema.table` names the warnings carry count too.
     let targets: BTreeSet<String> = discovery
         .tables
         .iter()
         .map(|f| f.target())
         .chain(discovery.info.keys().cloned())
+        .chain(warnings.iter().flat_map(|w| named_targets(w)))
         .collect();
     for target in &targets {
         let info = discovery.info.get(target);
@@ -143,6 +146,46 @@ pub(crate) fn classify(
         });
     }
     v
+}
+
+/// The `database.schema.table` names a warning carries: words of three dot-separated parts,
+/// each starting with a letter or `_` (so `e.g.` or `1.5.2` are never taken for a table).
+pub(crate) fn named_targets(warning: &str) -> Vec<String> {
+    let part = |p: &str| {
+        p.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && p.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+    };
+    warning
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.'))
+        .map(|w| w.trim_matches('.'))
+        .filter(|w| {
+            let parts: Vec<&str> = w.split('.').collect();
+            parts.len() == 3 && parts.iter().all(|p| part(p))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Tables `export_tables_info` lists as exported (COMPLETE or no status) that left no
+/// folder and were not left out: empty tables (RDS writes no file for them), each with its
+/// report line.
+pub(crate) fn empty_without_folder(discovery: &Discovery, v: &Verification) -> Vec<TableReport> {
+    let folders: BTreeSet<String> = discovery.tables.iter().map(|f| f.target()).collect();
+    let left_out = v.targets();
+    discovery
+        .info
+        .keys()
+        .filter(|t| !folders.contains(*t) && !left_out.contains(*t))
+        .map(|t| {
+            TableReport::left_out(
+                t.clone(),
+                glue_table_name(t),
+                TableStatus::Empty,
+                "listed by export_tables_info, no folder (empty table): not cataloged".to_owned(),
+            )
+        })
+        .collect()
 }
 
 /// True when the job's ExportOnly list covers `target` (an empty list exports everything).

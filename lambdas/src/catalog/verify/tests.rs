@@ -135,3 +135,47 @@ fn the_partial_cause_lists_at_most_the_sample_and_says_how_to_accept() {
     );
     assert!(cause.contains("s3://b/r/report.json"), "{cause}");
 }
+
+#[test]
+fn a_table_only_a_warning_names_is_skipped_with_its_own_line() {
+    // Neither a folder nor an info entry: RDS's warning is the only trace of it.
+    let warnings = vec!["shop.public.events: column name contains a space".to_owned()];
+    let v = classify(&discovery(), &warnings, 1);
+    let events = v.left_out.iter().find(|t| t.target == "shop.public.events");
+    assert_eq!(
+        events.map(|t| &t.status),
+        Some(&TableStatus::Skipped),
+        "{v:?}"
+    );
+    assert!(
+        v.general.is_empty(),
+        "attributed, not general: {:?}",
+        v.general
+    );
+}
+
+#[test]
+fn only_three_part_names_are_taken_for_tables() {
+    assert_eq!(
+        named_targets("skipped shop.public.events, e.g. version 1.5.2 and a.b"),
+        vec!["shop.public.events".to_owned()]
+    );
+    assert_eq!(named_targets("db.s.t."), vec!["db.s.t".to_owned()]);
+}
+
+#[test]
+fn info_entries_without_a_folder_are_empty_tables() {
+    let mut d = discovery();
+    d.info.insert(
+        "shop.public.nothing".into(),
+        TableInfo {
+            status: "COMPLETE".into(),
+            original_types: Default::default(),
+        },
+    );
+    let v = classify(&d, &[], 0);
+    let lines = empty_without_folder(&d, &v);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0].target, "shop.public.nothing");
+    assert_eq!(lines[0].status, TableStatus::Empty);
+}
