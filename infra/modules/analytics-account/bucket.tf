@@ -148,7 +148,7 @@ data "aws_iam_policy_document" "bucket" {
 
       principals {
         type        = "AWS"
-        identifiers = sort([for id, s in local.share_key_sources : s.export_role_arn])
+        identifiers = sort([for id, s in local.share_key_sources : s.export_role_arn if s.export_role_arn != null])
       }
     }
   }

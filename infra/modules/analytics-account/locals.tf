@@ -113,9 +113,9 @@ locals {
   # The module's own key encrypts the copies (its policy must let the copier roles use it).
   # The keys readers of the exports decrypt with: the prod export keys of the share-key
   # sources, never those of copied ones (the copies use this account's key).
-  reader_kms_key_arns    = concat(sort([for id, s in local.share_key_sources : s.kms_key_arn]), [local.bucket_default_kms_key_arn])
+  reader_kms_key_arns    = concat(sort([for id, s in local.share_key_sources : s.kms_key_arn if s.kms_key_arn != null]), [local.bucket_default_kms_key_arn])
   copier_role_arns       = sort([for id, s in local.copy_sources : s.copier_role_arn])
-  prod_role_arns         = sort([for id, s in local.sources : s.role_arn])
+  prod_role_arns         = sort([for id, s in local.sources : s.role_arn if s.role_arn != null])
   copier_uses_module_key = local.copy_delivery && var.copy_encryption == "kms" && var.bucket_kms_key_arn == null && length(local.copy_sources) > 0
   # catalog-tables writes its verification report next to each export's export_info files
   # (PutObject of its own files only; the copy-delivery deny exempts it for these keys).
