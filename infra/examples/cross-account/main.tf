@@ -197,3 +197,11 @@ resource "terraform_data" "derived_names_match" {
     }
   }
 }
+
+# The example's single prod account was `module "prod"`: it becomes prod_a (its resources
+# are kept; its policies move to the prefix <export_prefix>/<prod_a_name>, where its new
+# exports go, while earlier exports stay where they are).
+moved {
+  from = module.prod
+  to   = module.prod_a
+}

@@ -106,6 +106,13 @@ resource "aws_cloudwatch_event_rule" "export_sweep" {
   tags                = var.tags
 }
 
+# The rule had one instance keyed "export-events" (it existed only with export_events): an
+# existing deployment keeps its rule.
+moved {
+  from = aws_cloudwatch_event_rule.export_sweep["export-events"]
+  to   = aws_cloudwatch_event_rule.export_sweep
+}
+
 resource "aws_cloudwatch_event_target" "export_sweep" {
   for_each = local.export_events_instances
 
