@@ -134,7 +134,12 @@ pub const START_EXPORT: Function = Function {
     triggers: &[],
     timeout_seconds: 60,
     required_env: &["EXPORT_BUCKET", "EXPORT_KMS_KEY_ARN", "EXPORT_ROLE_ARN"],
-    optional_env: &["EXPORT_PREFIX", PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID, SOURCES_TABLE],
+    optional_env: &[
+        "EXPORT_PREFIX",
+        PROD_ROLE_ARN,
+        PROD_ROLE_EXTERNAL_ID,
+        SOURCES_TABLE,
+    ],
 };
 
 /// CheckExport.
