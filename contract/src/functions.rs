@@ -99,6 +99,9 @@ impl Function {
 /// Variables for assuming the prod-account role (absent: use the function's own credentials).
 const PROD_ROLE_ARN: &str = "PROD_ROLE_ARN";
 const PROD_ROLE_EXTERNAL_ID: &str = "PROD_ROLE_EXTERNAL_ID";
+/// The DynamoDB table of the source accounts (many prod accounts); absent: the single
+/// account of the variables above.
+const SOURCES_TABLE: &str = "SOURCES_TABLE";
 
 /// Normalize.
 pub const NORMALIZE: Function = Function {
@@ -114,6 +117,9 @@ pub const NORMALIZE: Function = Function {
         "EXPORT_ONLY",
         PROD_ROLE_ARN,
         PROD_ROLE_EXTERNAL_ID,
+        SOURCES_TABLE,
+        "SOURCE_ACCOUNT_IDS",
+        "DELIVERY",
     ],
 };
 
@@ -125,7 +131,12 @@ pub const START_EXPORT: Function = Function {
     triggers: &[],
     timeout_seconds: 60,
     required_env: &["EXPORT_BUCKET", "EXPORT_KMS_KEY_ARN", "EXPORT_ROLE_ARN"],
-    optional_env: &["EXPORT_PREFIX", PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+    optional_env: &[
+        "EXPORT_PREFIX",
+        PROD_ROLE_ARN,
+        PROD_ROLE_EXTERNAL_ID,
+        SOURCES_TABLE,
+    ],
 };
 
 /// CheckExport.
@@ -136,7 +147,7 @@ pub const CHECK_EXPORT: Function = Function {
     triggers: &[],
     timeout_seconds: 60,
     required_env: &[],
-    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID, SOURCES_TABLE],
 };
 
 /// RewriteAcl.
@@ -151,6 +162,7 @@ pub const REWRITE_ACL: Function = Function {
         "EXPORT_PREFIX",
         PROD_ROLE_ARN,
         PROD_ROLE_EXTERNAL_ID,
+        SOURCES_TABLE,
         "ACL_CONCURRENCY",
         "ACL_DEADLINE_MARGIN_SECONDS",
     ],
@@ -171,6 +183,7 @@ pub const COPY_OBJECTS: Function = Function {
         "COPIER_ROLE_EXTERNAL_ID",
         "COPY_CONCURRENCY",
         "COPY_DEADLINE_MARGIN_SECONDS",
+        SOURCES_TABLE,
     ],
 };
 
@@ -226,7 +239,7 @@ pub const WAIT_FOR_EXPORT: Function = Function {
     triggers: &[],
     timeout_seconds: 60,
     required_env: &["EXPORT_WAITS_TABLE"],
-    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID, SOURCES_TABLE],
 };
 
 /// The RDS export-finished events (`[export] events = true`).
@@ -237,7 +250,7 @@ pub const EXPORT_EVENTS: Function = Function {
     triggers: &[rules::EXPORT_FINISHED, rules::EXPORT_SWEEP],
     timeout_seconds: 60,
     required_env: &["EXPORT_WAITS_TABLE"],
-    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID, SOURCES_TABLE],
 };
 
 /// Every function of the pipeline, in graph order.

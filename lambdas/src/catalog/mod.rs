@@ -14,6 +14,7 @@
 mod discover;
 mod footer;
 mod glue;
+mod naming;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -136,6 +137,8 @@ struct Cataloger {
     /// Where the export was delivered.
     bucket: String,
     snapshot: Snapshot,
+    /// What the Glue names start with: `<source name>_` (many accounts) or nothing.
+    name_prefix: String,
 }
 
 /// One table's result, `None` for a folder without Parquet (an empty table).
@@ -159,7 +162,7 @@ impl Cataloger {
                     .collect()
             })
             .unwrap_or_default();
-        let name = folder.glue_name();
+        let name = naming::source_glue_name(&self.name_prefix, &folder);
         let location = format!("s3://{bucket}/{}", folder.prefix);
         let target = folder.target();
         let spec = TableSpec {
@@ -278,6 +281,7 @@ pub async fn catalog_export(
         database: settings.database.clone(),
         bucket: bucket.to_owned(),
         snapshot: snapshot_of(input),
+        name_prefix: naming::glue_name_prefix(&input.job),
     };
     let concurrency = settings.concurrency.max(1);
     let stop_at = deadline.and_then(|d| d.checked_sub(settings.deadline_margin));
