@@ -40,10 +40,10 @@ mod tasks;
 
 use self::chain::{Chain, Stage};
 use self::crawler::Crawler;
+use self::delivery::PerSourceDelivery;
 use self::export::ExportLoop;
 use self::normalize::Normalize;
 use self::notify::NotifySuccess;
-use self::delivery::PerSourceDelivery;
 use self::paged::PagedTask;
 use crate::asl::StateMachine;
 use crate::config::{Catalog, Delivery, PipelineConfig};

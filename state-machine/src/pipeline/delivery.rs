@@ -42,7 +42,10 @@ impl Stage for PerSourceDelivery {
     }
 
     fn render(&self, next: &str, machine: &mut StateMachineBuilder) -> Result<(), AslError> {
-        let share_key = self.acl.as_ref().map_or(next, Stage::entry);
+        let share_key: &str = match &self.acl {
+            Some(acl) => acl.entry(),
+            None => next,
+        };
         let choice = Choice::new(vec![ChoiceRule::new(
             Condition::string_equals(path("$.job.delivery")?, DeliveryMode::Copy.as_str()),
             self.copy.entry(),
