@@ -79,6 +79,10 @@ pub const EXPORT_WAIT_STORE_FAILED: &str = "ExportWaitStoreFailed";
 /// Handing a task token back to Step Functions failed for a reason other than a closed
 /// token (states:SendTaskSuccess denied, unknown state machine); the cause says which.
 pub const TASK_TOKEN_SEND_FAILED: &str = "TaskTokenSendFailed";
+/// The snapshot's account (or its region) is not a configured source (`SOURCE_ACCOUNT_IDS`,
+/// the sources table's `regions`): refused by Normalize before any AWS call. Configure the
+/// account, then start a new execution (or Redrive: Normalize reads the configuration anew).
+pub const SOURCE_ACCOUNT_NOT_CONFIGURED: &str = "SourceAccountNotConfigured";
 /// Any other AWS error, not retried; the cause carries the AWS error code and message.
 pub const AWS_ERROR: &str = "AwsError";
 
@@ -137,5 +141,6 @@ pub const ALL: [&str; 30] = [
     NOTIFY_FAILED,
     EXPORT_WAIT_STORE_FAILED,
     TASK_TOKEN_SEND_FAILED,
+    SOURCE_ACCOUNT_NOT_CONFIGURED,
     AWS_ERROR,
 ];

@@ -104,7 +104,8 @@ impl Function {
 /// Variables for assuming the prod-account role (absent: use the function's own credentials).
 const PROD_ROLE_ARN: &str = "PROD_ROLE_ARN";
 const PROD_ROLE_EXTERNAL_ID: &str = "PROD_ROLE_EXTERNAL_ID";
-/// The DynamoDB table of the configured source accounts (absent: one implicit source).
+/// The DynamoDB table of the source accounts (many prod accounts); absent: the single
+/// account of the variables above.
 const SOURCES_TABLE: &str = "SOURCES_TABLE";
 
 /// Normalize.
@@ -123,6 +124,7 @@ pub const NORMALIZE: Function = Function {
         PROD_ROLE_EXTERNAL_ID,
         SOURCES_TABLE,
         "SOURCE_ACCOUNT_IDS",
+        "DELIVERY",
     ],
 };
 
@@ -165,6 +167,7 @@ pub const REWRITE_ACL: Function = Function {
         "EXPORT_PREFIX",
         PROD_ROLE_ARN,
         PROD_ROLE_EXTERNAL_ID,
+        SOURCES_TABLE,
         "ACL_CONCURRENCY",
         "ACL_DEADLINE_MARGIN_SECONDS",
         SOURCES_TABLE,

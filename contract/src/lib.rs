@@ -56,7 +56,8 @@ pub use export::{
     WaitForExportInput,
 };
 pub use normalize::{
-    Job, JobAction, ManualInput, SnapshotType, SourceKind, Trigger, input_snapshot_arn,
+    DeliveryMode, Job, JobAction, ManualInput, SnapshotType, SourceKind, Trigger,
+    input_snapshot_arn,
 };
 pub use notify::{
     DETAIL_TYPE_FAILED, DETAIL_TYPE_SCHEMA_CHANGED, DETAIL_TYPE_SUCCEEDED, ExecutionStatusChange,

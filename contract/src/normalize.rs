@@ -96,6 +96,51 @@ pub struct Job {
     /// ExportOnly list; empty exports everything.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub export_only: Vec<String>,
+    /// The snapshot's account (from the ARN). Empty only in a state written before
+    /// many-account support (the functions then read the ARN).
+    #[serde(default)]
+    pub source_account: String,
+    /// The snapshot's region (from the ARN); empty as `source_account`.
+    #[serde(default)]
+    pub source_region: String,
+    /// The configured source's `name` (sources table); empty in single-account mode.
+    #[serde(default)]
+    pub source_name: String,
+    /// How this export reaches the analytics account: the source's `delivery`, or the
+    /// pipeline's in single-account mode. The graph's `DeliveryMode` Choice reads it when
+    /// `delivery = "per-source"`.
+    #[serde(default)]
+    pub delivery: DeliveryMode,
+}
+
+/// How an export reaches the analytics account (`$.job.delivery`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeliveryMode {
+    /// RewriteAcl: the export stays where RDS wrote it, under the shared prod key.
+    #[default]
+    ShareKey,
+    /// CopyObjects: copied from the prod staging bucket into the analytics bucket.
+    Copy,
+}
+
+impl DeliveryMode {
+    /// The exact string the graph's `DeliveryMode` Choice compares `$.job.delivery` with.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ShareKey => "share-key",
+            Self::Copy => "copy",
+        }
+    }
+
+    /// Parses `share-key` / `copy`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "share-key" => Some(Self::ShareKey),
+            "copy" => Some(Self::Copy),
+            _ => None,
+        }
+    }
 }
 
 /// The snapshot ARN an execution input names, read back from a status-change event or an

@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use contract::SnapshotType;
 use contract::functions::Function;
+use contract::{DeliveryMode, SnapshotType};
 
 use crate::error::TaskError;
+use crate::sources::{Source, SourcesConfig};
 
 /// Default Source of the notification events.
 pub(crate) const DEFAULT_EVENT_SOURCE: &str = "snapshot-export";
@@ -125,7 +126,7 @@ fn arn(env: &Env, name: &str, required: bool) -> Result<Option<String>, TaskErro
 }
 
 /// The prod-account role to assume for calls on prod resources.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProdRole {
     /// `PROD_ROLE_ARN`.
     pub role_arn: String,
@@ -200,9 +201,34 @@ pub struct NormalizeConfig {
     pub export_only: Vec<String>,
     /// Prod role, when cross-account.
     pub prod_role: Option<ProdRole>,
+    /// `SOURCES_TABLE`: the source accounts (multi-account mode).
+    pub sources: SourcesConfig,
+    /// `SOURCE_ACCOUNT_IDS`: the configured accounts, checked before any AWS call.
+    pub source_account_ids: Option<Vec<String>>,
+    /// `DELIVERY`: the pipeline's delivery (`share-key`, the default, or `copy`), written
+    /// into the job when the source does not say.
+    pub delivery: DeliveryMode,
 }
 
 impl NormalizeConfig {
+    /// The configuration for one snapshot's source: its filters, ExportOnly list and role
+    /// replace the environment's (single-account mode: unchanged).
+    pub fn for_source(&self, source: &Source) -> Self {
+        let mut cfg = self.clone();
+        if let Some(s) = &source.settings {
+            cfg.prod_role = Some(s.prod_role.clone());
+            cfg.db_identifiers = s.db_identifiers.clone();
+            cfg.snapshot_types = s.snapshot_types.clone();
+            if let Some(list) = &s.export_only {
+                cfg.export_only = list.clone();
+            }
+            if let Some(d) = s.delivery {
+                cfg.delivery = d;
+            }
+        }
+        cfg
+    }
+
     /// Parses the environment.
     pub fn from_env(env: &Env) -> Result<Self, TaskError> {
         let snapshot_types = match env.list("SNAPSHOT_TYPES") {
@@ -236,6 +262,13 @@ impl NormalizeConfig {
             snapshot_types,
             export_only,
             prod_role: prod_role(env)?,
+            sources: SourcesConfig::from_env(env),
+            source_account_ids: crate::sources::account_ids(env)?,
+            delivery: match env.optional("DELIVERY") {
+                None => DeliveryMode::default(),
+                Some(d) => DeliveryMode::parse(&d)
+                    .ok_or_else(|| invalid("DELIVERY", &d, "share-key or copy"))?,
+            },
         })
     }
 }
@@ -253,6 +286,8 @@ pub struct StartExportConfig {
     pub export_role_arn: String,
     /// Prod role, when cross-account.
     pub prod_role: Option<ProdRole>,
+    /// `SOURCES_TABLE`: the source accounts (multi-account mode).
+    pub sources: SourcesConfig,
 }
 
 impl StartExportConfig {
@@ -264,7 +299,28 @@ impl StartExportConfig {
             kms_key_arn: arn(env, "EXPORT_KMS_KEY_ARN", true)?.unwrap_or_default(),
             export_role_arn: arn(env, "EXPORT_ROLE_ARN", true)?.unwrap_or_default(),
             prod_role: prod_role(env)?,
+            sources: SourcesConfig::from_env(env),
         })
+    }
+
+    /// The configuration for one snapshot's source: its bucket, prefix, key, export role
+    /// and prod role replace the environment's (single-account mode: unchanged).
+    pub fn for_source(&self, source: &Source) -> Self {
+        let mut cfg = self.clone();
+        cfg.prefix = source.export_prefix(&self.prefix);
+        if let Some(s) = &source.settings {
+            cfg.prod_role = Some(s.prod_role.clone());
+            if let Some(b) = &s.export_bucket {
+                cfg.bucket = b.clone();
+            }
+            if let Some(k) = &s.kms_key_arn {
+                cfg.kms_key_arn = k.clone();
+            }
+            if let Some(r) = &s.export_role_arn {
+                cfg.export_role_arn = r.clone();
+            }
+        }
+        cfg
     }
 }
 
@@ -282,6 +338,8 @@ pub(crate) fn export_s3_prefix(prefix: &str, export_task_id: &str) -> String {
 pub struct CheckExportConfig {
     /// Prod role, when cross-account.
     pub prod_role: Option<ProdRole>,
+    /// `SOURCES_TABLE`: the source accounts (multi-account mode).
+    pub sources: SourcesConfig,
 }
 
 impl CheckExportConfig {
@@ -289,6 +347,7 @@ impl CheckExportConfig {
     pub fn from_env(env: &Env) -> Result<Self, TaskError> {
         Ok(Self {
             prod_role: prod_role(env)?,
+            sources: SourcesConfig::from_env(env),
         })
     }
 }
@@ -300,6 +359,8 @@ pub struct ExportWaitsConfig {
     pub table: String,
     /// Prod role, when cross-account (CheckExport's observation of the export).
     pub prod_role: Option<ProdRole>,
+    /// `SOURCES_TABLE`: the source accounts (multi-account mode).
+    pub sources: SourcesConfig,
 }
 
 impl ExportWaitsConfig {
@@ -309,6 +370,7 @@ impl ExportWaitsConfig {
         Ok(Self {
             table: env.required("EXPORT_WAITS_TABLE")?,
             prod_role,
+            sources: SourcesConfig::from_env(env),
         })
     }
 }
@@ -326,12 +388,29 @@ pub struct RewriteAclConfig {
     pub concurrency: usize,
     /// `ACL_DEADLINE_MARGIN_SECONDS`: stop between pages when less time is left.
     pub deadline_margin: Duration,
+    /// `SOURCES_TABLE`: the source accounts (multi-account mode).
+    pub sources: SourcesConfig,
 }
 
 impl RewriteAclConfig {
+    /// The configuration for one snapshot's source: its bucket, prefix and prod role
+    /// replace the environment's (single-account mode: unchanged).
+    pub fn for_source(&self, source: &Source) -> Self {
+        let mut cfg = self.clone();
+        cfg.prefix = source.export_prefix(&self.prefix);
+        if let Some(s) = &source.settings {
+            cfg.prod_role = Some(s.prod_role.clone());
+            if let Some(b) = &s.export_bucket {
+                cfg.bucket = b.clone();
+            }
+        }
+        cfg
+    }
+
     /// Parses the environment.
     pub fn from_env(env: &Env) -> Result<Self, TaskError> {
         Ok(Self {
+            sources: SourcesConfig::from_env(env),
             bucket: bucket(env)?,
             prefix: prefix(env)?,
             prod_role: prod_role(env)?,
@@ -373,15 +452,19 @@ fn copier_role(env: &Env) -> Result<Option<ProdRole>, TaskError> {
     }
 }
 
-/// `name`: a plausible S3 bucket name.
-fn bucket_named(env: &Env, name: &str) -> Result<String, TaskError> {
-    let b = env.required(name)?;
-    let ok = (3..=63).contains(&b.len())
+/// A plausible S3 bucket name (3-63 of a-z 0-9 . -, alphanumeric at both ends).
+pub(crate) fn valid_bucket_name(b: &str) -> bool {
+    (3..=63).contains(&b.len())
         && b.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
         && b.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && b.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if ok {
+        && b.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// `name`: a plausible S3 bucket name.
+fn bucket_named(env: &Env, name: &str) -> Result<String, TaskError> {
+    let b = env.required(name)?;
+    if valid_bucket_name(&b) {
         Ok(b)
     } else {
         Err(invalid(name, &b, "an S3 bucket name (3-63 of a-z 0-9 . -)"))
@@ -408,9 +491,35 @@ pub struct CopyObjectsConfig {
     pub concurrency: usize,
     /// `COPY_DEADLINE_MARGIN_SECONDS`: stop starting copies when less time is left.
     pub deadline_margin: Duration,
+    /// `SOURCES_TABLE`: the source accounts (multi-account mode).
+    pub sources: SourcesConfig,
 }
 
 impl CopyObjectsConfig {
+    /// The configuration for one snapshot's source: its staging bucket, prefix and copier
+    /// role replace the environment's (single-account mode: unchanged). A source whose
+    /// staging bucket is the analytics bucket is `InvalidConfig` naming the account.
+    pub fn for_source(&self, source: &Source) -> Result<Self, TaskError> {
+        let mut cfg = self.clone();
+        cfg.prefix = source.export_prefix(&self.prefix);
+        if let Some(s) = &source.settings {
+            if let Some(b) = &s.export_bucket {
+                cfg.source_bucket = b.clone();
+            }
+            if s.copier_role.is_some() {
+                cfg.copier_role = s.copier_role.clone();
+            }
+            if cfg.source_bucket == cfg.destination_bucket {
+                return Err(TaskError::InvalidConfig(format!(
+                    "source account {}: field export_bucket of its sources-table item is invalid: \
+                     {:?} is DESTINATION_BUCKET, not a staging bucket",
+                    source.account_id, cfg.source_bucket
+                )));
+            }
+        }
+        Ok(cfg)
+    }
+
     /// Parses the environment.
     pub fn from_env(env: &Env) -> Result<Self, TaskError> {
         let source_bucket = bucket(env)?;
@@ -423,6 +532,7 @@ impl CopyObjectsConfig {
             ));
         }
         Ok(Self {
+            sources: SourcesConfig::from_env(env),
             source_bucket,
             prefix: prefix(env)?,
             destination_bucket,

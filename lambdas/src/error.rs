@@ -123,6 +123,9 @@ pub enum TaskError {
     /// A task token could not be handed back (other than a closed token).
     #[error("{0}")]
     TaskTokenSendFailed(String),
+    /// The snapshot's account or region is not a configured source.
+    #[error("{0}")]
+    SourceAccountNotConfigured(String),
 }
 
 impl TaskError {
@@ -159,6 +162,7 @@ impl TaskError {
             Self::NotifyFailed(_) => errors::NOTIFY_FAILED,
             Self::ExportWaitStoreFailed(_) => errors::EXPORT_WAIT_STORE_FAILED,
             Self::TaskTokenSendFailed(_) => errors::TASK_TOKEN_SEND_FAILED,
+            Self::SourceAccountNotConfigured(_) => errors::SOURCE_ACCOUNT_NOT_CONFIGURED,
         }
     }
 

@@ -256,5 +256,6 @@ pub(crate) async fn send_success(
 pub(crate) async fn load_clients(cfg: ExportWaitsConfig) -> (Aws, WaitStore) {
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let store = WaitStore::new(aws_sdk_dynamodb::Client::new(&sdk), cfg.table);
-    (Aws::from_sdk_config(sdk, cfg.prod_role), store)
+    let aws = Aws::from_sdk_config(sdk, cfg.prod_role).with_sources(&cfg.sources);
+    (aws, store)
 }

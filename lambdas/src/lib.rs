@@ -30,6 +30,7 @@ mod listing;
 mod rds_event;
 mod runtime;
 mod sdk_error;
+mod sources;
 #[cfg(test)]
 mod test_support;
 
@@ -53,3 +54,4 @@ pub use handlers::start_export::{StartExportHandler, start_export};
 pub use handlers::wait_for_export::WaitForExportHandler;
 pub use handlers::{HANDLERS, RegisteredHandler};
 pub use runtime::{Handler, Invocation, run, unix_now};
+pub use sources::{Source, SourceSettings, Sources, SourcesConfig};

@@ -284,6 +284,7 @@ fn normalize_parse_answers_every_input_with_a_job_or_a_named_error() {
         snapshot_types: None,
         export_only: vec![],
         prod_role: None,
+        ..NormalizeConfig::default()
     };
     let counts = run("normalize parse", cases(), normalize_input(), |v| {
         parse(&all, v).map(|_| ())

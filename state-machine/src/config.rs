@@ -55,6 +55,10 @@ pub enum Delivery {
     /// The export lands in a prod staging bucket and CopyObjects copies it into the
     /// analytics bucket, re-encrypted with an analytics key: the prod key stays in prod.
     Copy,
+    /// Many prod accounts, each with its own delivery: the `DeliveryMode` Choice reads
+    /// `$.job.delivery` (the source's, written by Normalize) and goes to the RewriteAcl loop
+    /// (share-key; straight on when `[acl]` is off) or the CopyObjects loop (copy).
+    PerSource,
 }
 
 /// `catalog`: how the export is cataloged for Athena.

@@ -30,6 +30,7 @@
 
 mod chain;
 mod crawler;
+mod delivery;
 mod export;
 mod normalize;
 mod notify;
@@ -39,6 +40,7 @@ mod tasks;
 
 use self::chain::{Chain, Stage};
 use self::crawler::Crawler;
+use self::delivery::PerSourceDelivery;
 use self::export::ExportLoop;
 use self::normalize::Normalize;
 use self::notify::NotifySuccess;
@@ -70,11 +72,12 @@ pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
 /// How the export reaches the analytics account's readers: CopyObjects copies it (copy
 /// delivery, no ACL step whatever `[acl]` says), RewriteAcl hands the objects to the bucket
 /// owner (share-key delivery with ACLs on), or nothing.
-fn delivery(config: &PipelineConfig) -> Option<PagedTask> {
+fn delivery(config: &PipelineConfig) -> Option<Box<dyn Stage + '_>> {
     match config.delivery {
-        Delivery::Copy => Some(PagedTask::copy_objects()),
-        Delivery::ShareKey if config.acl.enabled => Some(PagedTask::rewrite_acl()),
+        Delivery::Copy => Some(Box::new(PagedTask::copy_objects())),
+        Delivery::ShareKey if config.acl.enabled => Some(Box::new(PagedTask::rewrite_acl())),
         Delivery::ShareKey => None,
+        Delivery::PerSource => Some(Box::new(PerSourceDelivery::new(config))),
     }
 }
 

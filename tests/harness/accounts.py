@@ -11,6 +11,12 @@ prod (another account id, reached through STS AssumeRole, as moto switches accou
 role ARN): the DB instance or Aurora cluster and its snapshots, the KMS key, the export
 role and the cross-account role the Lambdas assume (PROD_ROLE_ARN).
 
+Many prod accounts (`setup.sources`: {name: {"account": "prod" | "prod_b"}}): a second
+prod account (`prod_b`, reached like prod) with its own cross-account role, export role and
+key; the sources table the Lambdas read (SOURCES_TABLE, one item per configured account,
+written here and nowhere else) and SOURCE_ACCOUNT_IDS. A snapshot spec's `account`
+("prod", the default, or "prod_b") says where it is taken.
+
 Copy delivery (`setup.copy`, {} for the defaults): the prod staging bucket the export is
 written to, the prod copier role and the analytics key of the copies.
 """
@@ -25,9 +31,10 @@ import boto3
 REGION = "us-east-1"
 ANALYTICS_ACCOUNT = "123456789012"
 PROD_ACCOUNT = "210987654321"
-# The second prod account of the applied two-account example (infra/examples/cross-account:
-# prod_a is PROD_ACCOUNT, prod_b this one), reached like prod through STS AssumeRole.
+# The second prod account of the many-accounts scenarios (60-6x).
 PROD_B_ACCOUNT = "310987654321"
+PROD_ACCOUNTS = {"prod": PROD_ACCOUNT, "prod_b": PROD_B_ACCOUNT}
+SOURCES_TABLE = "snapshot-export-sources"
 EXTERNAL_ID = "snapshot-export-e2e"
 # The analytics bucket and export prefix of every scenario (and of the applied stack).
 BUCKET = "analytics-snapshot-exports"
@@ -41,8 +48,7 @@ def _client(endpoint: str, service: str, creds: dict[str, str] | None = None) ->
 
 
 def prod_credentials(endpoint: str, account: str = PROD_ACCOUNT) -> dict[str, str]:
-    """Credentials of an admin role in a prod account (moto takes the account from the role
-    ARN)."""
+    """Credentials of an admin role in a prod account (moto takes the account from the role ARN)."""
     sts = _client(endpoint, "sts")
     creds = sts.assume_role(
         RoleArn=f"arn:aws:iam::{account}:role/e2e-prod-admin", RoleSessionName="e2e-setup"
@@ -155,6 +161,47 @@ def build_copy_delivery(endpoint: str, setup: dict[str, Any], prod: dict[str, st
     }
 
 
+def build_prod_b(endpoint: str) -> dict[str, Any]:
+    """The second prod account: its cross-account role (same external id), export role and key."""
+    creds = prod_credentials(endpoint, PROD_B_ACCOUNT)
+    iam = _client(endpoint, "iam", creds)
+    role = iam.create_role(
+        RoleName="snapshot-export-cross-account",
+        AssumeRolePolicyDocument=_trust({"AWS": f"arn:aws:iam::{ANALYTICS_ACCOUNT}:root"}),
+    )["Role"]["Arn"]
+    export_role = iam.create_role(
+        RoleName="rds-s3-export",
+        AssumeRolePolicyDocument=_trust({"Service": "export.rds.amazonaws.com"}),
+    )["Role"]["Arn"]
+    key = _client(endpoint, "kms", creds).create_key(Description="snapshot export key (b)")["KeyMetadata"]["Arn"]
+    return {"creds": creds, "role_arn": role, "export_role_arn": export_role, "kms_key_arn": key}
+
+
+def write_sources(endpoint: str, sources: dict[str, Any], roles: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """The sources table (key account_id, attribute config = the source's JSON, as the
+    Terraform writes it) with one item per configured source, and SOURCE_ACCOUNT_IDS. A
+    source's spec may add any config field (delivery, export_prefix, ...)."""
+    ddb = _client(endpoint, "dynamodb")
+    ddb.create_table(
+        TableName=SOURCES_TABLE,
+        AttributeDefinitions=[{"AttributeName": "account_id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "account_id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ids = []
+    for name, spec in sources.items():
+        alias = spec.get("account", "prod")
+        account = PROD_ACCOUNTS[alias]
+        config = {"name": name, "external_id": EXTERNAL_ID, **roles[alias]}
+        config.update({k: v for k, v in spec.items() if k != "account"})
+        ddb.put_item(
+            TableName=SOURCES_TABLE,
+            Item={"account_id": {"S": account}, "config": {"S": json.dumps(config)}},
+        )
+        ids.append(account)
+    return {"sources_table": SOURCES_TABLE, "source_account_ids": ",".join(ids)}
+
+
 def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
     """Creates everything `setup` asks for; returns the names and ARNs the Lambdas need."""
     bucket = setup.get("bucket", {}).get("name", BUCKET)
@@ -207,7 +254,25 @@ def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
         "KeyMetadata"
     ]["Arn"]
     rds = _client(endpoint, "rds", prod)
-    snapshots = {s["alias"]: _snapshot(rds, s) for s in setup.get("snapshots", [])}
+    sources = setup.get("sources")
+    prod_b = build_prod_b(endpoint) if sources is not None else {}
+    rds_b = _client(endpoint, "rds", prod_b["creds"]) if prod_b else None
+    snapshots = {
+        s["alias"]: _snapshot(rds_b if s.get("account") == "prod_b" else rds, s)
+        for s in setup.get("snapshots", [])
+    }
+    multi = (
+        write_sources(
+            endpoint,
+            sources,
+            {
+                "prod": {"role_arn": cross, "export_role_arn": export_role, "kms_key_arn": key_arn},
+                "prod_b": {k: prod_b[k] for k in ("role_arn", "export_role_arn", "kms_key_arn")},
+            },
+        )
+        if sources is not None
+        else {}
+    )
     copy = build_copy_delivery(endpoint, setup, prod) if setup.get("copy") is not None else {}
     # The export-waits table of the callback wait (`[export] events = true`), as the
     # Terraform declares it: key snapshot_arn + execution_id, on demand.
@@ -227,6 +292,8 @@ def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
 
     return {
         **copy,
+        **multi,
+        **({"prod_b_account": PROD_B_ACCOUNT, "prod_b_role_arn": prod_b["role_arn"]} if prod_b else {}),
         "region": REGION,
         "analytics_account": ANALYTICS_ACCOUNT,
         "prod_account": PROD_ACCOUNT,

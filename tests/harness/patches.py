@@ -168,6 +168,9 @@ class Counters:
     faults_injected: list[dict[str, Any]] = field(default_factory=list)
     glue_writes: list[dict[str, Any]] = field(default_factory=list)
     copy_requests: list[dict[str, Any]] = field(default_factory=list)
+    # Every AWS call (service, operation, the account it ran in, the assumed role that
+    # signed it or None for an account's own keys): which role each account's calls used.
+    aws_calls: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         with LOCK:
@@ -182,6 +185,7 @@ class Counters:
                 "faults_injected": list(self.faults_injected),
                 "glue_writes": list(self.glue_writes),
                 "copy_requests": list(self.copy_requests),
+                "aws_calls": list(self.aws_calls),
             }
 
 
@@ -274,8 +278,20 @@ def _serialized_fault(response: BaseResponse, fault: dict[str, Any]) -> Any:
     return fault["status"], headers, body
 
 
+def _record_call(service: str, operation: str, account: str | None, headers: Any) -> None:
+    import iam_enforce  # imports this module
+
+    caller = iam_enforce._caller_of(headers) or {}
+    with LOCK:
+        COUNTERS.aws_calls.append(
+            {"service": service, "operation": operation, "account": account, "role_arn": caller.get("role_arn")}
+        )
+
+
 def _call_action(original: Callable[..., Any]) -> Callable[..., Any]:
     def patched(self: BaseResponse) -> Any:
+        if self.service_name != "sts":
+            _record_call(self.service_name, self._get_action(), self.current_account, self.headers)
         faults = CONTROLS.faults
         if faults and any(k.startswith(f"{self.service_name}:") for k in faults):
             action = self._get_action()
@@ -692,6 +708,10 @@ def _s3_caller(original: Callable[..., Any]) -> Callable[..., Any]:
         caller = iam_enforce._caller_of(self.headers) or {}
         # Keys that are no assumed role's: the account's own (root) credentials.
         S3_CALLER.arn = caller.get("role_arn") or f"arn:aws:iam::{S3_CALLER.account}:root"
+        with LOCK:
+            COUNTERS.aws_calls.append(
+                {"service": "s3", "operation": self.method, "account": S3_CALLER.account, "role_arn": caller.get("role_arn")}
+            )
         try:
             return original(self, *args, **kwargs)
         finally:

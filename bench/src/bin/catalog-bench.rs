@@ -67,6 +67,10 @@ fn input(root: &str, export_id: &str, snapshot_time: i64) -> CatalogTablesInput 
             event_id: None,
             export_task_id: export_id.into(),
             export_only: vec![],
+            source_account: "123456789012".into(),
+            source_region: "us-east-1".into(),
+            source_name: String::new(),
+            delivery: contract::DeliveryMode::ShareKey,
         },
         export: ExportState {
             export_task_id: export_id.into(),

@@ -26,6 +26,7 @@ mod footer;
 mod glue;
 mod report;
 mod schema;
+mod naming;
 mod types;
 mod verify;
 
@@ -84,10 +85,12 @@ fn snapshot_of(input: &CatalogTablesInput) -> Snapshot {
         arn: job.snapshot_arn.clone(),
         time,
         export_id: export.export_task_id.clone(),
-        source: job
-            .db_identifier
-            .clone()
-            .unwrap_or_else(|| job.snapshot_id.clone()),
+        // Two accounts may both have a database `shop`: the source name keeps them apart.
+        source: format!(
+            "{}{}",
+            naming::glue_name_prefix(job),
+            job.db_identifier.as_deref().unwrap_or(&job.snapshot_id)
+        ),
     }
 }
 
@@ -104,6 +107,8 @@ struct Cataloger {
     row_drop_threshold: f64,
     /// Footer GETs in flight, shared by every table.
     footers: Arc<Semaphore>,
+    /// What the Glue names start with: `<source name>_` (many accounts) or nothing.
+    name_prefix: String,
 }
 
 /// One table's result.
@@ -124,7 +129,7 @@ impl Cataloger {
     async fn table(self, folder: TableFolder, info: Option<TableInfo>) -> TableResult {
         let counted =
             count::count_table(&self.s3, &self.bucket, &folder.prefix, &self.footers).await?;
-        let name = folder.glue_name();
+        let name = naming::source_glue_name(&self.name_prefix, &folder);
         let target = folder.target();
         let mut report = TableReport {
             target: target.clone(),
@@ -342,7 +347,17 @@ async fn verify_export(
         &input.job.export_only,
     );
     state.verdict = v.verdict();
-    let empty = verify::empty_without_folder(discovery, &v);
+    let mut empty = verify::empty_without_folder(discovery, &v);
+    // The report names the Glue tables these would have (the source's prefix included).
+    let prefix = naming::glue_name_prefix(&input.job);
+    for t in v
+        .left_out
+        .iter_mut()
+        .filter(|t| t.status != TableStatus::Disappeared)
+        .chain(empty.iter_mut())
+    {
+        t.glue_table = naming::target_glue_name(&prefix, &t.target);
+    }
     state.tables_empty = state
         .tables_empty
         .saturating_add(u32::try_from(empty.len()).unwrap_or(u32::MAX));
@@ -450,6 +465,8 @@ pub async fn catalog_export(
         verdict: state.verdict,
         row_drop_threshold: settings.row_drop_threshold,
         footers: Arc::new(Semaphore::new(settings.footers_in_flight.max(1))),
+        snapshot: snapshot_of(input),
+        name_prefix: naming::glue_name_prefix(&input.job),
     };
     let concurrency = settings.concurrency.max(1);
     let stop_at = deadline.and_then(|d| d.checked_sub(settings.deadline_margin));

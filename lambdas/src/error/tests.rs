@@ -49,6 +49,7 @@ fn one_of_each() -> Vec<TaskError> {
         TaskError::NotifyFailed(s()),
         TaskError::ExportWaitStoreFailed(s()),
         TaskError::TaskTokenSendFailed(s()),
+        TaskError::SourceAccountNotConfigured(s()),
     ]
 }
 
@@ -87,7 +88,8 @@ fn all_variants_listed() {
             | TaskError::CatalogAccessDenied(_)
             | TaskError::NotifyFailed(_)
             | TaskError::ExportWaitStoreFailed(_)
-            | TaskError::TaskTokenSendFailed(_) => 1,
+            | TaskError::TaskTokenSendFailed(_)
+            | TaskError::SourceAccountNotConfigured(_) => 1,
         })
         .sum::<usize>();
     assert_eq!(count, 30);

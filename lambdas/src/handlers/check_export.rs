@@ -82,7 +82,7 @@ impl Handler for CheckExportHandler {
 
     async fn init(cfg: CheckExportConfig) -> Self {
         Self {
-            aws: Aws::load(cfg.prod_role).await,
+            aws: Aws::load(cfg.prod_role).await.with_sources(&cfg.sources),
         }
     }
 
@@ -96,7 +96,8 @@ impl Handler for CheckExportHandler {
         invocation: Invocation,
     ) -> Result<ExportState, TaskError> {
         // The session is named after the base id, so StartExport's cached clients are reused.
-        let clients = self.aws.prod(&input.job.export_task_id).await;
+        let source = self.aws.source_of(&input.job.snapshot_arn).await?;
+        let clients = self.aws.prod_for(&source, &input.job.export_task_id).await;
         check_export(&clients.rds, input, invocation.now).await
     }
 }

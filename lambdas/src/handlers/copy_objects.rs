@@ -145,7 +145,8 @@ impl Handler for CopyObjectsHandler {
     async fn init(cfg: CopyObjectsConfig) -> Self {
         let aws = Aws::load(None)
             .await
-            .with_copier_role(cfg.copier_role.clone());
+            .with_copier_role(cfg.copier_role.clone())
+            .with_sources(&cfg.sources);
         Self { cfg, aws }
     }
 
@@ -158,8 +159,13 @@ impl Handler for CopyObjectsHandler {
         input: CopyObjectsInput,
         invocation: Invocation,
     ) -> Result<CopyState, TaskError> {
-        let s3 = self.aws.copier(&input.job.export_task_id).await;
-        copy_objects(&s3, &self.cfg, &input, invocation.deadline).await
+        let source = self.aws.source_of(&input.job.snapshot_arn).await?;
+        let cfg = self.cfg.for_source(&source)?;
+        let s3 = self
+            .aws
+            .copier_for(&source, &input.job.export_task_id)
+            .await;
+        copy_objects(&s3, &cfg, &input, invocation.deadline).await
     }
 }
 

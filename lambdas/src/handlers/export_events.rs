@@ -17,7 +17,7 @@
 //! call per sweep while anything waits; the callback's fallback stays the last resort
 //! (docs/performance.md, section 1c).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use aws_sdk_rds::types::Filter;
 use contract::functions::{self, Function};
@@ -86,7 +86,10 @@ pub(crate) async fn export_events(
     let waits = store.waiting_for(&snapshot_arn).await?;
     outcome.waiting = u32::try_from(waits.len()).unwrap_or(u32::MAX);
     for waiting in waits {
-        let clients = aws.prod(&waiting.request.job.export_task_id).await;
+        let source = aws.source_of(&waiting.snapshot_arn).await?;
+        let clients = aws
+            .prod_for(&source, &waiting.request.job.export_task_id)
+            .await;
         confirm_and_wake(store, &clients.rds, &aws.sfn, &waiting, now, &mut outcome).await?;
     }
     tracing::info!(
@@ -142,6 +145,44 @@ async fn confirm_and_wake(
     store.remove(waiting).await
 }
 
+/// Where the sweep gets the RDS client of one account and region.
+pub(crate) trait SweepRds: Sync {
+    /// RDS in the account and region of `waiting`'s snapshot.
+    fn rds_for(
+        &self,
+        waiting: &Waiting,
+    ) -> impl std::future::Future<Output = Result<aws_sdk_rds::Client, TaskError>> + Send;
+}
+
+/// The function's clients: the source's role in the snapshot's region.
+impl SweepRds for Aws {
+    async fn rds_for(&self, waiting: &Waiting) -> Result<aws_sdk_rds::Client, TaskError> {
+        let source = self.source_of(&waiting.snapshot_arn).await?;
+        Ok(self.prod_for(&source, SWEEP_SESSION_ID).await.rds.clone())
+    }
+}
+
+/// One client for every account (tests).
+impl SweepRds for aws_sdk_rds::Client {
+    async fn rds_for(&self, _waiting: &Waiting) -> Result<aws_sdk_rds::Client, TaskError> {
+        Ok(self.clone())
+    }
+}
+
+/// The waits grouped by their snapshot's `account/region` (a wait whose ARN does not parse
+/// goes into a group of its own, whose source resolution then names the ARN's fault).
+pub(crate) fn by_account_region(waits: &[Waiting]) -> BTreeMap<String, Vec<&Waiting>> {
+    let mut groups: BTreeMap<String, Vec<&Waiting>> = BTreeMap::new();
+    for waiting in waits {
+        let key = contract::export_id::parse_snapshot_arn(&waiting.snapshot_arn).map_or_else(
+            |_| waiting.snapshot_arn.clone(),
+            |arn| format!("{}/{}", arn.account, arn.region),
+        );
+        groups.entry(key).or_default().push(waiting);
+    }
+    groups
+}
+
 /// True for the sweep's schedule (an EventBridge Scheduled Event).
 pub(crate) fn is_scheduled_event(event: &Value) -> bool {
     event["source"] == "aws.events" && event["detail-type"] == "Scheduled Event"
@@ -184,10 +225,12 @@ async fn running_exports(rds: &aws_sdk_rds::Client) -> Result<HashSet<String>, T
 /// The sweep (a Scheduled Event): every open wait whose export RDS no longer lists as
 /// running goes through [`confirm_and_wake`], as if its event had come. No open wait: no
 /// RDS call at all.
+///
+/// `clients` gives the RDS client of a group's account and region, asked once per group.
 pub(crate) async fn sweep(
     store: &WaitStore,
-    rds: &aws_sdk_rds::Client,
     sfn: &aws_sdk_sfn::Client,
+    clients: &impl SweepRds,
     now: i64,
 ) -> Result<ExportEventOutcome, TaskError> {
     let waits = store.all().await?;
@@ -195,14 +238,21 @@ pub(crate) async fn sweep(
         waiting: u32::try_from(waits.len()).unwrap_or(u32::MAX),
         ..ExportEventOutcome::default()
     };
-    if !waits.is_empty() {
-        let running = running_exports(rds).await?;
-        for waiting in &waits {
+    for (account_region, group) in by_account_region(&waits) {
+        // One list per account and region, with that account's role: export ids are per
+        // account, so another account's running list says nothing about these waits.
+        let Some(first) = group.first() else {
+            continue;
+        };
+        let rds = clients.rds_for(first).await?;
+        let running = running_exports(&rds).await?;
+        tracing::info!(%account_region, waiting = group.len(), running = running.len(), "sweeping");
+        for waiting in group {
             if running.contains(&waiting.export_task_id) {
                 outcome.still_running += 1;
                 continue;
             }
-            confirm_and_wake(store, rds, sfn, waiting, now, &mut outcome).await?;
+            confirm_and_wake(store, &rds, sfn, waiting, now, &mut outcome).await?;
         }
     }
     tracing::info!(
@@ -247,8 +297,7 @@ impl Handler for ExportEventsHandler {
         invocation: Invocation,
     ) -> Result<ExportEventOutcome, TaskError> {
         if is_scheduled_event(&input) {
-            let clients = self.aws.prod(SWEEP_SESSION_ID).await;
-            return sweep(&self.store, &clients.rds, &self.aws.sfn, invocation.now).await;
+            return sweep(&self.store, &self.aws.sfn, &self.aws, invocation.now).await;
         }
         export_events(&self.store, &self.aws, &input, invocation.now).await
     }

@@ -4,8 +4,13 @@
 //! operator's explicit request and is never filtered. The snapshot is looked up (with the
 //! prod role when configured) to learn its DB identifier, and to fail early with
 //! `SnapshotNotFound` instead of at StartExport.
+//!
+//! Many prod accounts (`SOURCES_TABLE`): a snapshot whose account is not in
+//! `SOURCE_ACCOUNT_IDS` is refused with `SourceAccountNotConfigured` before any AWS call;
+//! else its source (account and region) gives the role, filters, ExportOnly default and
+//! delivery, and the job records the source's account, region and name.
 
-use contract::{Job, JobAction, ManualInput, SnapshotType, SourceKind, Trigger};
+use contract::{DeliveryMode, Job, JobAction, ManualInput, SnapshotType, SourceKind, Trigger};
 use serde_json::Value;
 
 use crate::aws::Aws;
@@ -17,6 +22,7 @@ use contract::functions::{self, Function};
 
 use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::{classify, code_is};
+use crate::sources::check_listed;
 
 const INSTANCE_DETAIL_TYPE: &str = "RDS DB Snapshot Event";
 const CLUSTER_DETAIL_TYPE: &str = "RDS DB Cluster Snapshot Event";
@@ -202,7 +208,15 @@ fn ignore_job(arn: &str, kind: SourceKind, trigger: Trigger, event_id: &str) -> 
         .as_ref()
         .map(|p| p.snapshot_id.clone())
         .unwrap_or_default();
+    let (source_account, source_region) = parsed
+        .as_ref()
+        .map(|p| (p.account.clone(), p.region.clone()))
+        .unwrap_or_default();
     Job {
+        source_account,
+        source_region,
+        source_name: String::new(),
+        delivery: DeliveryMode::default(),
         action: JobAction::Ignore,
         ignore_reason: None,
         snapshot_arn: arn.to_owned(),
@@ -230,6 +244,10 @@ fn new_job(
 ) -> Result<Job, TaskError> {
     let parsed = parse_snapshot_arn(arn)?;
     Ok(Job {
+        source_account: parsed.account.clone(),
+        source_region: parsed.region.clone(),
+        source_name: String::new(),
+        delivery: DeliveryMode::default(),
         action: JobAction::Export,
         ignore_reason: None,
         export_task_id: export_task_id(arn, &parsed.snapshot_id, &export_only),
@@ -312,6 +330,7 @@ pub(crate) async fn complete(
         Parsed::Ignore(job) => return Ok(job),
         Parsed::Export(job) => job,
     };
+    job.delivery = cfg.delivery;
     let info = describe(rds, &job).await?;
     job.db_identifier = info.db_identifier;
     if job.snapshot_type.is_none() {
@@ -362,7 +381,9 @@ impl Handler for NormalizeHandler {
     }
 
     async fn init(cfg: NormalizeConfig) -> Self {
-        let aws = Aws::load(cfg.prod_role.clone()).await;
+        let aws = Aws::load(cfg.prod_role.clone())
+            .await
+            .with_sources(&cfg.sources);
         Self { cfg, aws }
     }
 
@@ -375,8 +396,29 @@ impl Handler for NormalizeHandler {
         let job = parsed.job();
         tracing::Span::current().record("export_id", job.export_task_id.as_str());
         tracing::info!(action = job.action.as_str(), snapshot_arn = %job.snapshot_arn, "input parsed");
-        let clients = self.aws.prod(&job.export_task_id).await;
-        complete(&clients.rds, &self.cfg, parsed).await
+        if let Parsed::Ignore(job) = parsed {
+            return Ok(job);
+        }
+        check_listed(
+            self.cfg.source_account_ids.as_deref(),
+            &job.source_account,
+            &job.snapshot_arn,
+        )?;
+        let source = self.aws.source_of(&job.snapshot_arn).await?;
+        if source.is_single() {
+            let clients = self.aws.prod(&job.export_task_id).await;
+            return complete(&clients.rds, &self.cfg, parsed).await;
+        }
+        // The source's filters and ExportOnly default apply: parse again with them (pure).
+        let cfg = self.cfg.for_source(&source);
+        let parsed = parse(&cfg, &input)?;
+        let clients = self
+            .aws
+            .prod_for(&source, &parsed.job().export_task_id)
+            .await;
+        let mut job = complete(&clients.rds, &cfg, parsed).await?;
+        job.source_name = source.name().to_owned();
+        Ok(job)
     }
 }
 

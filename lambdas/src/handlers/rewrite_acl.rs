@@ -174,7 +174,9 @@ impl Handler for RewriteAclHandler {
     }
 
     async fn init(cfg: RewriteAclConfig) -> Self {
-        let aws = Aws::load(cfg.prod_role.clone()).await;
+        let aws = Aws::load(cfg.prod_role.clone())
+            .await
+            .with_sources(&cfg.sources);
         Self { cfg, aws }
     }
 
@@ -187,15 +189,10 @@ impl Handler for RewriteAclHandler {
         input: RewriteAclInput,
         invocation: Invocation,
     ) -> Result<AclState, TaskError> {
-        let prod = self.aws.prod(&input.job.export_task_id).await;
-        rewrite_acl(
-            &self.aws.s3,
-            &prod.s3,
-            &self.cfg,
-            &input,
-            invocation.deadline,
-        )
-        .await
+        let source = self.aws.source_of(&input.job.snapshot_arn).await?;
+        let cfg = self.cfg.for_source(&source);
+        let prod = self.aws.prod_for(&source, &input.job.export_task_id).await;
+        rewrite_acl(&self.aws.s3, &prod.s3, &cfg, &input, invocation.deadline).await
     }
 }
 

@@ -286,7 +286,9 @@ impl Handler for StartExportHandler {
     }
 
     async fn init(cfg: StartExportConfig) -> Self {
-        let aws = Aws::load(cfg.prod_role.clone()).await;
+        let aws = Aws::load(cfg.prod_role.clone())
+            .await
+            .with_sources(&cfg.sources);
         Self { cfg, aws }
     }
 
@@ -299,8 +301,10 @@ impl Handler for StartExportHandler {
         input: StartExportInput,
         invocation: Invocation,
     ) -> Result<ExportState, TaskError> {
-        let clients = self.aws.prod(&input.job.export_task_id).await;
-        start_export(&clients.rds, &self.cfg, &input, invocation.now).await
+        let source = self.aws.source_of(&input.job.snapshot_arn).await?;
+        let cfg = self.cfg.for_source(&source);
+        let clients = self.aws.prod_for(&source, &input.job.export_task_id).await;
+        start_export(&clients.rds, &cfg, &input, invocation.now).await
     }
 }
 

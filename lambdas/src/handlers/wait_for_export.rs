@@ -92,7 +92,8 @@ impl Handler for WaitForExportHandler {
         input: WaitForExportInput,
         invocation: Invocation,
     ) -> Result<ExportState, TaskError> {
-        let clients = self.aws.prod(&input.job.export_task_id).await;
+        let source = self.aws.source_of(&input.job.snapshot_arn).await?;
+        let clients = self.aws.prod_for(&source, &input.job.export_task_id).await;
         wait_for_export(
             &self.store,
             &clients.rds,

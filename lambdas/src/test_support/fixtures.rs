@@ -29,6 +29,10 @@ pub(crate) fn job() -> Job {
         event_id: Some("RDS-EVENT-0091".into()),
         export_task_id: BASE_ID.into(),
         export_only: vec![],
+        source_account: "111122223333".into(),
+        source_region: "us-east-1".into(),
+        source_name: String::new(),
+        delivery: contract::DeliveryMode::ShareKey,
     }
 }
 

@@ -30,6 +30,10 @@ fn input() -> CopyObjectsInput {
         event_id: None,
         export_task_id: ID.into(),
         export_only: vec![],
+        source_account: "123456789012".into(),
+        source_region: "us-east-1".into(),
+        source_name: String::new(),
+        delivery: contract::DeliveryMode::ShareKey,
     };
     let export: ExportState = serde_json::from_value(serde_json::json!({
         "export_task_id": ID, "attempt": 1, "adopted": false, "status": "COMPLETE",
@@ -49,6 +53,7 @@ fn input() -> CopyObjectsInput {
 
 fn cfg() -> CopyObjectsConfig {
     CopyObjectsConfig {
+        sources: Default::default(),
         source_bucket: STAGING.into(),
         prefix: "exports".into(),
         destination_bucket: ANALYTICS.into(),

@@ -42,6 +42,7 @@ fn moto_exports() -> Moto {
 
 fn start_cfg() -> StartExportConfig {
     StartExportConfig {
+        sources: Default::default(),
         bucket: "exports-bucket".into(),
         prefix: "rds".into(),
         kms_key_arn: "arn:aws:kms:us-east-1:123456789012:key/0000".into(),

@@ -26,6 +26,10 @@ fn input(bucket: &str) -> RewriteAclInput {
         event_id: None,
         export_task_id: ID.into(),
         export_only: vec![],
+        source_account: "123456789012".into(),
+        source_region: "us-east-1".into(),
+        source_name: String::new(),
+        delivery: contract::DeliveryMode::ShareKey,
     };
     let export = ExportState {
         export_task_id: ID.into(),
@@ -56,6 +60,7 @@ fn input(bucket: &str) -> RewriteAclInput {
 
 fn cfg(bucket: &str) -> RewriteAclConfig {
     RewriteAclConfig {
+        sources: Default::default(),
         bucket: bucket.into(),
         prefix: "exports".into(),
         prod_role: None,

@@ -19,6 +19,8 @@ pub(crate) const IGNORED: &str = "Ignored";
 pub(crate) const WAIT_FOR_EXPORT: &str = "WaitForExport";
 /// Branches on `$.export.status`.
 pub(crate) const EXPORT_STATUS: &str = "ExportStatus";
+/// Branches on `$.job.delivery` (`delivery = "per-source"`).
+pub(crate) const DELIVERY_MODE: &str = "DeliveryMode";
 /// Loops RewriteAcl until `$.acl.done`.
 pub(crate) const ACL_DONE: &str = "AclDone";
 /// Loops CopyObjects until `$.copy.done`.

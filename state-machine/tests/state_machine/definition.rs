@@ -62,6 +62,12 @@ fn the_comment_names_each_variants_stages() {
             format!("{WOKEN} -> object ACLs -> Glue tables"),
         ),
         (
+            "per-source-delivery",
+            format!(
+                "{WOKEN} -> per-source delivery (object ACLs or copy into the analytics bucket) -> Glue tables -> notification"
+            ),
+        ),
+        (
             "wait-loop",
             "(polled) -> object ACLs -> Glue tables -> notification".to_owned(),
         ),
@@ -163,6 +169,18 @@ fn variants_leave_out_exactly_their_states() {
                     _ => {}
                 }
             }
+        } else if config.delivery == Delivery::PerSource {
+            // DeliveryMode, then both loops (RewriteAcl's only with ACLs on).
+            let at = expected.iter().position(|s| s == "RewriteAcl").unwrap_or(0);
+            if !config.acl.enabled {
+                expected.retain(|s| s != "RewriteAcl" && s != "AclDone");
+            }
+            let acl = usize::from(config.acl.enabled) * 2;
+            expected.insert(at, "DeliveryMode".to_owned());
+            expected.splice(
+                at + 1 + acl..at + 1 + acl,
+                ["CopyObjects".to_owned(), "CopyDone".to_owned()],
+            );
         } else if !config.acl.enabled {
             expected.retain(|s| s != "RewriteAcl" && s != "AclDone");
         }

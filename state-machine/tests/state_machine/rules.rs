@@ -155,7 +155,10 @@ fn the_only_placeholders_are_the_function_arns() {
                 (config.acl.enabled && config.delivery != Delivery::Copy)
                     || !p.starts_with("${rewrite_acl")
             })
-            .filter(|p| config.delivery == Delivery::Copy || !p.starts_with("${copy_objects"))
+            .filter(|p| {
+                matches!(config.delivery, Delivery::Copy | Delivery::PerSource)
+                    || !p.starts_with("${copy_objects")
+            })
             .filter(|p| config.catalog == Catalog::Tables || !p.starts_with("${catalog_tables"))
             .filter(|p| config.catalog == Catalog::Crawler || !p.starts_with("${start_crawler"))
             .filter(|p| {

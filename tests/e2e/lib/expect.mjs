@@ -104,7 +104,7 @@ export function checkEffects(expect, window, facts, vars, result = null) {
   if (expect.start_export_calls_min !== undefined) min('StartExportTask calls', starts.length, expect.start_export_calls_min);
   if (expect.export_tasks_total !== undefined) eq('export tasks in RDS', facts.export_tasks.length, expect.export_tasks_total);
   for (const call of starts) {
-    if (call.account !== vars.prod_account) problems.push(`StartExportTask ${call.export_task_id} ran in account ${call.account}, not prod`);
+    if (![vars.prod_account, vars.prod_b_account].includes(call.account)) problems.push(`StartExportTask ${call.export_task_id} ran in account ${call.account}, not prod`);
   }
   if (expect.export_starts_per_attempt !== undefined) {
     // Every attempt id was started exactly that many times, and never again once it existed.
@@ -174,8 +174,43 @@ export function checkEffects(expect, window, facts, vars, result = null) {
     if (writes.length !== expect.glue_writes) problems.push(`Glue writes: expected ${expect.glue_writes}, got ${writes.length} (${writes.slice(0, 3).map((w) => `${w.operation} ${w.table}`).join(', ')})`);
   }
   if (expect.report !== undefined) problems.push(...checkReport(expect.report, facts));
+  problems.push(...checkCallers(expect, window));
   for (const [operation, n] of Object.entries(expect.sfn_calls_min ?? {})) {
     min(`Step Functions ${operation} calls`, count(window.sfn_calls ?? [], (c) => c.operation === operation && c.status === 200), n);
+  }
+  return problems;
+}
+
+/**
+ * Who made the calls (many prod accounts; `window.aws_calls`, every call the harness saw):
+ * - `callers`: {service: {account: [role ARNs]}}: the exact set of roles that signed that
+ *   service's calls in each account named (an account's own keys count as "own"), and
+ *   each named account made at least one such call;
+ * - `export_prefixes`: {account: prefix}: every StartExportTask in that account (at least
+ *   one) wrote under exactly that S3 prefix;
+ * - `calls_max`: {service: n}: at most n calls of that service (0: none at all).
+ */
+function checkCallers(expect, window) {
+  const problems = [];
+  const calls = window.aws_calls ?? [];
+  for (const [service, byAccount] of Object.entries(expect.callers ?? {})) {
+    for (const [account, roles] of Object.entries(byAccount)) {
+      const used = [...new Set(calls.filter((c) => c.service === service && c.account === account).map((c) => c.role_arn ?? 'own'))].sort();
+      if (JSON.stringify(used) !== JSON.stringify([...roles].sort())) {
+        problems.push(`${service} calls in account ${account}: signed by ${JSON.stringify(used)}, expected ${JSON.stringify([...roles].sort())}`);
+      }
+    }
+  }
+  for (const [account, prefix] of Object.entries(expect.export_prefixes ?? {})) {
+    const starts = (window.start_export_calls ?? []).filter((c) => c.account === account);
+    if (starts.length === 0) problems.push(`no StartExportTask in account ${account}`);
+    for (const c of starts) {
+      if (c.s3_prefix !== prefix) problems.push(`StartExportTask ${c.export_task_id} in ${account}: S3 prefix ${JSON.stringify(c.s3_prefix)}, expected ${JSON.stringify(prefix)}`);
+    }
+  }
+  for (const [service, max] of Object.entries(expect.calls_max ?? {})) {
+    const n = calls.filter((c) => c.service === service).length;
+    if (n > max) problems.push(`${service} calls: expected at most ${max}, got ${n}`);
   }
   return problems;
 }

@@ -53,6 +53,10 @@ const ENV_VALUES = {
   COPY_DEADLINE_MARGIN_SECONDS: null,
   EVENT_SOURCE: null,
   EXPORT_WAITS_TABLE: (v) => v.export_waits_table,
+  // Many prod accounts (setup.sources): the sources table and its account list.
+  SOURCES_TABLE: (v) => v.sources_table,
+  SOURCE_ACCOUNT_IDS: (v) => v.source_account_ids,
+  DELIVERY: (v) => v.delivery,
 };
 
 /** The variables of one binary from the table, with their values (unset ones left out). */

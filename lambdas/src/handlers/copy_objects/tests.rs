@@ -29,6 +29,7 @@ const GIB: i64 = 1024 * 1024 * 1024;
 
 fn cfg(kms: Option<&str>) -> CopyObjectsConfig {
     CopyObjectsConfig {
+        sources: Default::default(),
         source_bucket: STAGING.into(),
         prefix: "rds".into(),
         destination_bucket: ANALYTICS.into(),

@@ -207,7 +207,7 @@ async fn an_empty_table_makes_no_rds_call() {
     let store = WaitStore::new(mocked!(aws_sdk_dynamodb, [&scan]), "waits");
     let rds = mocked!(aws_sdk_rds, [&list]);
     let sfn = mocked!(aws_sdk_sfn, [&send]);
-    let outcome = ok(sweep(&store, &rds, &sfn, NOW).await);
+    let outcome = ok(sweep(&store, &sfn, &rds, NOW).await);
     assert_eq!(outcome, ExportEventOutcome::default());
     assert_eq!(
         (scan.num_calls(), list.num_calls(), send.num_calls()),
@@ -227,7 +227,7 @@ async fn an_export_that_ended_unlisted_is_confirmed_and_its_execution_woken_once
     let store = WaitStore::new(mocked!(aws_sdk_dynamodb, [&scan, &delete]), "waits");
     let rds = mocked!(aws_sdk_rds, [&list, &confirm]);
     let sfn = mocked!(aws_sdk_sfn, [&send]);
-    let outcome = ok(sweep(&store, &rds, &sfn, NOW).await);
+    let outcome = ok(sweep(&store, &sfn, &rds, NOW).await);
     assert_eq!((outcome.waiting, outcome.woken, outcome.stale), (1, 1, 0));
     assert_eq!(
         (
@@ -251,7 +251,7 @@ async fn a_running_export_is_neither_confirmed_nor_woken() {
     let store = WaitStore::new(mocked!(aws_sdk_dynamodb, [&scan]), "waits");
     let rds = mocked!(aws_sdk_rds, [&list, &confirm]);
     let sfn = mocked!(aws_sdk_sfn, [&send]);
-    let outcome = ok(sweep(&store, &rds, &sfn, NOW).await);
+    let outcome = ok(sweep(&store, &sfn, &rds, NOW).await);
     assert_eq!(
         (outcome.waiting, outcome.still_running, outcome.woken),
         (1, 1, 0)
@@ -272,7 +272,7 @@ async fn a_listed_task_that_ended_is_confirmed_not_taken_for_running() {
     let store = WaitStore::new(mocked!(aws_sdk_dynamodb, [&scan, &delete]), "waits");
     let rds = mocked!(aws_sdk_rds, [&list, &confirm]);
     let sfn = mocked!(aws_sdk_sfn, [&send]);
-    let outcome = ok(sweep(&store, &rds, &sfn, NOW).await);
+    let outcome = ok(sweep(&store, &sfn, &rds, NOW).await);
     assert_eq!(outcome.woken, 1);
 }
 
@@ -289,7 +289,7 @@ async fn a_stale_token_is_ignored_and_its_item_removed() {
     let store = WaitStore::new(mocked!(aws_sdk_dynamodb, [&scan, &delete]), "waits");
     let rds = mocked!(aws_sdk_rds, [&list, &confirm]);
     let sfn = mocked!(aws_sdk_sfn, [&stale]);
-    let outcome = ok(sweep(&store, &rds, &sfn, NOW).await);
+    let outcome = ok(sweep(&store, &sfn, &rds, NOW).await);
     assert_eq!((outcome.woken, outcome.stale), (0, 1));
     assert_eq!((stale.num_calls(), delete.num_calls()), (1, 1));
 }

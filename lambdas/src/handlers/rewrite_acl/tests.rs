@@ -22,6 +22,7 @@ const PREFIX: &str = "rds/rds-orders-2026-11-24-03-10-0a1b2c3d/";
 
 fn cfg() -> RewriteAclConfig {
     RewriteAclConfig {
+        sources: Default::default(),
         bucket: "analytics-exports".into(),
         prefix: "rds".into(),
         prod_role: Some(crate::config::ProdRole {

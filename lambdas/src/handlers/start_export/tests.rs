@@ -20,6 +20,7 @@ const NOW: i64 = 1_800_000_000;
 
 fn cfg(prefix: &str) -> StartExportConfig {
     StartExportConfig {
+        sources: Default::default(),
         bucket: "analytics-exports".into(),
         prefix: prefix.into(),
         kms_key_arn: "arn:aws:kms:us-east-1:1:key/k".into(),
