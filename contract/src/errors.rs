@@ -74,6 +74,10 @@ pub const EXPORT_WAIT_STORE_FAILED: &str = "ExportWaitStoreFailed";
 /// Handing a task token back to Step Functions failed for a reason other than a closed
 /// token (states:SendTaskSuccess denied, unknown state machine); the cause says which.
 pub const TASK_TOKEN_SEND_FAILED: &str = "TaskTokenSendFailed";
+/// Reading or writing the export-slots table (the ledger, the parked waiters, the snapshot
+/// locks) failed (table missing, dynamodb permission denied); the cause names the table
+/// and the operation. Fix it, then Redrive (AcquireExportSlot parks with a new token).
+pub const EXPORT_SLOT_STORE_FAILED: &str = "ExportSlotStoreFailed";
 /// Any other AWS error, not retried; the cause carries the AWS error code and message.
 pub const AWS_ERROR: &str = "AwsError";
 
@@ -102,7 +106,7 @@ pub const TRANSIENT: [&str; 4] = [
 pub const EXPORT_CAPACITY: [&str; 2] = [EXPORT_QUOTA_REACHED, SNAPSHOT_NOT_AVAILABLE];
 
 /// Every error name a handler may return (the lambdas crate tests its mapping against it).
-pub const ALL: [&str; 29] = [
+pub const ALL: [&str; 30] = [
     INVALID_INPUT,
     INVALID_CONFIG,
     THROTTLED,
@@ -131,5 +135,6 @@ pub const ALL: [&str; 29] = [
     NOTIFY_FAILED,
     EXPORT_WAIT_STORE_FAILED,
     TASK_TOKEN_SEND_FAILED,
+    EXPORT_SLOT_STORE_FAILED,
     AWS_ERROR,
 ];

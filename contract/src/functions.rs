@@ -11,6 +11,11 @@
 pub mod states {
     /// Turns the raw event or manual input into `$.job`.
     pub const NORMALIZE: &str = "Normalize";
+    /// Takes an export slot of the snapshot's account and Region, or parks the execution
+    /// until one frees (a callback Task, `[export] slots = true`).
+    pub const ACQUIRE_EXPORT_SLOT: &str = "AcquireExportSlot";
+    /// Gives the export slot back once the export is COMPLETE (`[export] slots = true`).
+    pub const RELEASE_EXPORT_SLOT: &str = "ReleaseExportSlot";
     /// Starts (or adopts) the RDS export task.
     pub const START_EXPORT: &str = "StartExport";
     /// Polls the RDS export task.
@@ -125,7 +130,12 @@ pub const START_EXPORT: Function = Function {
     triggers: &[],
     timeout_seconds: 60,
     required_env: &["EXPORT_BUCKET", "EXPORT_KMS_KEY_ARN", "EXPORT_ROLE_ARN"],
-    optional_env: &["EXPORT_PREFIX", PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+    optional_env: &[
+        "EXPORT_PREFIX",
+        PROD_ROLE_ARN,
+        PROD_ROLE_EXTERNAL_ID,
+        EXPORT_SLOTS_TABLE,
+    ],
 };
 
 /// CheckExport.
@@ -240,9 +250,26 @@ pub const EXPORT_EVENTS: Function = Function {
     optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
 };
 
+/// The export-slots table (`[export] slots = true`): the ledger per account and Region,
+/// the parked waiters and the snapshot locks.
+const EXPORT_SLOTS_TABLE: &str = "EXPORT_SLOTS_TABLE";
+
+/// AcquireExportSlot and ReleaseExportSlot, and the slots' side of the status-change and
+/// sweep rules (`[export] slots = true`).
+pub const EXPORT_SLOTS: Function = Function {
+    binary: "export-slots",
+    description: "Schedules the account's 5 export slots: grants a free slot or parks the execution's task token until one frees, releases slots (export done, execution failed, lease expired) and wakes the next waiter fairly across databases.",
+    states: &[states::ACQUIRE_EXPORT_SLOT, states::RELEASE_EXPORT_SLOT],
+    triggers: &[rules::STATUS_CHANGE, rules::EXPORT_SWEEP],
+    timeout_seconds: 60,
+    required_env: &[EXPORT_SLOTS_TABLE],
+    optional_env: &["SOURCES_TABLE", PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+};
+
 /// Every function of the pipeline, in graph order.
 pub const FUNCTIONS: &[Function] = &[
     NORMALIZE,
+    EXPORT_SLOTS,
     START_EXPORT,
     CHECK_EXPORT,
     WAIT_FOR_EXPORT,

@@ -253,6 +253,9 @@ pub struct StartExportConfig {
     pub export_role_arn: String,
     /// Prod role, when cross-account.
     pub prod_role: Option<ProdRole>,
+    /// `EXPORT_SLOTS_TABLE` (`[export] slots = true`): a redriven StartExport takes its
+    /// slot there first.
+    pub slots_table: Option<String>,
 }
 
 impl StartExportConfig {
@@ -264,6 +267,7 @@ impl StartExportConfig {
             kms_key_arn: arn(env, "EXPORT_KMS_KEY_ARN", true)?.unwrap_or_default(),
             export_role_arn: arn(env, "EXPORT_ROLE_ARN", true)?.unwrap_or_default(),
             prod_role: prod_role(env)?,
+            slots_table: env.optional("EXPORT_SLOTS_TABLE"),
         })
     }
 }
@@ -309,6 +313,29 @@ impl ExportWaitsConfig {
         Ok(Self {
             table: env.required("EXPORT_WAITS_TABLE")?,
             prod_role,
+        })
+    }
+}
+
+/// export-slots' configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportSlotsConfig {
+    /// `EXPORT_SLOTS_TABLE`: the ledgers, parked waiters and snapshot locks.
+    pub table: String,
+    /// Prod role, when cross-account (DescribeExportTasks for the external recount).
+    pub prod_role: Option<ProdRole>,
+    /// `SOURCES_TABLE`: the source accounts (several prod accounts); read for the
+    /// per-source role once fan-in resolves it.
+    pub sources_table: Option<String>,
+}
+
+impl ExportSlotsConfig {
+    /// Parses the environment.
+    pub fn from_env(env: &Env) -> Result<Self, TaskError> {
+        Ok(Self {
+            table: env.required("EXPORT_SLOTS_TABLE")?,
+            prod_role: prod_role(env)?,
+            sources_table: env.optional("SOURCES_TABLE"),
         })
     }
 }

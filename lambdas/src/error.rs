@@ -119,6 +119,9 @@ pub enum TaskError {
     /// A task token could not be handed back (other than a closed token).
     #[error("{0}")]
     TaskTokenSendFailed(String),
+    /// The export-slots table could not be read or written.
+    #[error("{0}")]
+    ExportSlotStoreFailed(String),
 }
 
 impl TaskError {
@@ -154,6 +157,7 @@ impl TaskError {
             Self::NotifyFailed(_) => errors::NOTIFY_FAILED,
             Self::ExportWaitStoreFailed(_) => errors::EXPORT_WAIT_STORE_FAILED,
             Self::TaskTokenSendFailed(_) => errors::TASK_TOKEN_SEND_FAILED,
+            Self::ExportSlotStoreFailed(_) => errors::EXPORT_SLOT_STORE_FAILED,
         }
     }
 

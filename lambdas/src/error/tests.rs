@@ -48,6 +48,7 @@ fn one_of_each() -> Vec<TaskError> {
         TaskError::NotifyFailed(s()),
         TaskError::ExportWaitStoreFailed(s()),
         TaskError::TaskTokenSendFailed(s()),
+        TaskError::ExportSlotStoreFailed(s()),
     ]
 }
 
@@ -85,10 +86,11 @@ fn all_variants_listed() {
             | TaskError::CatalogAccessDenied(_)
             | TaskError::NotifyFailed(_)
             | TaskError::ExportWaitStoreFailed(_)
-            | TaskError::TaskTokenSendFailed(_) => 1,
+            | TaskError::TaskTokenSendFailed(_)
+            | TaskError::ExportSlotStoreFailed(_) => 1,
         })
         .sum::<usize>();
-    assert_eq!(count, 29);
+    assert_eq!(count, 30);
 }
 
 #[test]

@@ -24,6 +24,8 @@ use contract::functions::{self, Function};
 
 use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::{classify, code, code_is, is_throttling_code};
+use crate::slot_ledger::SlotStore;
+use crate::slots;
 
 /// What the walk over attempts found for one id.
 enum Found {
@@ -267,11 +269,32 @@ fn start_error(
     }
 }
 
+/// With export slots, a StartExport entered by a redrive (the execution's slot may have been
+/// released while it was failed) holds the snapshot's slot first: takes a free one without
+/// waiting, or fails with `ExportQuotaReached` (retried by the graph). Before any redrive,
+/// AcquireExportSlot granted the slot.
+async fn hold_slot(
+    store: Option<&SlotStore>,
+    input: &StartExportInput,
+    now: i64,
+) -> Result<(), TaskError> {
+    let (Some(store), true, true) = (store, input.slots, input.redrive_count > 0) else {
+        return Ok(());
+    };
+    let execution_id = input.execution_id.as_deref().ok_or_else(|| {
+        TaskError::InvalidInput(
+            "StartExport with slots needs execution_id ($$.Execution.Id)".into(),
+        )
+    })?;
+    slots::take_now(store, &input.job, execution_id, now).await
+}
+
 /// The `start-export` function.
 #[derive(Debug)]
 pub struct StartExportHandler {
     cfg: StartExportConfig,
     aws: Aws,
+    slots: Option<SlotStore>,
 }
 
 impl Handler for StartExportHandler {
@@ -285,8 +308,15 @@ impl Handler for StartExportHandler {
     }
 
     async fn init(cfg: StartExportConfig) -> Self {
-        let aws = Aws::load(cfg.prod_role.clone()).await;
-        Self { cfg, aws }
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
+        let slots = cfg
+            .slots_table
+            .clone()
+            .map(|table| SlotStore::new(aws_sdk_dynamodb::Client::new(&sdk), table));
+        let aws = Aws::from_sdk_config(sdk, cfg.prod_role.clone());
+        Self { cfg, aws, slots }
     }
 
     fn export_id(input: &StartExportInput) -> Option<String> {
@@ -298,6 +328,7 @@ impl Handler for StartExportHandler {
         input: StartExportInput,
         invocation: Invocation,
     ) -> Result<ExportState, TaskError> {
+        hold_slot(self.slots.as_ref(), &input, invocation.now).await?;
         let clients = self.aws.prod(&input.job.export_task_id).await;
         start_export(&clients.rds, &self.cfg, &input, invocation.now).await
     }

@@ -50,6 +50,9 @@ const ENV_VALUES = {
   COPY_DEADLINE_MARGIN_SECONDS: null,
   EVENT_SOURCE: null,
   EXPORT_WAITS_TABLE: (v) => v.export_waits_table,
+  EXPORT_SLOTS_TABLE: (v) => v.export_slots_table,
+  // Several source accounts (fan-in): not set by the single-account harness.
+  SOURCES_TABLE: null,
 };
 
 /** The variables of one binary from the table, with their values (unset ones left out). */
