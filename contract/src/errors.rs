@@ -83,6 +83,10 @@ pub const TASK_TOKEN_SEND_FAILED: &str = "TaskTokenSendFailed";
 /// the sources table's `regions`): refused by Normalize before any AWS call. Configure the
 /// account, then start a new execution (or Redrive: Normalize reads the configuration anew).
 pub const SOURCE_ACCOUNT_NOT_CONFIGURED: &str = "SourceAccountNotConfigured";
+/// Reading or writing the export-slots table (the ledger, the parked waiters, the snapshot
+/// locks) failed (table missing, dynamodb permission denied); the cause names the table
+/// and the operation. Fix it, then Redrive (AcquireExportSlot parks with a new token).
+pub const EXPORT_SLOT_STORE_FAILED: &str = "ExportSlotStoreFailed";
 /// Any other AWS error, not retried; the cause carries the AWS error code and message.
 pub const AWS_ERROR: &str = "AwsError";
 
@@ -111,7 +115,7 @@ pub const TRANSIENT: [&str; 4] = [
 pub const EXPORT_CAPACITY: [&str; 2] = [EXPORT_QUOTA_REACHED, SNAPSHOT_NOT_AVAILABLE];
 
 /// Every error name a handler may return (the lambdas crate tests its mapping against it).
-pub const ALL: [&str; 30] = [
+pub const ALL: [&str; 32] = [
     INVALID_INPUT,
     INVALID_CONFIG,
     THROTTLED,
@@ -142,5 +146,6 @@ pub const ALL: [&str; 30] = [
     EXPORT_WAIT_STORE_FAILED,
     TASK_TOKEN_SEND_FAILED,
     SOURCE_ACCOUNT_NOT_CONFIGURED,
+    EXPORT_SLOT_STORE_FAILED,
     AWS_ERROR,
 ];

@@ -116,6 +116,13 @@ pub struct StartExportInput {
     /// `$$.Execution.RedriveCount`: 0 before any redrive.
     #[serde(default)]
     pub redrive_count: u32,
+    /// True when the graph schedules export slots (`[export] slots = true`): a StartExport
+    /// entered by a redrive makes sure its execution holds the snapshot's slot first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub slots: bool,
+    /// `$$.Execution.Id`, passed with `slots` (the holder it checks for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_id: Option<String>,
 }
 
 const fn default_max_attempts() -> u32 {

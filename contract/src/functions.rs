@@ -11,6 +11,11 @@
 pub mod states {
     /// Turns the raw event or manual input into `$.job`.
     pub const NORMALIZE: &str = "Normalize";
+    /// Takes an export slot of the snapshot's account and Region, or parks the execution
+    /// until one frees (a callback Task, `[export] slots = true`).
+    pub const ACQUIRE_EXPORT_SLOT: &str = "AcquireExportSlot";
+    /// Gives the export slot back once the export is COMPLETE (`[export] slots = true`).
+    pub const RELEASE_EXPORT_SLOT: &str = "ReleaseExportSlot";
     /// Starts (or adopts) the RDS export task.
     pub const START_EXPORT: &str = "StartExport";
     /// Polls the RDS export task.
@@ -32,11 +37,6 @@ pub mod states {
     /// task token, checks the export once, and is woken by `export-events` or times out
     /// into CheckExport (the fallback poll).
     pub const WAIT_FOR_EXPORT_EVENT: &str = "WaitForExportEvent";
-    /// Takes an export slot of the snapshot's account and region, or parks the task token
-    /// until one frees (callback Task).
-    pub const ACQUIRE_EXPORT_SLOT: &str = "AcquireExportSlot";
-    /// Gives the export slot back once the export has ended.
-    pub const RELEASE_EXPORT_SLOT: &str = "ReleaseExportSlot";
 }
 
 /// The EventBridge rules that invoke a function directly (not through a Task state).
@@ -141,6 +141,7 @@ pub const START_EXPORT: Function = Function {
         PROD_ROLE_ARN,
         PROD_ROLE_EXTERNAL_ID,
         SOURCES_TABLE,
+        EXPORT_SLOTS_TABLE,
     ],
 };
 
@@ -259,14 +260,19 @@ pub const EXPORT_EVENTS: Function = Function {
     optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID, SOURCES_TABLE],
 };
 
-/// AcquireExportSlot / ReleaseExportSlot, and the slot ledger's upkeep.
+/// The export-slots table (`[export] slots = true`): the ledger per account and Region,
+/// the parked waiters and the snapshot locks.
+const EXPORT_SLOTS_TABLE: &str = "EXPORT_SLOTS_TABLE";
+
+/// AcquireExportSlot and ReleaseExportSlot, and the slots' side of the status-change and
+/// sweep rules (`[export] slots = true`).
 pub const EXPORT_SLOTS: Function = Function {
     binary: "export-slots",
-    description: "Admits exports to the per-account export slots: takes a slot or parks the execution's task token, releases slots, and wakes the next waiter.",
+    description: "Schedules the account's 5 export slots: grants a free slot or parks the execution's task token until one frees, releases slots (export done, execution failed, lease expired) and wakes the next waiter fairly across databases.",
     states: &[states::ACQUIRE_EXPORT_SLOT, states::RELEASE_EXPORT_SLOT],
     triggers: &[rules::STATUS_CHANGE, rules::EXPORT_SWEEP],
     timeout_seconds: 60,
-    required_env: &["EXPORT_SLOTS_TABLE"],
+    required_env: &[EXPORT_SLOTS_TABLE],
     optional_env: &[SOURCES_TABLE, PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
 };
 

@@ -1,7 +1,7 @@
 //! The vocabulary shared by the graph, the Lambda functions and the operator CLI.
 //!
 //! - the typed input and output of every task, one private module per task (`normalize`,
-//!   `export`, `rewrite_acl`, `copy_objects`, `catalog`, `crawler`, `notify`), their types
+//!   `export`, `slots`, `rewrite_acl`, `copy_objects`, `catalog`, `crawler`, `notify`), their types
 //!   re-exported here by name (`contract::ExportState`);
 //! - `errors`: the error names Retry/Catch match and the functions return as `errorType`;
 //! - `export_id`: the deterministic export task id of a snapshot;
@@ -17,7 +17,7 @@
 //! The execution's state document grows as the pipeline runs:
 //!
 //! ```json
-//! { "job": Job, "export": ExportState, "acl": AclState | "copy": CopyState,
+//! { "job": Job, "slot": SlotState, "export": ExportState, "acl": AclState | "copy": CopyState,
 //!   "catalog": CatalogState | "crawler": CrawlerState, "notification": NotifyOutput }
 //! ```
 //!
@@ -41,6 +41,7 @@ pub mod functions;
 mod normalize;
 mod notify;
 mod rewrite_acl;
+mod slots;
 
 pub use catalog::{
     CatalogState, CatalogTablesInput, Problem, ProblemKind, REPORT_NAME, SAMPLE_MAX,
@@ -64,6 +65,10 @@ pub use notify::{
     ExecutionStatusDetail, NotifyInput, NotifyOutput, NotifyRequest, PipelineState,
 };
 pub use rewrite_acl::{AclState, RewriteAclInput};
+pub use slots::{
+    AcquireExportSlotInput, EXPORT_SLOTS_PER_ACCOUNT, ReleaseExportSlotInput, SlotEventOutcome,
+    SlotState,
+};
 
 /// RDS's export-finished event ids: DB snapshot 0159 failed, 0160 canceled, 0161
 /// completed; cluster snapshot 0162 failed, 0163 canceled, 0164 completed. export-events

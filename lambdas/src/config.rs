@@ -288,6 +288,9 @@ pub struct StartExportConfig {
     pub prod_role: Option<ProdRole>,
     /// `SOURCES_TABLE`: the source accounts (multi-account mode).
     pub sources: SourcesConfig,
+    /// `EXPORT_SLOTS_TABLE` (`[export] slots = true`): a redriven StartExport takes its
+    /// slot there first.
+    pub slots_table: Option<String>,
 }
 
 impl StartExportConfig {
@@ -300,6 +303,7 @@ impl StartExportConfig {
             export_role_arn: arn(env, "EXPORT_ROLE_ARN", true)?.unwrap_or_default(),
             prod_role: prod_role(env)?,
             sources: SourcesConfig::from_env(env),
+            slots_table: env.optional("EXPORT_SLOTS_TABLE"),
         })
     }
 
@@ -370,6 +374,29 @@ impl ExportWaitsConfig {
         Ok(Self {
             table: env.required("EXPORT_WAITS_TABLE")?,
             prod_role,
+            sources: SourcesConfig::from_env(env),
+        })
+    }
+}
+
+/// export-slots' configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportSlotsConfig {
+    /// `EXPORT_SLOTS_TABLE`: the ledgers, parked waiters and snapshot locks.
+    pub table: String,
+    /// Prod role, when cross-account (DescribeExportTasks for the external recount).
+    pub prod_role: Option<ProdRole>,
+    /// `SOURCES_TABLE`: the source accounts (several prod accounts): each ledger's
+    /// DescribeExportTasks runs with its account's role.
+    pub sources: SourcesConfig,
+}
+
+impl ExportSlotsConfig {
+    /// Parses the environment.
+    pub fn from_env(env: &Env) -> Result<Self, TaskError> {
+        Ok(Self {
+            table: env.required("EXPORT_SLOTS_TABLE")?,
+            prod_role: prod_role(env)?,
             sources: SourcesConfig::from_env(env),
         })
     }

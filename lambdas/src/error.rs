@@ -126,6 +126,9 @@ pub enum TaskError {
     /// The snapshot's account or region is not a configured source.
     #[error("{0}")]
     SourceAccountNotConfigured(String),
+    /// The export-slots table could not be read or written.
+    #[error("{0}")]
+    ExportSlotStoreFailed(String),
 }
 
 impl TaskError {
@@ -163,6 +166,7 @@ impl TaskError {
             Self::ExportWaitStoreFailed(_) => errors::EXPORT_WAIT_STORE_FAILED,
             Self::TaskTokenSendFailed(_) => errors::TASK_TOKEN_SEND_FAILED,
             Self::SourceAccountNotConfigured(_) => errors::SOURCE_ACCOUNT_NOT_CONFIGURED,
+            Self::ExportSlotStoreFailed(_) => errors::EXPORT_SLOT_STORE_FAILED,
         }
     }
 

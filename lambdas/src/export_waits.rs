@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::error::ProvideErrorMetadata;
-use contract::{CheckExportInput, ExportState};
+use contract::CheckExportInput;
 
 use crate::aws::Aws;
 use crate::config::ExportWaitsConfig;
@@ -214,14 +214,15 @@ pub(crate) enum Sent {
     Stale,
 }
 
-/// SendTaskSuccess with CheckExport's output.
+/// SendTaskSuccess with the task's output (CheckExport's export state, export-slots'
+/// slot state).
 pub(crate) async fn send_success(
     sfn: &aws_sdk_sfn::Client,
     token: &str,
-    state: &ExportState,
+    state: &impl serde::Serialize,
 ) -> Result<Sent, TaskError> {
     let output = serde_json::to_string(state)
-        .map_err(|e| TaskError::InvalidInput(format!("the export state cannot be sent: {e}")))?;
+        .map_err(|e| TaskError::InvalidInput(format!("the task output cannot be sent: {e}")))?;
     match sfn
         .send_task_success()
         .task_token(token)

@@ -30,6 +30,8 @@ mod listing;
 mod rds_event;
 mod runtime;
 mod sdk_error;
+mod slot_ledger;
+mod slots;
 mod sources;
 #[cfg(test)]
 mod test_support;
@@ -37,8 +39,8 @@ mod test_support;
 pub use aws::{Aws, ProdClients, s3_client};
 pub use config::{
     CatalogTablesConfig, CheckExportConfig, CopyObjectsConfig, CrawlerConfig, Env,
-    ExportWaitsConfig, NormalizeConfig, NotifyConfig, OnPartial, ProdRole, RewriteAclConfig,
-    StartExportConfig,
+    ExportSlotsConfig, ExportWaitsConfig, NormalizeConfig, NotifyConfig, OnPartial, ProdRole,
+    RewriteAclConfig, StartExportConfig,
 };
 pub use error::TaskError;
 pub use handlers::catalog_tables::CatalogTablesHandler;
@@ -46,6 +48,7 @@ pub use handlers::check_crawler::{CheckCrawlerHandler, check_crawler};
 pub use handlers::check_export::{CheckExportHandler, check_export};
 pub use handlers::copy_objects::{CopyObjectsHandler, copy_objects};
 pub use handlers::export_events::ExportEventsHandler;
+pub use handlers::export_slots::ExportSlotsHandler;
 pub use handlers::normalize::{NormalizeHandler, Parsed, normalize, parse};
 pub use handlers::notify::NotifyHandler;
 pub use handlers::rewrite_acl::{RewriteAclHandler, rewrite_acl};

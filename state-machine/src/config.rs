@@ -95,6 +95,16 @@ pub struct ExportConfig {
     /// Task, WaitForExportEvent, whose timeout is the fallback poll); false: the Wait loop
     /// polls (`configs/wait-loop.toml`).
     pub events: bool,
+    /// True (the default): the export slots schedule the account's 5 exports
+    /// (AcquireExportSlot before StartExport, ReleaseExportSlot after COMPLETE, one
+    /// execution per snapshot); false: StartExport retries the RDS quota blindly
+    /// (`configs/slots-off.toml`).
+    pub slots: bool,
+    /// AcquireExportSlot's TimeoutSeconds, in hours: how long an execution may stay parked
+    /// for a slot before it fails there with `States.Timeout` (a redrive parks it again,
+    /// keeping its place). Generous: a busy account's queue drains in a few hours
+    /// (docs/scheduling.md).
+    pub slot_wait_hours: u32,
 }
 
 impl Default for ExportConfig {
@@ -114,6 +124,10 @@ impl Default for ExportConfig {
             // and checks a 2-hour export ~14 times (docs/performance.md, poll-sim). The
             // fallback interval covers a lost event, since their delivery is best effort.
             events: true,
+            // The quota is scheduled, not raced (issue #22): on unless a set-up has no
+            // export-slots table.
+            slots: true,
+            slot_wait_hours: 20,
         }
     }
 }
@@ -235,6 +249,12 @@ impl PipelineConfig {
             1000,
         )?;
         at_least("export.max_attempts", e.max_attempts, 1)?;
+        at_least("export.slot_wait_hours", e.slot_wait_hours, 1)?;
+        at_most(
+            "export.slot_wait_hours",
+            e.slot_wait_hours,
+            MAX_EXECUTION_HOURS,
+        )?;
         at_most(
             "export.max_attempts",
             e.max_attempts,

@@ -1,7 +1,7 @@
 //! The snapshot-export graph: [`pipeline`] chains the stages, and reads as the pipeline.
 //!
-//! Normalize → export loop (StartExport → (WaitForExport | WaitForExportEvent) →
-//! CheckExport)* → delivery (RewriteAcl* with share-key delivery and ACLs on, CopyObjects*
+//! Normalize → AcquireExportSlot (`[export] slots = true`) → export loop (StartExport → (WaitForExport | WaitForExportEvent) →
+//! CheckExport)* → ReleaseExportSlot (slots) → delivery (RewriteAcl* with share-key delivery and ACLs on, CopyObjects*
 //! with copy delivery) → catalog (CatalogTables*, the Glue crawler's StartCrawler →
 //! (WaitForCrawler → CheckCrawler)*, or none) → NotifySuccess (when notifications are on) →
 //! Succeeded. `docs/state-machine.md` draws the default configuration. Each stage lives in
@@ -35,6 +35,7 @@ mod export;
 mod normalize;
 mod notify;
 mod paged;
+mod slots;
 mod states;
 mod tasks;
 
@@ -45,6 +46,7 @@ use self::export::ExportLoop;
 use self::normalize::Normalize;
 use self::notify::NotifySuccess;
 use self::paged::PagedTask;
+use self::slots::{AcquireSlot, ReleaseSlot};
 use crate::asl::StateMachine;
 use crate::config::{Catalog, Delivery, PipelineConfig};
 use crate::error::AslError;
@@ -52,8 +54,11 @@ use crate::error::AslError;
 /// Builds the export graph for `config`.
 pub fn pipeline(config: &PipelineConfig) -> Result<StateMachine, AslError> {
     config.validate()?;
+    let slots = config.export.slots;
     let chain = Chain::start(Normalize)
+        .maybe_next(slots.then(|| AcquireSlot::new(config)))
         .next(ExportLoop::new(config))
+        .maybe_next(slots.then_some(ReleaseSlot))
         .maybe_next(delivery(config))
         .maybe_next(catalog(config))
         .maybe_next(config.notifications.enabled.then_some(NotifySuccess));

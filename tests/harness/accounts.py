@@ -274,6 +274,18 @@ def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
         else {}
     )
     copy = build_copy_delivery(endpoint, setup, prod) if setup.get("copy") is not None else {}
+    # Exports someone else runs in prod (`external_exports`: snapshot aliases): started here,
+    # outside the pipeline, they count against RDS's quota of 5 and stay STARTING (nobody
+    # observes them by id, so their timeline never moves).
+    for alias in setup.get("external_exports", []):
+        rds.start_export_task(
+            ExportTaskIdentifier=f"external-{alias}",
+            SourceArn=snapshots[alias]["arn"],
+            S3BucketName=bucket,
+            S3Prefix="external",
+            IamRoleArn=export_role,
+            KmsKeyId=key_arn,
+        )
     # The export-waits table of the callback wait (`[export] events = true`), as the
     # Terraform declares it: key snapshot_arn + execution_id, on demand.
     waits_table = setup.get("export_waits_table", "snapshot-export-waits")
@@ -286,6 +298,21 @@ def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
         KeySchema=[
             {"AttributeName": "snapshot_arn", "KeyType": "HASH"},
             {"AttributeName": "execution_id", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    # The export-slots table (`[export] slots = true`): key pk + sk (ledgers, waiters,
+    # snapshot locks), on demand, as the Terraform declares it.
+    slots_table = setup.get("export_slots_table", "snapshot-export-slots")
+    _client(endpoint, "dynamodb").create_table(
+        TableName=slots_table,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
         ],
         BillingMode="PAY_PER_REQUEST",
     )
@@ -312,4 +339,5 @@ def build(endpoint: str, setup: dict[str, Any]) -> dict[str, Any]:
         "crawler_missing": crawler_missing,
         "snapshot": snapshots,
         "export_waits_table": waits_table,
+        "export_slots_table": slots_table,
     }

@@ -8,9 +8,13 @@ moto in the same process, so plain attribute patching reaches the server's threa
 
 - StartExportTask: counted; fails with a chosen error code for the first K calls; a created
   task starts `starting` at 0 % (with `timeline: null`, moto's own task: complete at once,
-  nothing written).
-- DescribeExportTasks: every call that returns a task moves it one step along the
-  scenario's timeline; the first time it shows COMPLETE the export's objects are written.
+  nothing written). RDS's quota: a 6th export of one account while 5 are STARTING or
+  IN_PROGRESS is refused with `ExportTaskLimitReachedFault` (moto has no quota); the most
+  exports seen running at once per account is counted (`max_running_exports`).
+- DescribeExportTasks of one task (ExportTaskIdentifier given) moves it one step along the
+  scenario's timeline (a list call, as export-slots and the sweep make, moves nothing: time
+  passes per observation of a task, so a long timeline keeps an export IN_PROGRESS while
+  others list the account's exports); the first time it shows COMPLETE the export's objects are written.
   A task that reached COMPLETE, FAILED or CANCELED stays there (a later timeline change only
   moves the tasks started after it, or still running).
 - PutObjectAcl: recorded with its key and canned ACL; answers AccessDenied while
@@ -82,6 +86,10 @@ LOCK = threading.RLock()
 warnings.filterwarnings("ignore", message=r".*does not match an error shape.*")
 
 TERMINAL_EXPORT = {"COMPLETE", "FAILED", "CANCELED"}
+# RDS's quota of concurrent exports per account (and Region); these statuses count.
+EXPORT_QUOTA = 5
+EXPORT_QUOTA_STATUSES = {"STARTING", "IN_PROGRESS"}
+EXPORT_QUOTA_MESSAGE = "You have reached the limit of 5 concurrent export tasks"
 CRAWL_OUTCOMES = {"SUCCEEDED", "FAILED", "CANCELLED"}
 # The S3 operations a fault can name (S3 is routed by REST path, not by a generic action).
 S3_FAULT_OPERATIONS = {"ListObjectsV2", "PutObjectAcl", "GetBucketOwnershipControls", "CopyObject"}
@@ -171,6 +179,10 @@ class Counters:
     # Every AWS call (service, operation, the account it ran in, the assumed role that
     # signed it or None for an account's own keys): which role each account's calls used.
     aws_calls: list[dict[str, Any]] = field(default_factory=list)
+    # account -> the most exports STARTING or IN_PROGRESS at once (counted at each start).
+    max_running_exports: dict[str, int] = field(default_factory=dict)
+    # StartExportTask calls refused by the quota.
+    export_quota_refusals: int = 0
 
     def as_json(self) -> dict[str, Any]:
         with LOCK:
@@ -186,6 +198,8 @@ class Counters:
                 "glue_writes": list(self.glue_writes),
                 "copy_requests": list(self.copy_requests),
                 "aws_calls": list(self.aws_calls),
+                "max_running_exports": dict(self.max_running_exports),
+                "export_quota_refusals": self.export_quota_refusals,
             }
 
 
@@ -340,6 +354,11 @@ def _start_export_task(original: Callable[..., Any]) -> Callable[..., Any]:
                         "You have reached the maximum number of export tasks in progress.",
                     ),
                 )
+            running = _running_exports(self)
+            if running >= EXPORT_QUOTA and kwargs.get("export_task_identifier") not in self.export_tasks:
+                COUNTERS.export_quota_refusals += 1
+                call["outcome"] = "ExportTaskLimitReachedFault"
+                raise RDSClientError("ExportTaskLimitReachedFault", EXPORT_QUOTA_MESSAGE)
             try:
                 task = original(self, kwargs)
             except RDSClientError as err:
@@ -352,9 +371,18 @@ def _start_export_task(original: Callable[..., Any]) -> Callable[..., Any]:
             task.percent_progress = 0
             task.task_start_time = None
             TIMELINE_STEP[task.export_task_identifier] = 0
+            seen = COUNTERS.max_running_exports
+            seen[self.account_id] = max(seen.get(self.account_id, 0), _running_exports(self))
             return task
 
     return patched
+
+
+def _running_exports(backend: RDSBackend) -> int:
+    """Exports of `backend`'s account and Region that count against RDS's quota."""
+    return sum(
+        1 for t in backend.export_tasks.values() if str(t.status).upper() in EXPORT_QUOTA_STATUSES
+    )
 
 
 def _advance(task: Any, account_id: str) -> None:
@@ -400,8 +428,9 @@ def _describe_export_tasks(original: Callable[..., Any]) -> Callable[..., Any]:
         with LOCK:
             COUNTERS.describe_export_calls += 1
             tasks = list(original(self, export_task_identifier))
-            for task in tasks:
-                _advance(task, self.account_id)
+            if export_task_identifier:
+                for task in tasks:
+                    _advance(task, self.account_id)
             return tasks
 
     return patched

@@ -284,6 +284,32 @@ class HarnessTest(unittest.TestCase):
         outcomes = [c["outcome"] for c in call(f"{self.control}/counters")["start_export_calls"]]
         self.assertEqual(outcomes, ["ExportTaskLimitReachedFault"] * 2 + ["created"])
 
+    def test_a_sixth_running_export_is_refused_like_rds(self) -> None:
+        # RDS runs at most 5 exports per account: the 6th StartExportTask while 5 are
+        # STARTING or IN_PROGRESS fails with ExportTaskLimitReachedFault; once one ends, a
+        # start succeeds again. A list call (no identifier) moves no export.
+        self.do_setup(
+            controls={"timeline": [{"status": "IN_PROGRESS", "percent": 10}, {"status": "COMPLETE", "percent": 100}]}
+        )
+        rds = self.prod("rds")
+        for n in range(5):
+            self.start_export(rds, f"orders-export-{n}")
+        with self.assertRaises(rds.exceptions.ClientError) as err:
+            self.start_export(rds, "orders-export-5")
+        self.assertEqual(err.exception.response["Error"]["Code"], "ExportTaskLimitReachedFault")
+        self.assertIn("limit of 5 concurrent export tasks", err.exception.response["Error"]["Message"])
+        rds.describe_export_tasks()  # the account's list: moves nothing
+        statuses = {t["Status"] for t in rds.describe_export_tasks()["ExportTasks"]}
+        self.assertEqual(statuses, {"starting"})
+        for _ in range(2):  # IN_PROGRESS, then COMPLETE
+            rds.describe_export_tasks(ExportTaskIdentifier="orders-export-0")
+        self.start_export(rds, "orders-export-5")
+        counters = call(f"{self.control}/counters")
+        self.assertEqual(counters["export_quota_refusals"], 1)
+        self.assertEqual(counters["max_running_exports"], {"210987654321": 5})
+        slots = self.client("dynamodb").describe_table(TableName=self.vars["export_slots_table"])["Table"]
+        self.assertEqual([k["AttributeName"] for k in slots["KeySchema"]], ["pk", "sk"])
+
     def test_acl_denied_switch_and_record(self) -> None:
         self.do_setup(controls={"acl_denied": True})
         s3 = self.client("s3")

@@ -465,7 +465,6 @@ pub async fn catalog_export(
         verdict: state.verdict,
         row_drop_threshold: settings.row_drop_threshold,
         footers: Arc::new(Semaphore::new(settings.footers_in_flight.max(1))),
-        snapshot: snapshot_of(input),
         name_prefix: naming::glue_name_prefix(&input.job),
     };
     let concurrency = settings.concurrency.max(1);

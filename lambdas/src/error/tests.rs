@@ -50,6 +50,7 @@ fn one_of_each() -> Vec<TaskError> {
         TaskError::ExportWaitStoreFailed(s()),
         TaskError::TaskTokenSendFailed(s()),
         TaskError::SourceAccountNotConfigured(s()),
+        TaskError::ExportSlotStoreFailed(s()),
     ]
 }
 
@@ -90,9 +91,10 @@ fn all_variants_listed() {
             | TaskError::ExportWaitStoreFailed(_)
             | TaskError::TaskTokenSendFailed(_)
             | TaskError::SourceAccountNotConfigured(_) => 1,
+            | TaskError::ExportSlotStoreFailed(_) => 1,
         })
         .sum::<usize>();
-    assert_eq!(count, 30);
+    assert_eq!(count, 32);
 }
 
 #[test]

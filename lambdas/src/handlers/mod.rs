@@ -2,7 +2,7 @@
 //! [`start_export`]). Each exposes a plain async function over injected clients,
 //! configuration, input and clock (what the tests call), and a [`Handler`] the binary
 //! runs. What more than one handler uses lives outside this folder (`crate::export_task`,
-//! `crate::export_scope`, `crate::export_waits`, `crate::glue_crawler`, ...).
+//! `crate::export_scope`, `crate::export_waits`, `crate::slots`, `crate::glue_crawler`, ...).
 //!
 //! [`HANDLERS`] lists every handler by its function: the tests check it against the function
 //! table (`contract::functions::FUNCTIONS`) and drive each handler's input and configuration
@@ -13,6 +13,7 @@ pub(crate) mod check_crawler;
 pub(crate) mod check_export;
 pub(crate) mod copy_objects;
 pub(crate) mod export_events;
+pub(crate) mod export_slots;
 pub(crate) mod normalize;
 pub(crate) mod notify;
 pub(crate) mod rewrite_acl;
@@ -63,6 +64,7 @@ fn config_of<T: Handler>(env: &Env) -> Result<(), TaskError> {
 /// Every handler, in the function table's order.
 pub const HANDLERS: &[RegisteredHandler] = &[
     RegisteredHandler::of::<normalize::NormalizeHandler>(),
+    RegisteredHandler::of::<export_slots::ExportSlotsHandler>(),
     RegisteredHandler::of::<start_export::StartExportHandler>(),
     RegisteredHandler::of::<check_export::CheckExportHandler>(),
     RegisteredHandler::of::<wait_for_export::WaitForExportHandler>(),

@@ -24,6 +24,8 @@ use contract::functions::{self, Function};
 
 use crate::runtime::{Handler, Invocation};
 use crate::sdk_error::{classify, code, code_is, is_throttling_code};
+use crate::slot_ledger::SlotStore;
+use crate::slots;
 
 /// What the walk over attempts found for one id.
 enum Found {
@@ -268,11 +270,32 @@ fn start_error(
     }
 }
 
+/// With export slots, a StartExport entered by a redrive (the execution's slot may have been
+/// released while it was failed) holds the snapshot's slot first: takes a free one without
+/// waiting, or fails with `ExportQuotaReached` (retried by the graph). Before any redrive,
+/// AcquireExportSlot granted the slot.
+async fn hold_slot(
+    store: Option<&SlotStore>,
+    input: &StartExportInput,
+    now: i64,
+) -> Result<(), TaskError> {
+    let (Some(store), true, true) = (store, input.slots, input.redrive_count > 0) else {
+        return Ok(());
+    };
+    let execution_id = input.execution_id.as_deref().ok_or_else(|| {
+        TaskError::InvalidInput(
+            "StartExport with slots needs execution_id ($$.Execution.Id)".into(),
+        )
+    })?;
+    slots::take_now(store, &input.job, execution_id, now).await
+}
+
 /// The `start-export` function.
 #[derive(Debug)]
 pub struct StartExportHandler {
     cfg: StartExportConfig,
     aws: Aws,
+    slots: Option<SlotStore>,
 }
 
 impl Handler for StartExportHandler {
@@ -286,10 +309,15 @@ impl Handler for StartExportHandler {
     }
 
     async fn init(cfg: StartExportConfig) -> Self {
-        let aws = Aws::load(cfg.prod_role.clone())
-            .await
-            .with_sources(&cfg.sources);
-        Self { cfg, aws }
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
+        let slots = cfg
+            .slots_table
+            .clone()
+            .map(|table| SlotStore::new(aws_sdk_dynamodb::Client::new(&sdk), table));
+        let aws = Aws::from_sdk_config(sdk, cfg.prod_role.clone()).with_sources(&cfg.sources);
+        Self { cfg, aws, slots }
     }
 
     fn export_id(input: &StartExportInput) -> Option<String> {
@@ -301,6 +329,7 @@ impl Handler for StartExportHandler {
         input: StartExportInput,
         invocation: Invocation,
     ) -> Result<ExportState, TaskError> {
+        hold_slot(self.slots.as_ref(), &input, invocation.now).await?;
         let source = self.aws.source_of(&input.job.snapshot_arn).await?;
         let cfg = self.cfg.for_source(&source);
         let clients = self.aws.prod_for(&source, &input.job.export_task_id).await;

@@ -48,6 +48,7 @@ fn start_cfg() -> StartExportConfig {
         kms_key_arn: "arn:aws:kms:us-east-1:123456789012:key/0000".into(),
         export_role_arn: "arn:aws:iam::123456789012:role/export".into(),
         prod_role: None,
+        slots_table: None,
     }
 }
 
@@ -73,6 +74,8 @@ async fn normalize_start_adopt_and_check() {
         policy: policy(),
         max_attempts: contract::MAX_EXPORT_ATTEMPTS,
         redrive_count: 0,
+        slots: false,
+        execution_id: None,
     };
     let first = start_export(&prod.rds, &start_cfg(), &input, 1_000)
         .await
@@ -143,6 +146,8 @@ async fn real_error_codes_map_to_contract_names() {
             policy: policy(),
             max_attempts: contract::MAX_EXPORT_ATTEMPTS,
             redrive_count: 0,
+            slots: false,
+            execution_id: None,
         },
         0,
     )
@@ -159,6 +164,8 @@ async fn real_error_codes_map_to_contract_names() {
             policy: policy(),
             max_attempts: contract::MAX_EXPORT_ATTEMPTS,
             redrive_count: 0,
+            slots: false,
+            execution_id: None,
         },
         0,
     )

@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 use super::chain::Stage;
 use super::states;
-use super::tasks::{REDRIVE_COUNT, callback, lambda, path, result_path, to_json};
+use super::tasks::{
+    EXECUTION_ID, REDRIVE_COUNT, TASK_TOKEN, callback, lambda, path, result_path, to_json,
+};
 use crate::asl::{
     Catcher, Choice, ChoiceRule, Condition, JitterStrategy, Retrier, StateMachineBuilder, Task,
     Transition, Wait, WaitFor,
@@ -42,13 +44,19 @@ impl<'a> ExportLoop<'a> {
 
     fn start_export(&self, policy: &Value) -> Result<Task, AslError> {
         let export = &self.config.export;
+        let mut parameters = json!({
+            "job.$": "$.job",
+            "policy": policy,
+            "max_attempts": export.max_attempts,
+            "redrive_count.$": REDRIVE_COUNT,
+        });
+        if export.slots {
+            // A redriven StartExport holds the snapshot's slot before it starts anything.
+            parameters["slots"] = Value::Bool(true);
+            parameters["execution_id.$"] = Value::from(EXECUTION_ID);
+        }
         let mut task = lambda(states::START_EXPORT, self.wait_state())?
-            .parameters(json!({
-                "job.$": "$.job",
-                "policy": policy,
-                "max_attempts": export.max_attempts,
-                "redrive_count.$": REDRIVE_COUNT,
-            }))
+            .parameters(parameters)
             .result_path(result_path("$.export")?);
         task.retry.push(
             Retrier::on(errors::EXPORT_CAPACITY)
@@ -69,8 +77,8 @@ impl<'a> ExportLoop<'a> {
             "export.$": "$.export",
             "policy": policy,
             "redrive_count.$": REDRIVE_COUNT,
-            "task_token.$": "$$.Task.Token",
-            "execution_id.$": "$$.Execution.Id",
+            "task_token.$": TASK_TOKEN,
+            "execution_id.$": EXECUTION_ID,
         });
         let fallback = Catcher::on([errors::STATES_TIMEOUT], states::CHECK_EXPORT)
             .result_path(result_path("$.export_wait")?);

@@ -7,9 +7,17 @@
 //! (`contract::functions::WAIT_FOR_EXPORT` is the Lambda behind `WaitForExportEvent`).
 
 pub(crate) use contract::functions::states::{
-    CATALOG_TABLES, CHECK_CRAWLER, CHECK_EXPORT, COPY_OBJECTS, NORMALIZE, NOTIFY_SUCCESS,
-    REWRITE_ACL, START_CRAWLER, START_EXPORT, WAIT_FOR_EXPORT_EVENT,
+    ACQUIRE_EXPORT_SLOT, CATALOG_TABLES, CHECK_CRAWLER, CHECK_EXPORT, COPY_OBJECTS, NORMALIZE,
+    NOTIFY_SUCCESS, RELEASE_EXPORT_SLOT, REWRITE_ACL, START_CRAWLER, START_EXPORT,
+    WAIT_FOR_EXPORT_EVENT,
 };
+
+/// Ends at JoinedRunningExecution when AcquireExportSlot says another execution of the
+/// snapshot runs (`$.slot.joined`), else goes on to StartExport.
+pub(crate) const SLOT_JOINED: &str = "SlotJoined";
+/// Success without an export: the snapshot's export belongs to the running execution
+/// named at `$.slot.joined` (a duplicate event, an operator's second start).
+pub(crate) const JOINED_RUNNING_EXECUTION: &str = "JoinedRunningExecution";
 
 /// Ends here when Normalize says `ignore`, else goes on to StartExport.
 pub(crate) const SHOULD_EXPORT: &str = "ShouldExport";

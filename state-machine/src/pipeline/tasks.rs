@@ -14,6 +14,12 @@ use contract::{errors, functions};
 /// after a redrive (0 before any).
 pub(super) const REDRIVE_COUNT: &str = "$$.Execution.RedriveCount";
 
+/// The context object's execution ARN (the holder of a slot, the owner of a snapshot).
+pub(super) const EXECUTION_ID: &str = "$$.Execution.Id";
+
+/// The context object's task token (callback Tasks only; new at every entry).
+pub(super) const TASK_TOKEN: &str = "$$.Task.Token";
+
 /// The Task state `state` calling its function (per the function table), with the
 /// function's timeout and the standard retries, and no Catch.
 pub(super) fn lambda(state: &str, next: &str) -> Result<Task, AslError> {
@@ -35,16 +41,24 @@ pub(super) fn callback(
     payload: Value,
     timeout_path: &str,
 ) -> Result<Task, AslError> {
-    let function = function_of(state)?;
-    let mut task = Task::new(functions::CALLBACK_RESOURCE, Transition::next(next))
-        .parameters(json!({
-            "FunctionName": format!("${{{}}}", function.placeholder()),
-            "Payload": payload,
-        }))
-        .retry(standard_retries());
+    let mut task = callback_task(state, next, payload)?;
     task.extra
         .insert("TimeoutSecondsPath".to_owned(), Value::from(timeout_path));
     Ok(task)
+}
+
+/// The callback Task state `state` with `payload`, the standard retries and no timeout
+/// yet (the caller sets TimeoutSeconds or TimeoutSecondsPath).
+pub(super) fn callback_task(state: &str, next: &str, payload: Value) -> Result<Task, AslError> {
+    let function = function_of(state)?;
+    Ok(
+        Task::new(functions::CALLBACK_RESOURCE, Transition::next(next))
+            .parameters(json!({
+                "FunctionName": format!("${{{}}}", function.placeholder()),
+                "Payload": payload,
+            }))
+            .retry(standard_retries()),
+    )
 }
 
 fn function_of(state: &str) -> Result<&'static functions::Function, AslError> {

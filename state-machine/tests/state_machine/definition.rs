@@ -71,6 +71,10 @@ fn the_comment_names_each_variants_stages() {
             "wait-loop",
             "(polled) -> object ACLs -> Glue tables -> notification".to_owned(),
         ),
+        (
+            "slots-off",
+            format!("{WOKEN} -> object ACLs -> Glue tables -> notification"),
+        ),
     ];
     for (name, config) in variants() {
         let stages = expected
@@ -80,7 +84,28 @@ fn the_comment_names_each_variants_stages() {
             .1
             .as_str();
         let comment = machine(&config).comment().unwrap().to_owned();
-        let want = format!("Snapshot export: RDS snapshot -> S3 Parquet export {stages}. ");
+        // With export slots (the default) the export sits between the slot's two states.
+        let want = if config.export.slots {
+            let (export, rest) = stages
+                .split_once(") -> ")
+                .map_or((stages, ""), |(e, r)| (e, r));
+            let export = if rest.is_empty() {
+                export.to_owned()
+            } else {
+                format!("{export})")
+            };
+            let rest = if rest.is_empty() {
+                String::new()
+            } else {
+                format!(" -> {rest}")
+            };
+            format!(
+                "Snapshot export: RDS snapshot -> export slot (parked until one of the account's 5 frees) \
+                 -> S3 Parquet export {export} -> slot released{rest}. "
+            )
+        } else {
+            format!("Snapshot export: RDS snapshot -> S3 Parquet export {stages}. ")
+        };
         assert!(comment.starts_with(&want), "{name}: {comment}");
     }
 }
@@ -191,6 +216,15 @@ fn variants_leave_out_exactly_their_states() {
         if !config.notifications.enabled {
             expected.retain(|s| s != "NotifySuccess");
         }
+        if !config.export.slots {
+            let gone = [
+                "AcquireExportSlot",
+                "SlotJoined",
+                "JoinedRunningExecution",
+                "ReleaseExportSlot",
+            ];
+            expected.retain(|s| !gone.contains(&s.as_str()));
+        }
         if !config.export.events {
             // The Wait state takes the place of the default's callback.
             for s in &mut expected {
@@ -254,7 +288,8 @@ fn mermaid_has_every_state_and_edge() {
     for (name, _) in m.states() {
         assert!(text.contains(&format!("    {name}")), "{name}");
     }
-    assert!(text.contains("ExportStatus -->|\"$.export.status = COMPLETE\"| RewriteAcl"));
+    assert!(text.contains("ExportStatus -->|\"$.export.status = COMPLETE\"| ReleaseExportSlot"));
+    assert!(text.contains("ReleaseExportSlot --> RewriteAcl"), "{text}");
     assert!(text.contains("AclDone -.->|default| RewriteAcl"));
     assert!(text.contains("ExportStatus -->|\"$.export.status = FAILED\"| StartExport"));
     // No Task catches its errors; the one catch is the callback's fallback poll.

@@ -29,7 +29,7 @@ export function executionArn(name) {
  *  runEvents (this run's events), seconds (this run)}.
  * `registry.register(record)` (the SFN stub) is told of it before it starts.
  */
-export async function runExecution(loaded, input, pool, { name, onEvent = () => {}, registry, callback } = {}) {
+export async function runExecution(loaded, input, pool, { name, onEvent = () => {}, registry, callback, abortAt } = {}) {
   const executionName = name ?? `e2e-${Date.now()}`;
   const record = {
     name: executionName,
@@ -45,7 +45,7 @@ export async function runExecution(loaded, input, pool, { name, onEvent = () => 
     events: [],
   };
   registry?.register(record);
-  return run(loaded, pool, record, { definition: loaded.definition, input, onEvent, callback });
+  return run(loaded, pool, record, { definition: loaded.definition, input, onEvent, callback, abortAt });
 }
 
 /**
@@ -101,11 +101,25 @@ export async function redriveExecution(loaded, previous, pool, { onEvent = () =>
   return run(loaded, pool, record, { definition, input: target.input, onEvent, redrive: true, callback });
 }
 
-async function run(loaded, pool, record, { definition, input, onEvent, redrive = false, callback }) {
+/**
+ * `abortAt`: the name of a Lambda Task state; the execution is aborted (StopExecution, as an
+ * operator does) when it reaches that state, before its function is invoked.
+ */
+async function run(loaded, pool, record, { definition, input, onEvent, redrive = false, callback, abortAt }) {
   const validationOptions = redrive ? { checkArn: false, noValidate: true } : { checkArn: false };
   const machine = new StateMachine(definition, { validationOptions });
   const taskResourceLocalHandlers = {};
+  let abortReason = null;
+  let execution;
   for (const [state, binary] of Object.entries(loaded.tasks)) {
+    if (state === abortAt) {
+      taskResourceLocalHandlers[state] = () => {
+        abortReason = `aborted by the scenario on reaching ${abortAt}`;
+        execution.abort();
+        return new Promise(() => {}); // never answers: the execution is stopped
+      };
+      continue;
+    }
     taskResourceLocalHandlers[state] = async (payload) => {
       try {
         return await pool.invoke(binary, payload);
@@ -125,7 +139,7 @@ async function run(loaded, pool, record, { definition, input, onEvent, redrive =
   const waitTimeOverrides = Object.fromEntries(loaded.waits.map((s) => [s, 0]));
   const retryIntervalOverrides = Object.fromEntries(loaded.retrying.map((s) => [s, 0]));
   const started = Date.now();
-  const execution = machine.run(input, {
+  execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
     noThrowOnAbort: true,
     context: {
@@ -144,7 +158,6 @@ async function run(loaded, pool, record, { definition, input, onEvent, redrive =
 
   // A redrive's own events start with the ExecutionRedriven marker added by redriveExecution.
   const runEvents = redrive ? [record.events.at(-1)] : [];
-  let abortReason = null;
   const collecting = (async () => {
     for await (const event of execution.eventLogs) {
       // A redrive is not a new start: AWS writes ExecutionRedriven (added above) instead.

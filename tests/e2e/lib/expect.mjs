@@ -14,7 +14,10 @@ const CRAWL_SUCCEEDED = new Set(['COMPLETED', 'SUCCEEDED']); // moto's name, AWS
 export function counterWindow(before, after) {
   const window = {};
   for (const [key, value] of Object.entries(after)) {
-    window[key] = Array.isArray(value) ? value.slice(before[key]?.length ?? 0) : value - (before[key] ?? 0);
+    if (Array.isArray(value)) window[key] = value.slice(before[key]?.length ?? 0);
+    // A high-water mark (max_running_exports: account → most exports at once): as is.
+    else if (value && typeof value === 'object') window[key] = value;
+    else window[key] = value - (before[key] ?? 0);
   }
   return window;
 }
@@ -97,6 +100,17 @@ export function checkEffects(expect, window, facts, vars, result = null) {
   };
 
   const starts = window.start_export_calls;
+  // RDS's quota (the harness refuses a 6th running export per account): the most exports
+  // running at once in any account, and the StartExportTask calls the quota refused.
+  if (expect.max_running_exports_at_most !== undefined) {
+    for (const [account, n] of Object.entries(window.max_running_exports ?? {})) {
+      if (n > expect.max_running_exports_at_most) problems.push(`account ${account} ran ${n} exports at once, expected at most ${expect.max_running_exports_at_most}`);
+    }
+  }
+  if (expect.max_running_exports !== undefined) {
+    eq('most exports running at once (any account)', Math.max(0, ...Object.values(window.max_running_exports ?? {})), expect.max_running_exports);
+  }
+  if (expect.export_quota_refusals !== undefined) eq('StartExportTask calls refused by the quota', window.export_quota_refusals, expect.export_quota_refusals);
   if (expect.export_tasks_created !== undefined) {
     eq('export tasks created', count(starts, (c) => c.outcome === 'created'), expect.export_tasks_created);
   }

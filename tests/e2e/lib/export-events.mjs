@@ -88,10 +88,13 @@ export class ExportEvents {
 
   /** The runner's hooks (execute.mjs runCallback). */
   hooks(stub) {
+    // Only the export wait moves an export; the other callback state (AcquireExportSlot,
+    // whose payload has no export) is answered by export-slots alone.
+    const exportWait = (ctx) => Boolean(ctx.payload?.export);
     return {
       stub,
-      beforeInvoke: (ctx) => (this.spec.before_token ? this.#finishAndEmit(ctx, 'before token') : undefined),
-      afterInvoke: (ctx) => (this.spec.before_token ? undefined : this.#finishAndEmit(ctx, 'after token')),
+      beforeInvoke: (ctx) => (exportWait(ctx) && this.spec.before_token ? this.#finishAndEmit(ctx, 'before token') : undefined),
+      afterInvoke: (ctx) => (exportWait(ctx) && !this.spec.before_token ? this.#finishAndEmit(ctx, 'after token') : undefined),
     };
   }
 

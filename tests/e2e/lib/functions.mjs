@@ -57,6 +57,7 @@ const ENV_VALUES = {
   SOURCES_TABLE: (v) => v.sources_table,
   SOURCE_ACCOUNT_IDS: (v) => v.source_account_ids,
   DELIVERY: (v) => v.delivery,
+  EXPORT_SLOTS_TABLE: (v) => v.export_slots_table,
 };
 
 /** The variables of one binary from the table, with their values (unset ones left out). */

@@ -40,7 +40,12 @@ function resolve(p, vars) {
 /**
  * Reads a scenario file. An execution entry is either a new execution (`input`, optional
  * `copies`) or `{"redrive": true}`: a redrive of the execution the entry before it ran
- * (the same execution, re-entering the state it failed at, RedriveCount one more).
+ * (the same execution, re-entering the state it failed at, RedriveCount one more), or
+ * `{"parallel": [{input, label?, abort_at?, expect?}, ...]}`: several executions of different
+ * inputs started at once (12 snapshots of one account at 03:00); each one's status-change
+ * event is emitted as soon as it ends, while the others still run (an aborted slot holder
+ * frees its slot for a parked one); `abort_at` aborts that execution when it reaches the
+ * named Lambda Task state; `expect` overrides the entry's own for that execution.
  */
 export function readScenario(file) {
   const scenario = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -49,7 +54,13 @@ export function readScenario(file) {
   }
   scenario.executions.forEach((execution, index) => {
     const where = `${file}: executions[${index}]`;
-    if (execution.redrive !== undefined) {
+    if (execution.parallel !== undefined) {
+      if (!Array.isArray(execution.parallel) || execution.parallel.length === 0) throw new Error(`${where}: "parallel" must list executions`);
+      if ('input' in execution || 'copies' in execution) throw new Error(`${where}: a "parallel" entry has its inputs in its list`);
+      execution.parallel.forEach((p, j) => {
+        if (!('input' in p)) throw new Error(`${where}.parallel[${j}]: needs an "input"`);
+      });
+    } else if (execution.redrive !== undefined) {
       if (execution.redrive !== true) throw new Error(`${where}: "redrive" must be true`);
       if (index === 0) throw new Error(`${where}: a redrive needs an execution before it`);
       if ('input' in execution || 'copies' in execution) throw new Error(`${where}: a redrive has no "input" or "copies" (it reuses the execution's)`);
@@ -172,7 +183,30 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
       const eventsBefore = exportEvents.log.length;
       let records;
       let labels;
-      if (execution.redrive) {
+      const emitted = new Set();
+      let perRecordExpect = null;
+      if (execution.parallel) {
+        const items = execution.parallel;
+        labels = items.map((p, j) => `${scenario.name}-${index + 1}-${p.label ?? String.fromCharCode(97 + j)}`);
+        log(`executions ${labels.join(', ')} at once: ${execution.description ?? ''}`);
+        perRecordExpect = items.map((p) => p.expect ?? execution.expect ?? {});
+        records = await Promise.all(
+          items.map(async (p, j) => {
+            const record = await runExecution(loaded, substitute(p.input, vars), pool, {
+              name: labels[j],
+              registry: sfn,
+              callback,
+              abortAt: p.abort_at,
+              onEvent: (event) => onEvent?.(event, { launcher, vars, execution: labels[j] }),
+            });
+            // At once, as EventBridge would: the others may be waiting for its slot.
+            const outcome = await emitStatusChange(record, pool);
+            emitted.add(record);
+            if (outcome) log(`status change ${record.status} of ${record.name} → notify: ${outcome.ok ? 'ok' : `${outcome.error}: ${outcome.message}`}`);
+            return record;
+          }),
+        );
+      } else if (execution.redrive) {
         log(`redrive of ${last.name} (redrive ${last.redriveCount + 1}): ${execution.description ?? ''}`);
         const record = await redriveExecution(loaded, last, pool, {
           registry: sfn,
@@ -212,6 +246,7 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
       }
       // The failure-notification rule (best effort): inside this execution's window.
       for (const record of records) {
+        if (emitted.has(record)) continue;
         const route = applied
           ? async (event) => {
               const routed = await appliedRoute(applied, event, vars.analytics_account);
@@ -227,7 +262,7 @@ export async function runScenario(file, { definition, onEvent, log = () => {}, o
       const facts = await launcher.facts(factsOptions);
       const window = { ...counterWindow(before, after), sfn_calls: sfn.calls.slice(sfnCallsBefore) };
       records.forEach((record, c) => {
-        const expect = substitute(execution.expect ?? {}, expectVars(vars, record));
+        const expect = substitute(perRecordExpect?.[c] ?? execution.expect ?? {}, expectVars(vars, record));
         const problems = checkExecution(expect, record, c === 0 ? window : null, facts, vars);
         if (c === 0) problems.push(...checkExportEvents(expect.export_events, exportEvents.log.slice(eventsBefore), window));
         // A snapshot: a later redrive continues the same execution in a new record.

@@ -18,6 +18,9 @@
 //   mints (`mintToken`): the first answer for a token settles its entry (the output must be
 //   JSON); a token the stub never minted is InvalidToken, one already answered or timed out
 //   (`closeToken`) is TaskTimedOut, as Step Functions answers for a closed task.
+// - DescribeExecution: the status of a registered execution (RUNNING until its record has
+//   ended), as export-slots asks whether a slot holder or a snapshot's owner still runs.
+//   An unknown executionArn: ExecutionDoesNotExist.
 //
 // Every call is recorded (`calls`) so a scenario can check what the functions asked.
 
@@ -46,6 +49,7 @@ export class SfnStub {
     this.tokens = new Map(); // task token -> {state, execution, settled, resolve, reject}
     this.handle('SendTaskSuccess', (body) => this.#sendTask(body, true));
     this.handle('SendTaskFailure', (body) => this.#sendTask(body, false));
+    this.handle('DescribeExecution', (body) => this.#describeExecution(body));
     this.server = http.createServer((req, res) => this.#route(req, res));
     this.server.keepAliveTimeout = 0;
   }
@@ -82,6 +86,20 @@ export class SfnStub {
   /** How each minted token ended: [{token, state, execution, settled}]. */
   tokenLog() {
     return [...this.tokens.entries()].map(([token, e]) => ({ token, state: e.state, execution: e.execution, settled: e.settled }));
+  }
+
+  #describeExecution(body) {
+    const record = this.executions.get(body.executionArn);
+    if (!record) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${body.executionArn}'`);
+    return {
+      executionArn: record.arn,
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      status: record.status ?? 'RUNNING',
+      startDate: record.startDate / 1000,
+      ...(record.stopDate && record.status !== 'RUNNING' ? { stopDate: record.stopDate / 1000 } : {}),
+      redriveCount: record.redriveCount ?? 0,
+    };
   }
 
   #sendTask(body, success) {

@@ -4,9 +4,15 @@
 // interpreter emits no such event, so the runner builds it from the execution record and
 // invokes the function itself, through the same FunctionPool. EventBridge's delivery is
 // best effort: a failed invocation is recorded, never a reason to stop the run.
+//
+// The same rule also targets the other functions the function table lists with the
+// `status-change` trigger (export-slots: the ended execution's export slot is released and
+// the next parked execution woken); their outcomes are kept as `record.statusChangeOthers`
+// ({binary: {ok, output} | {ok: false, error, message}}), notify's stays `statusChange`.
 
 import { randomUUID } from 'node:crypto';
 import { ACCOUNT, REGION } from './execute.mjs';
+import { FUNCTIONS } from './functions.mjs';
 import { LambdaError } from './runtime-api.mjs';
 
 export const DETAIL_TYPE = 'Step Functions Execution Status Change';
@@ -14,6 +20,10 @@ export const DETAIL_TYPE = 'Step Functions Execution Status Change';
 export const NOTIFIED = ['FAILED', 'TIMED_OUT', 'ABORTED'];
 /** The function the rule targets. */
 export const TARGET = 'notify';
+/** The other functions the function table has the rule invoke (export-slots). */
+export const OTHER_TARGETS = Object.entries(FUNCTIONS)
+  .filter(([binary, f]) => binary !== TARGET && (f.triggers ?? []).includes('status-change'))
+  .map(([binary]) => binary);
 
 /** The event Step Functions sends for `record` (an execution that just ended). */
 export function statusChangeEvent(record) {
@@ -63,6 +73,17 @@ export async function emitStatusChange(record, pool, { route } = {}) {
   if (!NOTIFIED.includes(record.status)) {
     if (targets?.length) throw new Error(`the applied rules deliver the ${record.status} status change of ${record.name} to ${targets.join(', ')}`);
     return null;
+  }
+  record.statusChangeOthers = {};
+  for (const binary of OTHER_TARGETS) {
+    if (targets && !targets.includes(binary)) continue;
+    try {
+      record.statusChangeOthers[binary] = { ok: true, output: await pool.invoke(binary, event) };
+    } catch (err) {
+      record.statusChangeOthers[binary] = err instanceof LambdaError
+        ? { ok: false, error: err.errorType, message: err.errorMessage }
+        : { ok: false, error: err.name ?? 'Error', message: String(err.message ?? err) };
+    }
   }
   let outcome;
   try {

@@ -26,6 +26,7 @@ fn cfg(prefix: &str) -> StartExportConfig {
         kms_key_arn: "arn:aws:kms:us-east-1:1:key/k".into(),
         export_role_arn: "arn:aws:iam::1:role/export".into(),
         prod_role: None,
+        slots_table: None,
     }
 }
 
@@ -35,6 +36,8 @@ fn input() -> StartExportInput {
         policy: policy(),
         max_attempts: contract::MAX_EXPORT_ATTEMPTS,
         redrive_count: 0,
+        slots: false,
+        execution_id: None,
     }
 }
 
@@ -306,4 +309,19 @@ async fn the_attempt_budget_is_max_attempts_plus_the_redrives() {
     let state = ok(start_export(&rds, &cfg("rds"), &budget(2, 0), NOW).await);
     assert!(state.adopted);
     assert_eq!(state.export_task_id, r3);
+}
+
+#[tokio::test]
+async fn rds_quota_fault_is_export_quota_reached_and_retried() {
+    // RDS's answer past 5 running exports is not in aws-sdk-rds's error model: matched by
+    // its code. The graph retries ExportQuotaReached (contract::errors::EXPORT_CAPACITY).
+    let (d, s) = (
+        export_unknown(BASE_ID),
+        start_fails("ExportTaskLimitReachedFault"),
+    );
+    let rds = mocked!(aws_sdk_rds, &[&d, &s]);
+    let e = failed(start_export(&rds, &cfg("rds"), &input(), NOW).await);
+    assert_eq!(e.name(), contract::errors::EXPORT_QUOTA_REACHED, "{e}");
+    assert!(e.is_retryable(), "{e}");
+    assert!(e.to_string().contains("ExportTaskLimitReachedFault"), "{e}");
 }
