@@ -2,11 +2,13 @@
 //! an injected latency per request.
 //!
 //! S3 (path style): one export of `tables` tables under `root` (`<root>appdb/public.tNNNN/`),
-//! each with one Parquet file (the same real footer for all, Range honoured) and an
-//! `export_tables_info` document; ListObjectsV2 with and without `/` delimiter. Glue (JSON
-//! 1.1, `X-Amz-Target: AWSGlue.<op>`): GetTable, CreateTable, UpdateTable (VersionId checked
-//! like Glue's optimistic locking) and BatchCreatePartition, holding tables and partitions in
-//! memory so a run can be checked afterwards.
+//! each with `files_per_table` Parquet files spread over batch folders of 100 (the same real
+//! footer for all, Range honoured) and an `export_tables_info` document; ListObjectsV2 with
+//! and without `/` delimiter (pages of 1,000 keys); PutObject (the verification report and
+//! its parts, kept and served back). Glue (JSON 1.1, `X-Amz-Target: AWSGlue.<op>`):
+//! GetTable, GetTables, CreateTable, UpdateTable (VersionId checked like Glue's optimistic
+//! locking) and BatchCreatePartition, holding tables and partitions in memory so a run can
+//! be checked afterwards.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
@@ -31,8 +33,12 @@ pub struct CatalogStub {
     pub root: String,
     /// Number of tables in the export.
     pub tables: usize,
-    /// The one Parquet file every table holds.
+    /// The Parquet file every table holds `files_per_table` copies of.
     pub parquet: Vec<u8>,
+    /// Parquet files per table.
+    pub files_per_table: usize,
+    /// Objects written with PutObject (the report), by key.
+    pub written: Mutex<BTreeMap<String, Vec<u8>>>,
     /// Latency added to every response.
     pub latency: Duration,
     /// Requests served, S3 and Glue.
@@ -61,6 +67,8 @@ impl CatalogStub {
             root: root.to_owned(),
             tables,
             parquet,
+            files_per_table: 1,
+            written: Mutex::new(BTreeMap::new()),
             latency,
             s3_requests: AtomicU64::new(0),
             glue_requests: AtomicU64::new(0),
@@ -99,22 +107,33 @@ impl CatalogStub {
         let prefix = get("prefix").unwrap_or("");
         let delimited = get("delimiter") == Some("/");
         let databases = format!("{}appdb/", self.root);
+        // Continuation token: the index of the next file (non-delimited listings only).
+        let from: usize = get("continuation-token")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        let mut next = None;
         let (folders, objects): (Vec<String>, Vec<(String, usize)>) =
             if delimited && prefix == self.root {
                 (vec![databases], vec![(self.info_key(), 4096)])
             } else if delimited && prefix == databases {
                 ((0..self.tables).map(|i| self.folder(i)).collect(), vec![])
             } else if !delimited && prefix.starts_with(&databases) {
-                (
-                    vec![],
-                    vec![
-                        (format!("{prefix}1/_SUCCESS"), 0),
+                let to = (from + 1_000).min(self.files_per_table);
+                if to < self.files_per_table {
+                    next = Some(to);
+                }
+                let mut objects: Vec<(String, usize)> = (from..to)
+                    .map(|f| {
                         (
-                            format!("{prefix}1/part-00000-bench.gz.parquet"),
+                            format!("{prefix}{}/part-{f:05}-bench.gz.parquet", f / 100 + 1),
                             self.parquet.len(),
-                        ),
-                    ],
-                )
+                        )
+                    })
+                    .collect();
+                if from == 0 {
+                    objects.insert(0, (format!("{prefix}1/_SUCCESS"), 0));
+                }
+                (vec![], objects)
             } else {
                 (vec![], vec![])
             };
@@ -122,10 +141,16 @@ impl CatalogStub {
             r#"<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#,
         );
         xml.push_str(&format!(
-            "<Name>{}</Name><Prefix>{prefix}</Prefix><KeyCount>{}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>",
+            "<Name>{}</Name><Prefix>{prefix}</Prefix><KeyCount>{}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>{}</IsTruncated>",
             self.bucket,
-            folders.len() + objects.len()
+            folders.len() + objects.len(),
+            next.is_some()
         ));
+        if let Some(next) = next {
+            xml.push_str(&format!(
+                "<NextContinuationToken>{next}</NextContinuationToken>"
+            ));
+        }
         for (key, size) in objects {
             xml.push_str(&format!(
                 "<Contents><Key>{key}</Key><LastModified>2026-11-24T03:10:00.000Z</LastModified><ETag>&quot;x&quot;</ETag><Size>{size}</Size><StorageClass>STANDARD</StorageClass></Contents>"
@@ -149,6 +174,13 @@ impl CatalogStub {
                 .collect();
             let body = json!({"perTableStatus": entries}).to_string();
             return respond(StatusCode::OK, "application/json", body.into_bytes());
+        }
+        let written = match self.written.lock() {
+            Ok(w) => w.get(key).cloned(),
+            Err(p) => p.into_inner().get(key).cloned(),
+        };
+        if let Some(body) = written {
+            return respond(StatusCode::OK, "application/json", body);
         }
         if !key.ends_with(".parquet") {
             self.rejected.fetch_add(1, Ordering::Relaxed);
@@ -198,6 +230,18 @@ impl CatalogStub {
                         &format!("Table {name} not found."),
                     ),
                 }
+            }
+            "GetTables" => {
+                let list: Vec<Value> = tables
+                    .values()
+                    .map(|(version, input)| {
+                        let mut table = input.clone();
+                        table["DatabaseName"] = body["DatabaseName"].clone();
+                        table["VersionId"] = json!(version.to_string());
+                        table
+                    })
+                    .collect();
+                glue_ok(json!({ "TableList": list }))
             }
             "CreateTable" => {
                 let input = body["TableInput"].clone();
@@ -287,6 +331,18 @@ impl CatalogStub {
             }
             (&Method::GET, Some(rest)) if rest.starts_with('/') => {
                 self.get_object(&rest[1..], range.as_deref())
+            }
+            (&Method::PUT, Some(rest)) if rest.starts_with('/') => {
+                let key = rest[1..].to_owned();
+                let body = match req.into_body().collect().await {
+                    Ok(b) => b.to_bytes().to_vec(),
+                    Err(_) => Vec::new(),
+                };
+                match self.written.lock() {
+                    Ok(mut w) => w.insert(key, body),
+                    Err(p) => p.into_inner().insert(key, body),
+                };
+                respond(StatusCode::OK, "application/xml", Vec::new())
             }
             _ => {
                 self.rejected.fetch_add(1, Ordering::Relaxed);

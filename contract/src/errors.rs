@@ -62,6 +62,11 @@ pub const COPY_INCOMPLETE: &str = "CopyIncomplete";
 /// A Parquet file of the export cannot be read (footer missing or corrupt); the cause
 /// names the key.
 pub const PARQUET_UNREADABLE: &str = "ParquetUnreadable";
+/// The export's verification verdict is PARTIAL (tables skipped, failed or disappeared)
+/// and catalog-tables runs with `ON_PARTIAL=fail`: nothing was changed in Glue, the report
+/// was written. Not retried: re-export, or set `on_partial = "notify"` to accept, then
+/// Redrive (a redrive verifies again).
+pub const EXPORT_PARTIAL: &str = "ExportPartial";
 /// Reading the exported files or writing the Glue Data Catalog was denied, or the Glue
 /// database does not exist; the cause names the resource and the permission.
 pub const CATALOG_ACCESS_DENIED: &str = "CatalogAccessDenied";
@@ -102,7 +107,7 @@ pub const TRANSIENT: [&str; 4] = [
 pub const EXPORT_CAPACITY: [&str; 2] = [EXPORT_QUOTA_REACHED, SNAPSHOT_NOT_AVAILABLE];
 
 /// Every error name a handler may return (the lambdas crate tests its mapping against it).
-pub const ALL: [&str; 29] = [
+pub const ALL: [&str; 30] = [
     INVALID_INPUT,
     INVALID_CONFIG,
     THROTTLED,
@@ -127,6 +132,7 @@ pub const ALL: [&str; 29] = [
     COPY_DESTINATION_DENIED,
     COPY_INCOMPLETE,
     PARQUET_UNREADABLE,
+    EXPORT_PARTIAL,
     CATALOG_ACCESS_DENIED,
     NOTIFY_FAILED,
     EXPORT_WAIT_STORE_FAILED,

@@ -8,6 +8,12 @@ use crate::Job;
 /// Most recent progress samples kept in [`ExportState::progress`] (bounds the payload).
 pub const MAX_PROGRESS_SAMPLES: usize = 16;
 
+/// Most RDS warnings kept in [`ExportState::warnings`] (bounds the payload; the count of all
+/// is [`ExportState::warnings_total`]).
+pub const MAX_WARNINGS: usize = 50;
+/// Longest warning kept, in characters (a longer one is cut, with `…`).
+pub const MAX_WARNING_CHARS: usize = 1_000;
+
 /// Export task status, always upper case here (moto answers in lower case: compare
 /// case-insensitively when parsing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,9 +142,13 @@ pub struct ExportState {
     /// graph reads it there), empty before.
     #[serde(default)]
     pub failure_cause: String,
-    /// Warnings parsed from WarningMessage (tables skipped and why).
+    /// Warnings parsed from WarningMessage (tables skipped and why): at most
+    /// [`MAX_WARNINGS`], each at most [`MAX_WARNING_CHARS`] characters.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// How many warnings RDS gave (more than `warnings.len()` when some were not kept).
+    #[serde(default)]
+    pub warnings_total: u32,
     /// The snapshot's SnapshotTime, seconds since the epoch, once RDS reports it
     /// (CatalogTables orders exports of the same database by it).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -182,7 +182,7 @@ pub const CATALOG_TABLES: Function = Function {
     triggers: &[],
     timeout_seconds: 900,
     required_env: &["GLUE_DATABASE"],
-    optional_env: &["CATALOG_CONCURRENCY"],
+    optional_env: &["CATALOG_CONCURRENCY", "ON_PARTIAL", "ROW_DROP_THRESHOLD"],
 };
 
 /// StartCrawler.

@@ -42,21 +42,25 @@ mod normalize;
 mod notify;
 mod rewrite_acl;
 
-pub use catalog::{CatalogState, CatalogTablesInput, SkippedTable, TypeChange};
+pub use catalog::{
+    CatalogState, CatalogTablesInput, Problem, ProblemKind, REPORT_NAME, SAMPLE_MAX,
+    SAMPLE_TEXT_MAX, SchemaChange, Verdict,
+};
 pub use copy_objects::{CopyObjectsInput, CopyState};
 pub use crawler::{
     CheckCrawlerInput, CrawlOutcome, CrawlPolicy, CrawlStart, CrawlerState, StartCrawlerInput,
 };
 pub use export::{
     CheckExportInput, ExportEventOutcome, ExportState, ExportStatus, MAX_PROGRESS_SAMPLES,
-    PollPolicy, ProgressSample, StartExportInput, WaitForExportInput,
+    MAX_WARNING_CHARS, MAX_WARNINGS, PollPolicy, ProgressSample, StartExportInput,
+    WaitForExportInput,
 };
 pub use normalize::{
     Job, JobAction, ManualInput, SnapshotType, SourceKind, Trigger, input_snapshot_arn,
 };
 pub use notify::{
-    DETAIL_TYPE_FAILED, DETAIL_TYPE_SUCCEEDED, ExecutionStatusChange, ExecutionStatusDetail,
-    NotifyInput, NotifyOutput, NotifyRequest, PipelineState,
+    DETAIL_TYPE_FAILED, DETAIL_TYPE_SCHEMA_CHANGED, DETAIL_TYPE_SUCCEEDED, ExecutionStatusChange,
+    ExecutionStatusDetail, NotifyInput, NotifyOutput, NotifyRequest, PipelineState,
 };
 pub use rewrite_acl::{AclState, RewriteAclInput};
 

@@ -149,5 +149,9 @@ pub struct NotifyOutput {
 /// Detail-type of the success notification.
 pub const DETAIL_TYPE_SUCCEEDED: &str = "Snapshot Export Succeeded";
 
+/// Detail-type of the event sent besides the success notification when an export changed
+/// a column's type incompatibly (a new history generation was started).
+pub const DETAIL_TYPE_SCHEMA_CHANGED: &str = "Snapshot Export Schema Changed";
+
 /// Detail-type of the failure notification.
 pub const DETAIL_TYPE_FAILED: &str = "Snapshot Export Failed";

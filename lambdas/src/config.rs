@@ -449,13 +449,33 @@ pub(crate) const DEFAULT_CATALOG_CONCURRENCY: usize = 32;
 /// Seconds CatalogTables keeps free before the Lambda deadline.
 pub(crate) const CATALOG_DEADLINE_MARGIN_SECONDS: u64 = 60;
 
+/// Default `ROW_DROP_THRESHOLD`: a table whose rows fell below half the previous export's
+/// is flagged (daily churn rarely removes half a table; truncations, failed loads and
+/// half-exported tables do).
+pub(crate) const DEFAULT_ROW_DROP_THRESHOLD: f64 = 0.5;
+
+/// What CatalogTables does with a PARTIAL verdict (`ON_PARTIAL`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnPartial {
+    /// `notify` (default): catalog what was exported, name the rest in the notification.
+    #[default]
+    Notify,
+    /// `fail`: write the report, touch nothing in Glue, fail with `ExportPartial`.
+    Fail,
+}
+
 /// CatalogTables's configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CatalogTablesConfig {
     /// `GLUE_DATABASE`: the one Glue database the tables are written to.
     pub database: String,
     /// `CATALOG_CONCURRENCY`: tables (footer reads and Glue writes) in flight.
     pub concurrency: usize,
+    /// `ON_PARTIAL`: `notify` (default) or `fail`.
+    pub on_partial: OnPartial,
+    /// `ROW_DROP_THRESHOLD`: a fraction in (0, 1]; rows below previous × (1 − it) are a
+    /// row drop.
+    pub row_drop_threshold: f64,
 }
 
 impl CatalogTablesConfig {
@@ -476,6 +496,18 @@ impl CatalogTablesConfig {
                 DEFAULT_CATALOG_CONCURRENCY,
                 |n| (1..=256).contains(n),
                 "an integer from 1 to 256",
+            )?,
+            on_partial: match env.optional("ON_PARTIAL") {
+                None => OnPartial::Notify,
+                Some(v) if v.eq_ignore_ascii_case("notify") => OnPartial::Notify,
+                Some(v) if v.eq_ignore_ascii_case("fail") => OnPartial::Fail,
+                Some(v) => return Err(invalid("ON_PARTIAL", &v, "notify or fail")),
+            },
+            row_drop_threshold: env.number(
+                "ROW_DROP_THRESHOLD",
+                DEFAULT_ROW_DROP_THRESHOLD,
+                |f: &f64| f.is_finite() && *f > 0.0 && *f <= 1.0,
+                "a fraction greater than 0 and at most 1 (e.g. 0.5)",
             )?,
         })
     }

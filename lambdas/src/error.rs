@@ -106,6 +106,10 @@ pub enum TaskError {
     /// A Parquet file of the export cannot be read (footer missing or corrupt); names the key.
     #[error("{0}")]
     ParquetUnreadable(String),
+    /// The verification verdict is PARTIAL and `ON_PARTIAL=fail`: names up to 20 tables
+    /// and the total, and how to accept or re-export.
+    #[error("{0}")]
+    ExportPartial(String),
     /// Reading the exported files or writing the Glue catalog was denied, or the Glue
     /// database does not exist; names the resource and the permission.
     #[error("{0}")]
@@ -150,6 +154,7 @@ impl TaskError {
             Self::CopyDestinationDenied(_) => errors::COPY_DESTINATION_DENIED,
             Self::CopyIncomplete(_) => errors::COPY_INCOMPLETE,
             Self::ParquetUnreadable(_) => errors::PARQUET_UNREADABLE,
+            Self::ExportPartial(_) => errors::EXPORT_PARTIAL,
             Self::CatalogAccessDenied(_) => errors::CATALOG_ACCESS_DENIED,
             Self::NotifyFailed(_) => errors::NOTIFY_FAILED,
             Self::ExportWaitStoreFailed(_) => errors::EXPORT_WAIT_STORE_FAILED,

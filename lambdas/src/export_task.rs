@@ -4,7 +4,10 @@
 //! `StartExportTask` and `DescribeExportTasks` answer with different SDK types holding the
 //! same fields; [`TaskView`] is the one shape both handlers work on.
 
-use contract::{ExportState, ExportStatus, MAX_PROGRESS_SAMPLES, PollPolicy, ProgressSample};
+use contract::{
+    ExportState, ExportStatus, MAX_PROGRESS_SAMPLES, MAX_WARNING_CHARS, MAX_WARNINGS, PollPolicy,
+    ProgressSample,
+};
 use serde_json::Value;
 
 use crate::error::TaskError;
@@ -123,6 +126,25 @@ pub(crate) fn parse_warnings(raw: Option<&str>) -> Vec<String> {
     }
 }
 
+/// At most [`MAX_WARNINGS`] warnings of at most [`MAX_WARNING_CHARS`] characters each
+/// (a longer one is cut and ends with `…`): the state and the notification stay bounded
+/// however many tables RDS skipped; `warnings_total` keeps the count.
+pub(crate) fn cap_warnings(warnings: Vec<String>) -> Vec<String> {
+    warnings
+        .into_iter()
+        .take(MAX_WARNINGS)
+        .map(|w| {
+            if w.chars().count() <= MAX_WARNING_CHARS {
+                w
+            } else {
+                let mut cut: String = w.chars().take(MAX_WARNING_CHARS - 1).collect();
+                cut.push('…');
+                cut
+            }
+        })
+        .collect()
+}
+
 fn collect_messages(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_owned()),
@@ -173,7 +195,9 @@ pub(crate) fn observe(
     state.percent_progress = view.percent_u8();
     state.total_extracted_gb = view.total_gb.map(i64::from);
     state.failure_cause = failure_cause(view, status);
-    state.warnings = parse_warnings(view.warning_message.as_deref());
+    let warnings = parse_warnings(view.warning_message.as_deref());
+    state.warnings_total = u32::try_from(warnings.len()).unwrap_or(u32::MAX);
+    state.warnings = cap_warnings(warnings);
     if view.snapshot_time.is_some() {
         state.snapshot_time = view.snapshot_time;
     }

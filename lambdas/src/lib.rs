@@ -36,7 +36,7 @@ mod test_support;
 pub use aws::{Aws, ProdClients, s3_client};
 pub use config::{
     CatalogTablesConfig, CheckExportConfig, CopyObjectsConfig, CrawlerConfig, Env,
-    ExportWaitsConfig, NormalizeConfig, NotifyConfig, ProdRole, RewriteAclConfig,
+    ExportWaitsConfig, NormalizeConfig, NotifyConfig, OnPartial, ProdRole, RewriteAclConfig,
     StartExportConfig,
 };
 pub use error::TaskError;

@@ -49,6 +49,7 @@ pub(crate) fn export_state(id: &str, status: ExportStatus, prefix: &str) -> Expo
         total_extracted_gb: None,
         failure_cause: String::new(),
         warnings: vec![],
+        warnings_total: 0,
         snapshot_time: None,
         s3_bucket: "analytics-exports".into(),
         s3_prefix: if prefix.is_empty() {

@@ -4,8 +4,13 @@
 //! then a newer export of the same tables (every latest table updated with its VersionId,
 //! a second history partition each).
 //!
+//! Every Parquet file's footer is read (the verification counts rows): `--files-per-table`
+//! sets the files per table (100,000 files = `--tables 500 --files-per-table 200`), and the
+//! process's peak memory is printed at the end (run two sizes to see it stay flat).
+//!
 //! `cargo build --release -p snapshot-export-bench --bin catalog-bench &&
-//!  target/release/catalog-bench [--latency-ms 20 --tables 500 --concurrency 32]`
+//!  target/release/catalog-bench [--latency-ms 20 --tables 500 --concurrency 32
+//!  --files-per-table 1 --footers 128]`
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -72,6 +77,7 @@ fn input(root: &str, export_id: &str, snapshot_time: i64) -> CatalogTablesInput 
             total_extracted_gb: None,
             failure_cause: String::new(),
             warnings: vec![],
+            warnings_total: 0,
             snapshot_time: Some(snapshot_time),
             s3_bucket: BUCKET.into(),
             s3_prefix: root.trim_end_matches('/').into(),
@@ -92,18 +98,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let latency = Duration::from_millis(num(&args, "--latency-ms", 20));
     let tables = usize::try_from(num(&args, "--tables", 500))?;
     let concurrency = usize::try_from(num(&args, "--concurrency", 32))?;
+    let files_per_table = usize::try_from(num(&args, "--files-per-table", 1))?;
+    let footers = usize::try_from(num(&args, "--footers", 128))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
         let parquet = parquet_file()?;
         println!(
-            "catalog-bench: {tables} tables, {} ms per request, concurrency {concurrency}, footer file {} bytes",
+            "catalog-bench: {tables} tables x {files_per_table} Parquet files, {} ms per request, concurrency {concurrency}, {footers} footer GETs in flight, footer file {} bytes",
             latency.as_millis(),
             parquet.len()
         );
-        println!("| run | tables | wall s | tables/s | S3 requests | Glue requests | conflicts/rejected |");
-        println!("|---|---|---|---|---|---|---|");
+        println!("| run | tables | files | wall s | files/s | S3 requests | Glue requests | conflicts/rejected |");
+        println!("|---|---|---|---|---|---|---|---|");
         let mut stub_for_checks = None;
         for (run, export_id, time) in [
             ("first export (create)", "appdb-2026-11-24-03-10-0a1b2c3d", 1_795_000_000),
@@ -114,14 +122,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 // The same catalog, a new export root: rebuild the stub around the old tables.
                 Some(old) => {
                     let old: Arc<CatalogStub> = old;
-                    let stub = CatalogStub::new(BUCKET, &root, tables, parquet.clone(), latency);
+                    let mut stub = CatalogStub::new(BUCKET, &root, tables, parquet.clone(), latency);
+                    stub.files_per_table = files_per_table;
                     *stub.glue_tables.lock().map_err(|_| "poisoned")? =
                         old.glue_tables.lock().map_err(|_| "poisoned")?.clone();
                     *stub.partitions.lock().map_err(|_| "poisoned")? =
                         old.partitions.lock().map_err(|_| "poisoned")?.clone();
                     Arc::new(stub)
                 }
-                None => Arc::new(CatalogStub::new(BUCKET, &root, tables, parquet.clone(), latency)),
+                None => {
+                    let mut stub = CatalogStub::new(BUCKET, &root, tables, parquet.clone(), latency);
+                    stub.files_per_table = files_per_table;
+                    Arc::new(stub)
+                }
             };
             let addr = serve(Arc::clone(&stub)).await?;
             let endpoint = format!("http://{addr}");
@@ -146,25 +159,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let settings = CatalogSettings {
                 database: "analytics".into(),
                 concurrency,
+                footers_in_flight: footers,
                 deadline_margin: Duration::from_secs(60),
+                on_partial: lambdas::OnPartial::Notify,
+                row_drop_threshold: 0.5,
             };
             let started = Instant::now();
             let state = catalog_export(&s3, &glue, &settings, &input(&root, export_id, time), None).await?;
             let seconds = started.elapsed().as_secs_f64();
-            if !state.done || state.cataloged as usize != tables {
+            let files = tables * files_per_table;
+            if !state.done || state.cataloged as usize != tables || state.files_total as usize != files {
                 return Err(format!("catalog incomplete: {state:?}").into());
             }
             let glue_tables = stub.glue_tables.lock().map_err(|_| "poisoned")?.len();
             let partitions = stub.partitions.lock().map_err(|_| "poisoned")?.len();
             println!(
-                "| {run} | {tables} | {seconds:.2} | {:.0} | {} | {} | {} |",
-                tables as f64 / seconds,
+                "| {run} | {tables} | {files} | {seconds:.2} | {:.0} | {} | {} | {} |",
+                files as f64 / seconds,
                 stub.s3_requests.load(Ordering::Relaxed),
                 stub.glue_requests.load(Ordering::Relaxed),
                 stub.rejected.load(Ordering::Relaxed),
             );
-            eprintln!("  catalog now: {glue_tables} Glue tables, {partitions} partitions, {} type changes", state.type_changes.len());
+            eprintln!("  catalog now: {glue_tables} Glue tables, {partitions} partitions, {} type changes", state.type_changes);
             stub_for_checks = Some(stub);
+        }
+        if let Some(kib) = snapshot_export_bench::memory::peak_rss_kib() {
+            println!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0);
         }
         Ok(())
     })

@@ -16,10 +16,9 @@ use crate::sdk_error::{classify, code, message};
 
 /// Longest Glue table name.
 pub(super) const GLUE_NAME_MAX: usize = 255;
-/// Suffix of the history table's name.
-pub(super) const HISTORY_SUFFIX: &str = "_history";
-/// Longest latest-table name: its history table (`<name>_history`) must fit too.
-pub(super) const LATEST_NAME_MAX: usize = GLUE_NAME_MAX - HISTORY_SUFFIX.len();
+/// Longest latest-table name: its history tables up to `<name>_history_v99` must fit too.
+pub(super) const LATEST_NAME_MAX: usize =
+    GLUE_NAME_MAX - crate::catalog::schema::LONGEST_HISTORY_SUFFIX.len();
 
 /// One exported table's folder.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -139,39 +138,41 @@ pub(crate) async fn list_level(
     Ok((folders, objects))
 }
 
-/// The first Parquet file under a table folder (key and size), `None` when it has none.
-pub(super) async fn first_parquet(
+/// One page of a recursive listing of `folder`: the objects (key, size) and the next
+/// continuation token, if any.
+pub(super) async fn list_page(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     folder: &str,
-) -> Result<Option<(String, u64)>, TaskError> {
-    let mut token: Option<String> = None;
-    loop {
-        let out = s3
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(folder)
-            .set_continuation_token(token.take())
-            .send()
-            .await
-            .map_err(|e| match code(&e) {
-                Some("AccessDenied") => list_denied(bucket, folder, &message(&e)),
-                _ => classify("s3:ListObjectsV2", &e),
-            })?;
-        let found = out.contents().iter().find_map(|o| {
-            let key = o.key()?;
-            let size = u64::try_from(o.size().unwrap_or(0)).unwrap_or(0);
-            (key.starts_with(folder) && key.ends_with(".parquet") && size > 0)
-                .then(|| (key.to_owned(), size))
-        });
-        if found.is_some() {
-            return Ok(found);
-        }
-        match out.next_continuation_token() {
-            Some(t) if out.is_truncated() == Some(true) => token = Some(t.to_owned()),
-            _ => return Ok(None),
-        }
-    }
+    token: Option<String>,
+) -> Result<(Vec<(String, u64)>, Option<String>), TaskError> {
+    let out = s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(folder)
+        .set_continuation_token(token)
+        .send()
+        .await
+        .map_err(|e| match code(&e) {
+            Some("AccessDenied") => list_denied(bucket, folder, &message(&e)),
+            _ => classify("s3:ListObjectsV2", &e),
+        })?;
+    let objects = out
+        .contents()
+        .iter()
+        .filter_map(|o| {
+            let key = o.key().filter(|k| k.starts_with(folder))?;
+            Some((
+                key.to_owned(),
+                u64::try_from(o.size().unwrap_or(0)).unwrap_or(0),
+            ))
+        })
+        .collect();
+    let next = match out.next_continuation_token() {
+        Some(t) if out.is_truncated() == Some(true) => Some(t.to_owned()),
+        _ => None,
+    };
+    Ok((objects, next))
 }
 
 /// The export's table folders (`<root><database>/<table>/`) and its tables info.

@@ -6,10 +6,17 @@
 //!   parameters, so an export that finishes after a newer one never rolls it back. Updates
 //!   pass the VersionId read with the table (optimistic locking): a concurrent writer makes
 //!   Glue answer ConcurrentModificationException and the decision is made again.
-//! - The history table `<latest>_history` is partitioned by `export_id`; its columns are the
-//!   union over the exports (the newest export's types win); each export adds one partition,
-//!   whose own columns are that export's. AlreadyExists is success: duplicates and redrives
-//!   change nothing.
+//! - The history table `<latest>_history` is partitioned by `snapshot_export_id` (tables
+//!   created before keep their `export_id` key); its columns are the union over the exports
+//!   (a widened type wins, see [`crate::catalog::schema`]); each export adds one partition,
+//!   whose own columns and `recordCount` are that export's. An incompatible type change, or
+//!   a source column named like the partition key, starts a new generation
+//!   `<latest>_history_v2`, `_v3`, ...; older generations stay queryable as they are.
+//!   AlreadyExists is success: duplicates and redrives change nothing.
+//! - The latest table's parameters say what the verification found: `recordCount`,
+//!   `snapshot_export.verdict`, `.history_table`, `.target` and `.source` (the job's db
+//!   identifier, else its snapshot id), by which the next export of the same source finds
+//!   the tables that disappeared.
 
 use std::collections::HashMap;
 
@@ -17,9 +24,10 @@ use aws_sdk_glue::types::{
     Column, PartitionInput, SerDeInfo, StorageDescriptor, Table, TableInput,
 };
 use aws_smithy_types::error::operation::BuildError;
-use contract::TypeChange;
 
+use crate::catalog::schema::{self, RESERVED_PARTITION_KEY, history_name};
 use crate::catalog::types::ColumnType;
+use crate::catalog::verify::PreviousTable;
 use crate::error::TaskError;
 use crate::sdk_error::{classify, code, message};
 
@@ -31,8 +39,16 @@ pub(super) const INPUT_FORMAT: &str =
 /// Athena's Parquet output format.
 pub(super) const OUTPUT_FORMAT: &str =
     "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
-/// The history table's partition key.
-pub(super) const PARTITION_KEY: &str = "export_id";
+/// Table and partition parameter: rows (the name a Glue crawler uses).
+pub(super) const PARAM_RECORD_COUNT: &str = "recordCount";
+/// Latest table parameter: the export's verdict.
+pub(super) const PARAM_VERDICT: &str = "snapshot_export.verdict";
+/// Latest table parameter: the history generation the export went into.
+pub(super) const PARAM_HISTORY_TABLE: &str = "snapshot_export.history_table";
+/// Latest table parameter: `database.schema.table`.
+pub(super) const PARAM_TARGET: &str = "snapshot_export.target";
+/// Latest table parameter: the source (the job's db identifier, else its snapshot id).
+pub(super) const PARAM_SOURCE: &str = "snapshot_export.source";
 /// Table parameter: the snapshot ARN of the export the table describes.
 pub(super) const PARAM_SNAPSHOT_ARN: &str = "snapshot_export.snapshot_arn";
 /// Table parameter: its snapshot time, seconds since the epoch.
@@ -51,6 +67,8 @@ pub(super) struct Snapshot {
     pub time: i64,
     /// The export task id.
     pub export_id: String,
+    /// The source: the job's db identifier, else its snapshot id.
+    pub source: String,
 }
 
 impl Snapshot {
@@ -65,6 +83,30 @@ impl Snapshot {
     }
 }
 
+/// A column whose type the latest table changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct TypeChange {
+    /// The latest table.
+    pub table: String,
+    /// The column.
+    pub column: String,
+    /// Its type before.
+    pub from: String,
+    /// Its type now.
+    pub to: String,
+}
+
+/// What the verification adds to the latest table's parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Verified {
+    /// Rows of this export.
+    pub rows: u64,
+    /// The export's verdict.
+    pub verdict: contract::Verdict,
+    /// The history generation this export went into.
+    pub history_table: String,
+}
+
 /// What one table's cataloging did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct TableOutcome {
@@ -72,6 +114,11 @@ pub(super) struct TableOutcome {
     pub kept_newer: bool,
     /// Columns whose type the latest table changed.
     pub type_changes: Vec<TypeChange>,
+    /// The previous export's rows (its `recordCount`), when the latest table described an
+    /// older export.
+    pub previous_rows: Option<u64>,
+    /// The previous export's id, likewise.
+    pub previous_export_id: Option<String>,
 }
 
 /// What to do with the latest table.
@@ -98,6 +145,33 @@ fn recorded(table: &Table) -> Option<(i64, String)> {
     let time = params.get(PARAM_SNAPSHOT_TIME)?.parse::<i64>().ok()?;
     let id = params.get(PARAM_EXPORT_ID)?.clone();
     Some((time, id))
+}
+
+/// The previous export's `(recordCount, export id)` when `table` describes an older
+/// export than `snapshot`.
+fn previous(table: &Table, snapshot: &Snapshot) -> Option<(Option<u64>, String)> {
+    let (time, id) = recorded(table)?;
+    if (time, id.as_str()) >= (snapshot.time, snapshot.export_id.as_str()) {
+        return None;
+    }
+    let rows = table
+        .parameters()
+        .and_then(|p| p.get(PARAM_RECORD_COUNT))
+        .and_then(|r| r.parse().ok());
+    Some((rows, id))
+}
+
+/// The previous export's `(recordCount, export id)` of latest table `name`, read only (an
+/// empty table is not cataloged, but its row drop is reported).
+pub(super) async fn previous_of(
+    glue: &aws_sdk_glue::Client,
+    database: &str,
+    name: &str,
+    snapshot: &Snapshot,
+) -> Result<Option<(Option<u64>, String)>, TaskError> {
+    Ok(get_table(glue, database, name)
+        .await?
+        .and_then(|t| previous(&t, snapshot)))
 }
 
 fn table_columns(table: &Table) -> Vec<(String, String)> {
@@ -150,24 +224,6 @@ pub(super) fn decide_latest(
         version_id: table.version_id().map(str::to_owned),
         type_changes,
     }
-}
-
-/// The history table's columns: `existing` ones in their order, then `columns` not there
-/// yet; with `newest`, types follow `columns`.
-pub(super) fn merge_columns(
-    existing: &[(String, String)],
-    columns: &[ColumnType],
-    newest: bool,
-) -> Vec<(String, String)> {
-    let mut merged: Vec<(String, String)> = existing.to_vec();
-    for c in columns {
-        match merged.iter_mut().find(|(n, _)| *n == c.name) {
-            Some((_, t)) if newest => c.hive_type.clone_into(t),
-            Some(_) => {}
-            None => merged.push((c.name.clone(), c.hive_type.clone())),
-        }
-    }
-    merged
 }
 
 fn built<T>(what: &str, r: Result<T, BuildError>) -> Result<T, TaskError> {
@@ -234,9 +290,9 @@ fn table_input(
     columns: &[(String, String)],
     parameters: HashMap<String, String>,
     location: &str,
-    partitioned: bool,
+    partition_key: Option<&str>,
 ) -> Result<TableInput, TaskError> {
-    let kind = if partitioned {
+    let kind = if partition_key.is_some() {
         "every export, one partition per export id"
     } else {
         "the newest export"
@@ -247,13 +303,10 @@ fn table_input(
         .table_type("EXTERNAL_TABLE")
         .set_parameters(Some(parameters))
         .storage_descriptor(storage(location, glue_columns(columns, spec.comments)?));
-    if partitioned {
+    if let Some(key) = partition_key {
         builder = builder.partition_keys(built(
             "the partition key",
-            Column::builder()
-                .name(PARTITION_KEY)
-                .r#type("string")
-                .build(),
+            Column::builder().name(key).r#type("string").build(),
         )?);
     }
     built("a table", builder.build())
@@ -362,23 +415,43 @@ pub(super) async fn write_latest(
     database: &str,
     spec: &TableSpec<'_>,
     snapshot: &Snapshot,
+    verified: &Verified,
 ) -> Result<TableOutcome, TaskError> {
     let columns: Vec<(String, String)> = spec
         .columns
         .iter()
         .map(|c| (c.name.clone(), c.hive_type.clone()))
         .collect();
+    let mut parameters = snapshot.parameters();
+    parameters.extend([
+        (PARAM_RECORD_COUNT.to_owned(), verified.rows.to_string()),
+        (
+            PARAM_VERDICT.to_owned(),
+            verified.verdict.as_str().to_owned(),
+        ),
+        (
+            PARAM_HISTORY_TABLE.to_owned(),
+            verified.history_table.clone(),
+        ),
+        (PARAM_TARGET.to_owned(), spec.target.to_owned()),
+        (PARAM_SOURCE.to_owned(), snapshot.source.clone()),
+    ]);
     for _ in 0..MAX_TRIES {
         let existing = get_table(glue, database, spec.name).await?;
+        let (previous_rows, previous_export_id) = existing
+            .as_ref()
+            .and_then(|t| previous(t, snapshot))
+            .unzip();
+        let previous_rows = previous_rows.flatten();
         match decide_latest(spec.name, existing.as_ref(), snapshot, spec.columns) {
             LatestAction::Create => {
                 let input = table_input(
                     spec,
                     spec.name,
                     &columns,
-                    snapshot.parameters(),
+                    parameters.clone(),
                     spec.location,
-                    false,
+                    None,
                 )?;
                 if create_table(glue, database, input).await? {
                     return Ok(TableOutcome::default());
@@ -392,9 +465,9 @@ pub(super) async fn write_latest(
                     spec,
                     spec.name,
                     &columns,
-                    snapshot.parameters(),
+                    parameters.clone(),
                     spec.location,
-                    false,
+                    None,
                 )?;
                 if update_table(glue, database, input, version_id).await? {
                     for c in &type_changes {
@@ -403,6 +476,8 @@ pub(super) async fn write_latest(
                     return Ok(TableOutcome {
                         kept_newer: false,
                         type_changes,
+                        previous_rows,
+                        previous_export_id,
                     });
                 }
             }
@@ -411,7 +486,7 @@ pub(super) async fn write_latest(
                 tracing::info!(table = %spec.name, export_id = %snapshot.export_id, "a newer snapshot is cataloged: latest table kept");
                 return Ok(TableOutcome {
                     kept_newer: true,
-                    type_changes: Vec::new(),
+                    ..TableOutcome::default()
                 });
             }
         }
@@ -419,52 +494,152 @@ pub(super) async fn write_latest(
     Err(conflict(database, spec.name))
 }
 
-/// Creates or widens the history table, then adds this export's partition.
+/// Where this export's partition went, and the incompatible changes that started a new
+/// generation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct HistoryOutcome {
+    /// The history table (generation) written.
+    pub table: String,
+    /// Columns the previous generation could not take (non-empty: a new generation).
+    pub incompatible: Vec<schema::Incompatible>,
+}
+
+/// The existing generations of `latest`'s history, oldest first (probed with GetTable up
+/// to the first missing one).
+async fn generations(
+    glue: &aws_sdk_glue::Client,
+    database: &str,
+    latest: &str,
+) -> Result<Vec<(u32, Table)>, TaskError> {
+    let mut found = Vec::new();
+    for generation in 1..=schema::MAX_GENERATION {
+        match get_table(glue, database, &history_name(latest, generation)).await? {
+            Some(t) => found.push((generation, t)),
+            None => break,
+        }
+    }
+    Ok(found)
+}
+
+fn partition_keys(table: &Table) -> Vec<String> {
+    table
+        .partition_keys()
+        .iter()
+        .map(|k| k.name().to_owned())
+        .collect()
+}
+
+/// Puts this export into the current history generation (the highest; for an older export
+/// the newest one compatible with it), or starts a new one with the reserved partition key,
+/// then adds this export's partition with its `recordCount`.
 pub(crate) async fn write_history(
     glue: &aws_sdk_glue::Client,
     database: &str,
     spec: &TableSpec<'_>,
     snapshot: &Snapshot,
-) -> Result<(), TaskError> {
-    let name = format!("{}{}", spec.name, crate::catalog::discover::HISTORY_SUFFIX);
+    rows: u64,
+) -> Result<HistoryOutcome, TaskError> {
+    let ours = (snapshot.time, snapshot.export_id.clone());
     for _ in 0..MAX_TRIES {
-        if write_history_table(glue, database, &name, spec, snapshot).await? {
-            return add_partition(glue, database, &name, spec, snapshot).await;
+        let found = generations(glue, database, spec.name).await?;
+        let highest = found.last().map_or(0, |(g, _)| *g);
+        let newest = found
+            .last()
+            .is_none_or(|(_, t)| recorded(t).is_none_or(|theirs| theirs <= ours));
+        // A newer export only goes into the current generation; a late one into the newest
+        // generation compatible with it.
+        let candidates: Vec<&(u32, Table)> = if newest {
+            found.last().into_iter().collect()
+        } else {
+            found.iter().rev().collect()
+        };
+        let mut incompatible = Vec::new();
+        let mut chosen = None;
+        for (generation, table) in candidates {
+            match schema::merge(&table_columns(table), &partition_keys(table), spec.columns) {
+                Ok(merged) => {
+                    chosen = Some((*generation, table, merged));
+                    break;
+                }
+                Err(bad) if incompatible.is_empty() => incompatible = bad,
+                Err(_) => {}
+            }
+        }
+        let done = match chosen {
+            Some((generation, table, merged)) => {
+                let name = history_name(spec.name, generation);
+                widen_history(
+                    glue, database, &name, table, &merged, spec, snapshot, newest,
+                )
+                .await?
+                .then_some((name, partition_keys(table)))
+            }
+            None => {
+                if highest >= schema::MAX_GENERATION {
+                    return Err(TaskError::Aws {
+                        operation: "glue:CreateTable".into(),
+                        code: "TooManyGenerations".into(),
+                        message: format!(
+                            "{} already has {} history generations: rename or drop old ones, then Redrive",
+                            spec.name,
+                            schema::MAX_GENERATION
+                        ),
+                    });
+                }
+                let name = history_name(spec.name, highest + 1);
+                let columns = schema::merge(&[], &[], spec.columns).unwrap_or_default();
+                let input = table_input(
+                    spec,
+                    &name,
+                    &columns,
+                    snapshot.parameters(),
+                    spec.location,
+                    Some(RESERVED_PARTITION_KEY),
+                )?;
+                if highest > 0 {
+                    tracing::warn!(history_table = %name, changes = ?incompatible, "incompatible schema change: new history generation");
+                }
+                create_table(glue, database, input)
+                    .await?
+                    .then(|| (name, vec![RESERVED_PARTITION_KEY.to_owned()]))
+            }
+        };
+        if let Some((name, keys)) = done {
+            add_partition(glue, database, &name, keys.len(), spec, snapshot, rows).await?;
+            let started_new = !found
+                .iter()
+                .any(|(g, _)| history_name(spec.name, *g) == name);
+            return Ok(HistoryOutcome {
+                table: name,
+                incompatible: if started_new && highest > 0 {
+                    incompatible
+                } else {
+                    Vec::new()
+                },
+            });
         }
     }
-    Err(conflict(database, &name))
+    Err(conflict(database, &history_name(spec.name, 1)))
 }
 
-/// One read-decide-write of the history table `name`: created, or its columns widened and
-/// its parameters and location moved to the newest export; `false` when another writer got
-/// there first (read and decide again).
-async fn write_history_table(
+/// Widens generation `name` to `merged` and, for the newest export, moves its parameters
+/// and location forward; `false` when another writer got there first.
+#[allow(clippy::too_many_arguments)]
+async fn widen_history(
     glue: &aws_sdk_glue::Client,
     database: &str,
     name: &str,
+    table: &Table,
+    merged: &[(String, String)],
     spec: &TableSpec<'_>,
     snapshot: &Snapshot,
+    newest: bool,
 ) -> Result<bool, TaskError> {
-    let Some(table) = get_table(glue, database, name).await? else {
-        let columns = merge_columns(&[], spec.columns, true);
-        let input = table_input(
-            spec,
-            name,
-            &columns,
-            snapshot.parameters(),
-            spec.location,
-            true,
-        )?;
-        return create_table(glue, database, input).await;
-    };
     let ours = (snapshot.time, snapshot.export_id.clone());
-    let newest = recorded(&table).is_none_or(|theirs| theirs <= ours);
-    let existing = table_columns(&table);
-    let merged = merge_columns(&existing, spec.columns, newest);
-    if merged == existing && (!newest || recorded(&table) == Some(ours.clone())) {
+    let existing = table_columns(table);
+    if merged == existing && (!newest || recorded(table) == Some(ours)) {
         return Ok(true);
     }
-    // The table's parameters and location follow the newest export it has seen.
     let current = table.storage_descriptor().and_then(|s| s.location());
     let (parameters, location) = if newest {
         (snapshot.parameters(), spec.location)
@@ -474,8 +649,54 @@ async fn write_history_table(
             current.unwrap_or(spec.location),
         )
     };
-    let input = table_input(spec, name, &merged, parameters, location, true)?;
+    let keys = partition_keys(table);
+    let key = keys.first().map_or(RESERVED_PARTITION_KEY, String::as_str);
+    let input = table_input(spec, name, merged, parameters, location, Some(key))?;
     update_table(glue, database, input, table.version_id().map(str::to_owned)).await
+}
+
+/// The latest tables a previous export of `source` wrote (GetTables over the database,
+/// every page): those with our `target` and `source` parameters and an older snapshot
+/// than `snapshot`. History tables carry neither parameter.
+pub(super) async fn previous_tables(
+    glue: &aws_sdk_glue::Client,
+    database: &str,
+    snapshot: &Snapshot,
+) -> Result<Vec<PreviousTable>, TaskError> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = glue
+            .get_tables()
+            .database_name(database)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| glue_error(database, "glue:GetTables", &e))?;
+        for table in page.table_list() {
+            let Some(params) = table.parameters() else {
+                continue;
+            };
+            let (Some(target), Some(source)) = (params.get(PARAM_TARGET), params.get(PARAM_SOURCE))
+            else {
+                continue;
+            };
+            let older = recorded(table)
+                .is_some_and(|theirs| theirs < (snapshot.time, snapshot.export_id.clone()));
+            if source == &snapshot.source && older && !table.name().contains("_history") {
+                out.push(PreviousTable {
+                    name: table.name().to_owned(),
+                    target: target.clone(),
+                    export_id: params.get(PARAM_EXPORT_ID).cloned().unwrap_or_default(),
+                });
+            }
+        }
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+            _ => break,
+        }
+    }
+    Ok(out)
 }
 
 /// This export's partition of the history table `name`, with this export's columns;
@@ -484,18 +705,23 @@ async fn add_partition(
     glue: &aws_sdk_glue::Client,
     database: &str,
     name: &str,
+    keys: usize,
     spec: &TableSpec<'_>,
     snapshot: &Snapshot,
+    rows: u64,
 ) -> Result<(), TaskError> {
+    // One value per partition key (our tables have exactly one).
+    let values = vec![snapshot.export_id.clone(); keys.max(1)];
     let own: Vec<(String, String)> = spec
         .columns
         .iter()
         .map(|c| (c.name.clone(), c.hive_type.clone()))
         .collect();
     let partition = PartitionInput::builder()
-        .values(&snapshot.export_id)
+        .set_values(Some(values))
         .storage_descriptor(storage(spec.location, glue_columns(&own, spec.comments)?))
         .parameters("classification", "parquet")
+        .parameters(PARAM_RECORD_COUNT, rows.to_string())
         .parameters(PARAM_SNAPSHOT_ARN, &snapshot.arn)
         .parameters(PARAM_SNAPSHOT_TIME, snapshot.time.to_string())
         .build();

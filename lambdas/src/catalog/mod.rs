@@ -1,115 +1,74 @@
-//! The catalog without a crawler: one latest and one history Glue table per exported table,
-//! written straight from the export's folders and its Parquet footers.
+//! The catalog without a crawler, verified: one latest and one history Glue table per
+//! exported table, written straight from the export's folders and its Parquet footers, and
+//! a verdict on the export (COMPLETE or PARTIAL) with a report of every table.
 //!
 //! - [`discover`]: the export's table folders and `export_tables_info_*.json`;
+//! - [`verify`]: which tables were skipped, failed or disappeared, the verdict, row drops;
+//! - [`count`]: every Parquet file's footer (`num_rows`), bounded GETs in flight;
 //! - [`footer`]: a Parquet footer read with ranged GETs;
-//! - [`types`]: Parquet types → Glue (Hive) types;
-//! - [`glue`]: the latest table, the history table and its partition.
+//! - [`types`]: Parquet types → Glue (Hive) types; [`schema`]: which changes Athena reads;
+//! - [`glue`]: the latest table, the history generations and their partitions;
+//! - [`report`]: the verification report in S3.
 //!
 //! [`catalog_export`] is one CatalogTables invocation: public so the benchmark drives it
-//! against local stand-ins. Tables are handled in sorted order, in batches whose footers and
-//! Glue requests run concurrently; between batches it checks the Lambda deadline and, when
-//! time is short, returns `done: false` with the last table done, and the graph calls again.
+//! against local stand-ins. The first invocation of an execution verifies (the verdict is
+//! known before any footer is read) and, with `ON_PARTIAL=fail` and a PARTIAL verdict,
+//! writes the report and fails with `ExportPartial` without touching Glue. Tables are then
+//! handled in sorted order, in batches whose footers and Glue requests run concurrently;
+//! between batches it checks the Lambda deadline and, when time is short, writes a report
+//! part and returns `done: false` with the last table done, and the graph calls again.
+//! Skipped, failed and disappeared tables are not written: their latest table keeps its
+//! previous location.
 
+mod count;
 mod discover;
 mod footer;
 mod glue;
+mod report;
+mod schema;
 mod types;
+mod verify;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use contract::{CatalogState, CatalogTablesInput, ExportStatus, SkippedTable};
+use contract::{
+    CatalogState, CatalogTablesInput, ExportStatus, Problem, ProblemKind, SAMPLE_MAX, SchemaChange,
+    Verdict,
+};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::error::TaskError;
-use discover::{Discovery, TableFolder, TableInfo};
-use glue::{Snapshot, TableOutcome, TableSpec};
+use discover::{TableFolder, TableInfo};
+use glue::{Snapshot, TableSpec, Verified};
+use report::{Report, ReportHeader, ReportPart, TableReport, TableStatus};
+
+pub use crate::config::OnPartial;
 
 /// Tables per batch, in multiples of the concurrency (a checkpoint per batch).
 const BATCH_FACTOR: usize = 4;
+/// Default footer GETs in flight across the whole invocation.
+pub const DEFAULT_FOOTERS_IN_FLIGHT: usize = 128;
 /// The reason given for a table folder without Parquet.
-const EMPTY_REASON: &str = "no Parquet file in its folder (empty table)";
+const EMPTY_REASON: &str = "no Parquet file in its folder (empty table): not cataloged";
 
 /// What one invocation needs besides the clients and the input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CatalogSettings {
     /// The Glue database.
     pub database: String,
     /// Tables in flight at once.
     pub concurrency: usize,
+    /// Footer GETs in flight at once, across all tables.
+    pub footers_in_flight: usize,
     /// Stop starting batches when less than this is left before the deadline.
     pub deadline_margin: Duration,
-}
-
-/// Why a table is left out of the catalog, from its status in `export_tables_info` or from
-/// RDS's warnings; `None` when it is cataloged.
-pub(crate) fn skip_reason(
-    folder_target: &str,
-    info: Option<&TableInfo>,
-    warnings: &[String],
-) -> Option<String> {
-    if let Some(info) = info
-        && !info.status.is_empty()
-        && !info.status.eq_ignore_ascii_case("COMPLETE")
-    {
-        return Some(format!("export status {}", info.status));
-    }
-    warnings
-        .iter()
-        .find(|w| mentions(w, folder_target))
-        .map(|w| format!("skipped by RDS: {w}"))
-}
-
-/// True when `text` names `target` as a whole word (not `orders` inside `orders_archive`).
-fn mentions(text: &str, target: &str) -> bool {
-    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    text.match_indices(target).any(|(i, m)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + m.len()..].chars().next();
-        !before.is_some_and(word) && !after.is_some_and(word)
-    })
-}
-
-/// The tables left out: not-COMPLETE entries of `export_tables_info` (with a folder or not),
-/// folders RDS's warnings name, and warnings naming no folder (reported as they are).
-pub(crate) fn skipped_tables(discovery: &Discovery, warnings: &[String]) -> Vec<SkippedTable> {
-    let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
-    for folder in &discovery.tables {
-        let target = folder.target();
-        if let Some(reason) = skip_reason(&target, discovery.info.get(&target), warnings) {
-            seen.insert(target.clone());
-            out.push(SkippedTable { target, reason });
-        }
-    }
-    for (target, info) in &discovery.info {
-        if seen.contains(target) {
-            continue;
-        }
-        if !info.status.is_empty() && !info.status.eq_ignore_ascii_case("COMPLETE") {
-            seen.insert(target.clone());
-            out.push(SkippedTable {
-                target: target.clone(),
-                reason: format!("export status {}", info.status),
-            });
-        }
-    }
-    for w in warnings {
-        let named = discovery
-            .tables
-            .iter()
-            .map(TableFolder::target)
-            .chain(discovery.info.keys().cloned())
-            .any(|t| mentions(w, &t));
-        if !named {
-            out.push(SkippedTable {
-                target: String::new(),
-                reason: format!("skipped by RDS: {w}"),
-            });
-        }
-    }
-    out
+    /// What a PARTIAL verdict does.
+    pub on_partial: OnPartial,
+    /// Fraction of the previous rows whose loss is a row drop.
+    pub row_drop_threshold: f64,
 }
 
 /// The snapshot time to order exports by: CheckExport's SnapshotTime, else when the export
@@ -120,10 +79,15 @@ fn snapshot_of(input: &CatalogTablesInput) -> Snapshot {
         tracing::warn!("the export state has no snapshot_time: ordering by the export's start");
         export.started_at
     });
+    let job = &input.job;
     Snapshot {
-        arn: input.job.snapshot_arn.clone(),
+        arn: job.snapshot_arn.clone(),
         time,
         export_id: export.export_task_id.clone(),
+        source: job
+            .db_identifier
+            .clone()
+            .unwrap_or_else(|| job.snapshot_id.clone()),
     }
 }
 
@@ -136,21 +100,62 @@ struct Cataloger {
     /// Where the export was delivered.
     bucket: String,
     snapshot: Snapshot,
+    verdict: Verdict,
+    row_drop_threshold: f64,
+    /// Footer GETs in flight, shared by every table.
+    footers: Arc<Semaphore>,
 }
 
-/// One table's result, `None` for a folder without Parquet (an empty table).
-type TableResult = Result<Option<TableOutcome>, TaskError>;
+/// One table's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TableDone {
+    pub(crate) report: TableReport,
+    pub(crate) kept_newer: bool,
+    /// Columns whose type changed compatibly in the latest table.
+    pub(crate) type_changes: u32,
+    pub(crate) schema_changes: Vec<SchemaChange>,
+}
+
+type TableResult = Result<TableDone, TaskError>;
 
 impl Cataloger {
-    /// One table: its footer, then its latest table, history table and partition. `None`
-    /// when the folder holds no Parquet file (an empty table).
+    /// One table: every footer counted, then (when it has Parquet) its history generation
+    /// and partition, then its latest table.
     async fn table(self, folder: TableFolder, info: Option<TableInfo>) -> TableResult {
-        let (s3, bucket) = (&self.s3, &self.bucket);
-        let Some((key, size)) = discover::first_parquet(s3, bucket, &folder.prefix).await? else {
-            return Ok(None);
+        let counted =
+            count::count_table(&self.s3, &self.bucket, &folder.prefix, &self.footers).await?;
+        let name = folder.glue_name();
+        let target = folder.target();
+        let mut report = TableReport {
+            target: target.clone(),
+            glue_table: name.clone(),
+            status: TableStatus::Exported,
+            reason: None,
+            files: counted.files,
+            rows: counted.rows,
+            bytes: counted.bytes,
+            previous_rows: None,
+            previous_export_id: None,
+            row_drop: false,
+            history_table: None,
         };
-        let metadata = footer::read_footer(s3, bucket, &key, size).await?;
-        let columns = types::columns(metadata.file_metadata().schema_descr().root_schema());
+        let Some(columns) = counted.columns else {
+            report.status = TableStatus::Empty;
+            report.reason = Some(EMPTY_REASON.to_owned());
+            if let Some((rows, id)) =
+                glue::previous_of(&self.glue, &self.database, &name, &self.snapshot).await?
+            {
+                report.previous_rows = rows;
+                report.previous_export_id = Some(id);
+            }
+            report.row_drop = verify::row_drop(report.previous_rows, 0, self.row_drop_threshold);
+            return Ok(TableDone {
+                report,
+                kept_newer: false,
+                type_changes: 0,
+                schema_changes: Vec::new(),
+            });
+        };
         let comments: HashMap<String, String> = info
             .map(|i| {
                 i.original_types
@@ -159,9 +164,7 @@ impl Cataloger {
                     .collect()
             })
             .unwrap_or_default();
-        let name = folder.glue_name();
-        let location = format!("s3://{bucket}/{}", folder.prefix);
-        let target = folder.target();
+        let location = format!("s3://{}/{}", self.bucket, folder.prefix);
         let spec = TableSpec {
             name: &name,
             location: &location,
@@ -169,9 +172,48 @@ impl Cataloger {
             comments: &comments,
             target: &target,
         };
-        let outcome = glue::write_latest(&self.glue, &self.database, &spec, &self.snapshot).await?;
-        glue::write_history(&self.glue, &self.database, &spec, &self.snapshot).await?;
-        Ok(Some(outcome))
+        let history = glue::write_history(
+            &self.glue,
+            &self.database,
+            &spec,
+            &self.snapshot,
+            counted.rows,
+        )
+        .await?;
+        let verified = Verified {
+            rows: counted.rows,
+            verdict: self.verdict,
+            history_table: history.table.clone(),
+        };
+        let outcome =
+            glue::write_latest(&self.glue, &self.database, &spec, &self.snapshot, &verified)
+                .await?;
+        report.previous_rows = outcome.previous_rows;
+        report.previous_export_id = outcome.previous_export_id;
+        report.row_drop =
+            verify::row_drop(report.previous_rows, counted.rows, self.row_drop_threshold);
+        report.history_table = Some(history.table.clone());
+        let type_changes = outcome
+            .type_changes
+            .iter()
+            .filter(|c| schema::wider(&c.from, &c.to).is_some())
+            .count();
+        Ok(TableDone {
+            report,
+            kept_newer: outcome.kept_newer,
+            type_changes: u32::try_from(type_changes).unwrap_or(u32::MAX),
+            schema_changes: history
+                .incompatible
+                .into_iter()
+                .map(|c| SchemaChange {
+                    table: name.clone(),
+                    column: c.column,
+                    from: c.from,
+                    to: c.to,
+                    history_table: history.table.clone(),
+                })
+                .collect(),
+        })
     }
 
     /// The tables of one batch, `concurrency` at a time; the results in the batch's order.
@@ -224,25 +266,115 @@ fn delivered_root(input: &CatalogTablesInput) -> Result<(&str, String), TaskErro
     Ok((bucket, format!("{prefix}/")))
 }
 
-/// Adds one table's outcome to the state, or the table to `empty`.
-fn record(
-    state: &mut CatalogState,
-    empty: &mut Vec<SkippedTable>,
-    folder: &TableFolder,
-    outcome: Option<TableOutcome>,
-) {
-    match outcome {
-        Some(outcome) => {
-            state.cataloged = state.cataloged.saturating_add(1);
-            if outcome.kept_newer {
-                state.kept_newer = state.kept_newer.saturating_add(1);
-            }
-            state.type_changes.extend(outcome.type_changes);
+fn add(counter: &mut u32, n: u32) {
+    *counter = counter.saturating_add(n);
+}
+
+/// Adds one table's result to the state (counts and capped samples).
+pub(crate) fn record(state: &mut CatalogState, done: &TableDone) {
+    let r = &done.report;
+    match r.status {
+        TableStatus::Empty => {
+            add(&mut state.tables_empty, 1);
+            state.sample_problem(Problem {
+                target: r.target.clone(),
+                kind: ProblemKind::Empty,
+                reason: EMPTY_REASON.to_owned(),
+            });
         }
-        None => empty.push(SkippedTable {
-            target: folder.target(),
-            reason: EMPTY_REASON.to_owned(),
-        }),
+        _ => {
+            add(&mut state.tables_exported, 1);
+            add(&mut state.cataloged, 1);
+            state.rows_total = state.rows_total.saturating_add(r.rows);
+            state.files_total = state.files_total.saturating_add(r.files);
+            state.bytes_total = state.bytes_total.saturating_add(r.bytes);
+        }
+    }
+    if done.kept_newer {
+        add(&mut state.kept_newer, 1);
+    }
+    add(&mut state.type_changes, done.type_changes);
+    add(
+        &mut state.schema_changes,
+        u32::try_from(done.schema_changes.len()).unwrap_or(u32::MAX),
+    );
+    for c in &done.schema_changes {
+        state.sample_schema_change(c.clone());
+    }
+    if r.row_drop {
+        add(&mut state.row_drops, 1);
+        state.sample_problem(Problem {
+            target: r.target.clone(),
+            kind: ProblemKind::RowDrop,
+            reason: format!(
+                "rows dropped from {} (export {}) to {}",
+                r.previous_rows.unwrap_or_default(),
+                r.previous_export_id.as_deref().unwrap_or("?"),
+                r.rows
+            ),
+        });
+    }
+}
+
+/// The first invocation's verification: the verdict, the left-out tables (counts, sample,
+/// report lines) and, with `ON_PARTIAL=fail`, the report and `ExportPartial`.
+#[allow(clippy::too_many_arguments)]
+async fn verify_export(
+    s3: &aws_sdk_s3::Client,
+    glue_client: &aws_sdk_glue::Client,
+    settings: &CatalogSettings,
+    input: &CatalogTablesInput,
+    discovery: &discover::Discovery,
+    snapshot: &Snapshot,
+    state: &mut CatalogState,
+    part: &mut ReportPart,
+    bucket: &str,
+    root: &str,
+) -> Result<verify::Verification, TaskError> {
+    let export = &input.export;
+    let mut v = verify::classify(discovery, &export.warnings, export.warnings_total);
+    let previous = glue::previous_tables(glue_client, &settings.database, snapshot).await?;
+    verify::add_disappeared(
+        &mut v,
+        &previous,
+        discovery,
+        &export.warnings,
+        &input.job.export_only,
+    );
+    state.verdict = v.verdict();
+    state.tables_skipped = v.count(&TableStatus::Skipped);
+    state.tables_failed = v.count(&TableStatus::Failed);
+    state.tables_disappeared = v.count(&TableStatus::Disappeared);
+    for p in v.problems() {
+        state.sample_problem(p);
+    }
+    part.tables.extend(v.left_out.iter().cloned());
+    tracing::info!(
+        verdict = state.verdict.as_str(),
+        skipped = state.tables_skipped,
+        failed = state.tables_failed,
+        disappeared = state.tables_disappeared,
+        "export verified"
+    );
+    if state.verdict == Verdict::Partial && settings.on_partial == OnPartial::Fail {
+        let header = header(input);
+        let report = Report::new(header, state, part.clone());
+        report::put_json(s3, bucket, &report::report_key(root), &report).await?;
+        return Err(TaskError::ExportPartial(verify::partial_cause(
+            &v,
+            SAMPLE_MAX,
+            &state.report_uri,
+        )));
+    }
+    Ok(v)
+}
+
+fn header(input: &CatalogTablesInput) -> ReportHeader<'_> {
+    ReportHeader {
+        export_id: &input.export.export_task_id,
+        snapshot_arn: &input.job.snapshot_arn,
+        warnings: &input.export.warnings,
+        warnings_total: input.export.warnings_total,
     }
 }
 
@@ -255,17 +387,42 @@ pub async fn catalog_export(
     deadline: Option<Instant>,
 ) -> Result<CatalogState, TaskError> {
     let (bucket, root) = delivered_root(input)?;
+    let first = input.catalog.is_none();
     let mut state = match &input.catalog {
         Some(previous) if previous.done => return Ok(previous.clone()),
         Some(previous) => previous.clone(),
         None => CatalogState {
             database: settings.database.clone(),
+            report_uri: format!("s3://{bucket}/{}", report::report_key(&root)),
             ..CatalogState::default()
         },
     };
     let discovery = discover::discover(s3, bucket, &root).await?;
-    let mut skipped = skipped_tables(&discovery, &input.export.warnings);
-    let left_out: BTreeSet<String> = skipped.iter().map(|s| s.target.clone()).collect();
+    let snapshot = snapshot_of(input);
+    // This invocation's report lines (a part when it stops early, else merged into the
+    // final report).
+    let mut part = ReportPart::default();
+    let left_out = if first {
+        verify_export(
+            s3,
+            glue_client,
+            settings,
+            input,
+            &discovery,
+            &snapshot,
+            &mut state,
+            &mut part,
+            bucket,
+            &root,
+        )
+        .await?
+        .targets()
+    } else {
+        // Later invocations: the counts are in the state; only which folders to skip.
+        let mut v = verify::classify(&discovery, &input.export.warnings, 0);
+        v.general.clear();
+        v.targets()
+    };
     let todo: Vec<&TableFolder> = discovery
         .tables
         .iter()
@@ -277,47 +434,53 @@ pub async fn catalog_export(
         glue: glue_client.clone(),
         database: settings.database.clone(),
         bucket: bucket.to_owned(),
-        snapshot: snapshot_of(input),
+        snapshot,
+        verdict: state.verdict,
+        row_drop_threshold: settings.row_drop_threshold,
+        footers: Arc::new(Semaphore::new(settings.footers_in_flight.max(1))),
     };
     let concurrency = settings.concurrency.max(1);
     let stop_at = deadline.and_then(|d| d.checked_sub(settings.deadline_margin));
-    // Empty tables found by earlier invocations of this run.
-    let mut empty: Vec<SkippedTable> = state
-        .skipped
-        .iter()
-        .filter(|s| s.reason == EMPTY_REASON)
-        .cloned()
-        .collect();
     tracing::info!(
         tables = discovery.tables.len(),
         todo = todo.len(),
-        skipped = skipped.len(),
+        left_out = left_out.len(),
         "cataloging the export's tables"
     );
     for (n, batch) in todo.chunks(concurrency * BATCH_FACTOR).enumerate() {
         if n > 0 && stop_at.is_some_and(|t| Instant::now() >= t) {
             tracing::info!(start_after = ?state.start_after, "deadline near: stopping between batches");
-            skipped.extend(empty);
-            state.skipped = skipped;
+            let number = state.report_parts + 1;
+            report::put_json(s3, bucket, &report::part_key(&root, number), &part).await?;
+            state.report_parts = number;
             state.done = false;
             return Ok(state);
         }
-        for (i, result) in cataloger.batch(batch, &discovery.info, concurrency).await {
+        for (_, result) in cataloger.batch(batch, &discovery.info, concurrency).await {
             // The error first: a task that ended abnormally has no index in the batch.
-            let outcome = result?;
-            record(&mut state, &mut empty, batch[i], outcome);
+            let done = result?;
+            record(&mut state, &done);
+            part.tables.push(done.report);
+            part.schema_changes.extend(done.schema_changes);
         }
         state.start_after = batch.last().map(|f| f.id.clone());
     }
-    skipped.extend(empty);
-    state.skipped = skipped;
+    let mut all = ReportPart::default();
+    for number in 1..=state.report_parts {
+        all.extend(report::get_part(s3, bucket, &report::part_key(&root, number)).await?);
+    }
+    all.extend(part);
+    let report = Report::new(header(input), &state, all);
+    report::put_json(s3, bucket, &report::report_key(&root), &report).await?;
     state.start_after = None;
     state.done = true;
     tracing::info!(
+        verdict = state.verdict.as_str(),
         cataloged = state.cataloged,
         kept_newer = state.kept_newer,
-        skipped = state.skipped.len(),
-        type_changes = state.type_changes.len(),
+        rows = state.rows_total,
+        files = state.files_total,
+        schema_changes = state.schema_changes,
         "catalog written"
     );
     Ok(state)
@@ -335,5 +498,7 @@ fn joined(done: Result<(usize, TableResult), tokio::task::JoinError>) -> (usize,
     })
 }
 
+#[cfg(test)]
+mod fakes;
 #[cfg(test)]
 mod tests;

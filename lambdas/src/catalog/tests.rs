@@ -1,22 +1,24 @@
 //! CatalogTables over mocked S3 and Glue: the latest table never rolls back, VersionId
-//! conflicts are retried, partitions are idempotent, left-out tables and type changes are
-//! reported, S3 and Glue faults have the contract's names.
+//! conflicts are retried, partitions are idempotent, left-out tables are reported, S3 and
+//! Glue faults have the contract's names. The verification (rows, verdicts, generations,
+//! report parts) is in `verification.rs`, over the in-memory fakes.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_glue::operation::batch_create_partition::BatchCreatePartitionOutput;
-use aws_sdk_glue::operation::create_table::{CreateTableError, CreateTableOutput};
+use aws_sdk_glue::operation::create_table::CreateTableError;
 use aws_sdk_glue::operation::get_table::{GetTableError, GetTableOutput};
 use aws_sdk_glue::operation::update_table::{UpdateTableError, UpdateTableOutput};
 use aws_sdk_glue::types::{Column, ErrorDetail, PartitionError, StorageDescriptor, Table};
 use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
 use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
+use aws_sdk_s3::operation::put_object::PutObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CommonPrefix, Object};
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use contract::{CatalogTablesInput, ExportStatus};
+use contract::{CatalogTablesInput, ExportStatus, Verdict};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
@@ -25,7 +27,7 @@ use super::glue::{
     self, PARAM_EXPORT_ID, PARAM_SNAPSHOT_TIME, Snapshot, TableSpec, write_history, write_latest,
 };
 use super::types::ColumnType;
-use super::{CatalogSettings, catalog_export};
+use super::{CatalogSettings, OnPartial, catalog_export, fakes};
 use crate::test_support::{BASE_ID, export_state, failed, job, meta, mocked, ok};
 
 const DB: &str = "analytics";
@@ -49,6 +51,15 @@ fn snapshot(time: i64, id: &str) -> Snapshot {
         arn: "arn:aws:rds:us-east-1:1:snapshot:s".into(),
         time,
         export_id: id.into(),
+        source: "appdb".into(),
+    }
+}
+
+fn verified() -> glue::Verified {
+    glue::Verified {
+        rows: 3,
+        verdict: contract::Verdict::Complete,
+        history_table: "orders_public_items_history".into(),
     }
 }
 
@@ -89,6 +100,23 @@ fn table(name: &str, version: &str, recorded: (i64, &str), columns: &[(&str, &st
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A legacy history table: partitioned by `export_id`.
+fn legacy_key(t: Table) -> Table {
+    let mut b = Table::builder()
+        .name(t.name())
+        .set_version_id(t.version_id().map(str::to_owned))
+        .set_parameters(t.parameters().cloned())
+        .set_storage_descriptor(t.storage_descriptor().cloned());
+    b = b.partition_keys(
+        Column::builder()
+            .name("export_id")
+            .r#type("string")
+            .build()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    b.build().unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn got(t: Table) -> Rule {
     mock!(aws_sdk_glue::Client::get_table)
         .then_output(move || GetTableOutput::builder().table(t.clone()).build())
@@ -126,6 +154,7 @@ async fn an_older_export_never_rolls_latest_back() {
         DB,
         &spec(&columns, &comments),
         &snapshot(1_000, "e1"),
+        &verified(),
     )
     .await);
     assert!(outcome.kept_newer);
@@ -161,6 +190,7 @@ async fn a_version_conflict_is_read_again_and_retried_with_the_new_version() {
         DB,
         &spec(&columns, &comments),
         &snapshot(1_000, "e1"),
+        &verified(),
     )
     .await);
     assert!(!outcome.kept_newer);
@@ -200,6 +230,7 @@ async fn a_table_that_keeps_changing_is_a_transient_error() {
             DB,
             &spec(&columns, &comments),
             &snapshot(2, "e1"),
+            &verified(),
         )
         .await,
     );
@@ -243,23 +274,26 @@ async fn the_same_export_again_writes_nothing_and_partitions_are_idempotent() {
                 .build()
         });
     // Sequential, no Create/UpdateTable rule: only reads and the partition request happen.
-    let glue_client = mocked!(aws_sdk_glue, [&got(same), &got(history), &exists]);
+    let glue_client = mocked!(
+        aws_sdk_glue,
+        [&got(same), &got(history), &not_found(), &exists]
+    );
     let comments = HashMap::new();
     let s = spec(&columns, &comments);
-    let outcome = ok(write_latest(&glue_client, DB, &s, &snapshot(1_000, "e1")).await);
+    let outcome = ok(write_latest(&glue_client, DB, &s, &snapshot(1_000, "e1"), &verified()).await);
     assert_eq!(outcome, glue::TableOutcome::default());
-    ok(write_history(&glue_client, DB, &s, &snapshot(1_000, "e1")).await);
+    ok(write_history(&glue_client, DB, &s, &snapshot(1_000, "e1"), 3).await);
 }
 
 #[tokio::test]
 async fn history_gains_new_columns_and_keeps_the_newer_parameters_for_an_older_export() {
     let columns = cols(&[("id", "bigint"), ("added", "date")]);
-    let history = table(
+    let history = legacy_key(table(
         "orders_public_items_history",
         "9",
         (5_000, "e9"),
         &[("id", "bigint")],
-    );
+    ));
     let widened = mock!(aws_sdk_glue::Client::update_table)
         .match_requests(|r| {
             let Some(t) = r.table_input() else {
@@ -284,13 +318,17 @@ async fn history_gains_new_columns_and_keeps_the_newer_parameters_for_an_older_e
         .then_output(|| UpdateTableOutput::builder().build());
     let partition = mock!(aws_sdk_glue::Client::batch_create_partition)
         .then_output(|| BatchCreatePartitionOutput::builder().build());
-    let glue_client = mocked!(aws_sdk_glue, [&got(history), &widened, &partition]);
+    let glue_client = mocked!(
+        aws_sdk_glue,
+        [&got(history), &not_found(), &widened, &partition]
+    );
     let comments = HashMap::new();
     ok(write_history(
         &glue_client,
         DB,
         &spec(&columns, &comments),
         &snapshot(1_000, "e1"),
+        3,
     )
     .await);
 }
@@ -308,6 +346,7 @@ async fn a_missing_database_or_denied_glue_is_catalog_access_denied() {
             DB,
             &spec(&columns, &comments),
             &snapshot(1, "e1"),
+            &verified(),
         )
         .await,
     );
@@ -323,6 +362,7 @@ async fn a_missing_database_or_denied_glue_is_catalog_access_denied() {
             DB,
             &spec(&columns, &comments),
             &snapshot(1, "e1"),
+            &verified(),
         )
         .await,
     );
@@ -396,6 +436,7 @@ fn s3_export(items: Vec<u8>) -> Vec<Rule> {
         list_rule(DB_FOLDER, true, vec![AUDIT.into(), ITEMS.into(), TMP.into()], vec![]),
         list_rule(ITEMS, false, vec![], vec![(format!("{ITEMS}1/_SUCCESS"), 0), (ITEMS_PART.into(), size)]),
         object_rule(ITEMS_PART, items),
+        mock!(aws_sdk_s3::Client::put_object).then_output(|| PutObjectOutput::builder().build()),
         object_rule(
             INFO,
             br#"{"perTableStatus":[
@@ -424,7 +465,10 @@ fn settings() -> CatalogSettings {
     CatalogSettings {
         database: DB.into(),
         concurrency: 4,
+        footers_in_flight: 8,
         deadline_margin: Duration::from_secs(60),
+        on_partial: OnPartial::Notify,
+        row_drop_threshold: 0.5,
     }
 }
 
@@ -440,88 +484,100 @@ async fn cataloged_left_out_and_original_types() {
         "message m { required int64 id; optional int64 price (DECIMAL(12,2)); optional int64 at (TIMESTAMP(MICROS,true)); }",
     );
     let s3 = client_s3(&s3_export(items));
-    let create_latest = mock!(aws_sdk_glue::Client::create_table)
-        .match_requests(|r| {
-            let Some(t) = r.table_input() else { return false };
-            let sd = t.storage_descriptor();
-            let columns: Vec<(String, String, Option<String>)> = sd
-                .map(|s| {
-                    s.columns()
-                        .iter()
-                        .map(|c| (c.name().to_owned(), c.r#type().unwrap_or_default().to_owned(), c.comment().map(str::to_owned)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            t.name() == "orders_public_items"
-                && t.partition_keys().is_empty()
-                && sd.and_then(|s| s.location())
-                    == Some("s3://analytics-exports/rds/rds-orders-2026-11-24-03-10-0a1b2c3d/orders/public.items/")
-                && sd.and_then(|s| s.serde_info()).and_then(|s| s.serialization_library())
-                    == Some(glue::SERDE)
-                && sd.and_then(|s| s.input_format()) == Some(glue::INPUT_FORMAT)
-                && sd.and_then(|s| s.output_format()) == Some(glue::OUTPUT_FORMAT)
-                && t.parameters().and_then(|p| p.get("classification")).map(String::as_str) == Some("parquet")
-                && t.parameters().and_then(|p| p.get(PARAM_SNAPSHOT_TIME)).map(String::as_str) == Some("1700000000")
-                && columns
-                    == vec![
-                        ("id".to_owned(), "bigint".to_owned(), None),
-                        ("price".to_owned(), "decimal(12,2)".to_owned(), Some("original type: numeric".to_owned())),
-                        ("at".to_owned(), "timestamp".to_owned(), None),
-                    ]
-        })
-        .then_output(|| CreateTableOutput::builder().build());
-    let create_history = mock!(aws_sdk_glue::Client::create_table)
-        .match_requests(|r| {
-            r.table_input().is_some_and(|t| {
-                t.name() == "orders_public_items_history"
-                    && t.partition_keys()
-                        .iter()
-                        .map(|k| (k.name(), k.r#type()))
-                        .collect::<Vec<_>>()
-                        == [("export_id", Some("string"))]
-            })
-        })
-        .then_output(|| CreateTableOutput::builder().build());
-    let partition = mock!(aws_sdk_glue::Client::batch_create_partition)
-        .match_requests(|r| {
-            r.partition_input_list().first().is_some_and(|p| {
-                p.values() == [BASE_ID.to_owned()]
-                    && p.storage_descriptor().and_then(|s| s.location())
-                        == Some("s3://analytics-exports/rds/rds-orders-2026-11-24-03-10-0a1b2c3d/orders/public.items/")
-            })
-        })
-        .then_output(|| BatchCreatePartitionOutput::builder().build());
-    let glue_client = mocked!(
-        aws_sdk_glue,
-        [
-            &not_found(),
-            &create_latest,
-            &not_found(),
-            &create_history,
-            &partition
-        ]
-    );
+    let g = fakes::Glue::default();
+    let glue_client = fakes::glue(&g);
     let state = ok(catalog_export(&s3, &glue_client, &settings(), &input(), None).await);
     assert!(state.done);
     assert_eq!(state.cataloged, 1);
     assert_eq!(state.kept_newer, 0);
     assert_eq!(state.database, DB);
-    let skipped: Vec<(&str, &str)> = state
-        .skipped
+    assert_eq!(state.verdict, Verdict::Partial);
+    assert_eq!((state.tables_failed, state.tables_skipped), (2, 1));
+    let problems: Vec<(&str, &str)> = state
+        .problems
         .iter()
-        .map(|s| (s.target.as_str(), s.reason.as_str()))
+        .map(|p| (p.target.as_str(), p.reason.as_str()))
         .collect();
     assert_eq!(
-        skipped,
+        problems,
         [
             ("orders.public.audit", "export status FAILED"),
+            ("orders.public.gone", "export status CANCELED"),
             (
                 "orders.public.tmp_x",
                 "skipped by RDS: Table orders.public.tmp_x was skipped: unsupported name"
             ),
-            ("orders.public.gone", "export status CANCELED"),
         ]
     );
+    {
+        let g = g.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let latest = &g.tables["orders_public_items"];
+        let sd = latest.storage_descriptor();
+        let columns: Vec<(String, String, Option<String>)> = sd
+            .map(|s| {
+                s.columns()
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.name().to_owned(),
+                            c.r#type().unwrap_or_default().to_owned(),
+                            c.comment().map(str::to_owned),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(latest.partition_keys().is_empty());
+        assert_eq!(
+            sd.and_then(|s| s.location()),
+            Some(
+                "s3://analytics-exports/rds/rds-orders-2026-11-24-03-10-0a1b2c3d/orders/public.items/"
+            )
+        );
+        assert_eq!(
+            sd.and_then(|s| s.serde_info())
+                .and_then(|s| s.serialization_library()),
+            Some(glue::SERDE)
+        );
+        assert_eq!(sd.and_then(|s| s.input_format()), Some(glue::INPUT_FORMAT));
+        assert_eq!(
+            sd.and_then(|s| s.output_format()),
+            Some(glue::OUTPUT_FORMAT)
+        );
+        let p = latest.parameters().cloned().unwrap_or_default();
+        assert_eq!(p["classification"], "parquet");
+        assert_eq!(p[PARAM_SNAPSHOT_TIME], "1700000000");
+        assert_eq!(p["snapshot_export.verdict"], "PARTIAL");
+        assert_eq!(p["snapshot_export.target"], "orders.public.items");
+        assert_eq!(
+            p["snapshot_export.history_table"],
+            "orders_public_items_history"
+        );
+        assert_eq!(p["recordCount"], "0");
+        assert_eq!(
+            columns,
+            vec![
+                ("id".to_owned(), "bigint".to_owned(), None),
+                (
+                    "price".to_owned(),
+                    "decimal(12,2)".to_owned(),
+                    Some("original type: numeric".to_owned())
+                ),
+                ("at".to_owned(), "timestamp".to_owned(), None),
+            ]
+        );
+        let history = &g.tables["orders_public_items_history"];
+        let keys: Vec<(&str, Option<&str>)> = history
+            .partition_keys()
+            .iter()
+            .map(|k| (k.name(), k.r#type()))
+            .collect();
+        assert_eq!(keys, [("snapshot_export_id", Some("string"))]);
+        let parts = &g.partitions["orders_public_items_history"];
+        assert_eq!(parts[0].values(), [BASE_ID.to_owned()]);
+        // Failed and skipped tables are not written.
+        assert_eq!(g.tables.len(), 2, "{:?}", g.tables.keys());
+    }
 
     // Done stays done (a redrive after NotifySuccess failed): nothing is read again.
     let mut again = input();
@@ -537,7 +593,7 @@ async fn cataloged_left_out_and_original_types() {
 #[tokio::test]
 async fn an_unreadable_file_is_named_and_denied_reads_are_catalog_access_denied() {
     let s3 = client_s3(&s3_export(b"definitely not parquet, just bytes".to_vec()));
-    let glue_client = mocked!(aws_sdk_glue, []);
+    let glue_client = fakes::glue(&fakes::Glue::default());
     let e = failed(catalog_export(&s3, &glue_client, &settings(), &input(), None).await);
     assert_eq!(e.name(), "ParquetUnreadable");
     assert!(e.to_string().contains(ITEMS_PART), "{e}");
@@ -585,49 +641,6 @@ async fn the_input_cannot_point_at_another_folder() {
     assert_eq!(e.name(), "InvalidInput");
 }
 
-#[test]
-fn the_success_notification_lists_the_catalog() {
-    use contract::{CatalogState, NotifyInput, PipelineState, SkippedTable, TypeChange};
-    let input = NotifyInput {
-        execution_id: "arn:aws:states:us-east-1:1:execution:p:e".into(),
-        execution_started_at: "2027-01-15T08:00:00.000Z".into(),
-        redrive_count: 0,
-        state: PipelineState {
-            job: Some(job()),
-            export: Some(export_state(BASE_ID, ExportStatus::Complete, "rds")),
-            catalog: Some(CatalogState {
-                database: DB.into(),
-                cataloged: 12,
-                kept_newer: 1,
-                skipped: vec![SkippedTable {
-                    target: "orders.public.audit".into(),
-                    reason: "export status FAILED".into(),
-                }],
-                type_changes: vec![TypeChange {
-                    table: "orders_public_items".into(),
-                    column: "price".into(),
-                    from: "decimal(10,2)".into(),
-                    to: "decimal(12,2)".into(),
-                }],
-                start_after: None,
-                done: true,
-            }),
-            ..PipelineState::default()
-        },
-    };
-    let detail = crate::handlers::notify::success_detail(&input, 1_800_000_000);
-    let catalog = &detail["catalog"];
-    assert_eq!(catalog["database"], DB);
-    assert_eq!(catalog["tables_cataloged"], 12);
-    assert_eq!(catalog["latest_kept_newer"], 1);
-    assert_eq!(
-        catalog["tables_skipped"][0]["target"],
-        "orders.public.audit"
-    );
-    assert_eq!(
-        catalog["tables_skipped"][0]["reason"],
-        "export status FAILED"
-    );
-    assert_eq!(catalog["type_changes"][0]["column"], "price");
-    assert_eq!(catalog["type_changes"][0]["to"], "decimal(12,2)");
-}
+mod verification;
+
+mod bounded;

@@ -207,3 +207,32 @@ fn catalog_tables_database_and_concurrency() {
         assert!(text.contains("CATALOG_CONCURRENCY"), "{text}");
     }
 }
+
+#[test]
+fn catalog_tables_on_partial_and_row_drop_threshold() {
+    let base = ("GLUE_DATABASE", "analytics");
+    let c = CatalogTablesConfig::from_env(&env(&[base])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.on_partial, OnPartial::Notify);
+    assert!((c.row_drop_threshold - DEFAULT_ROW_DROP_THRESHOLD).abs() < f64::EPSILON);
+    let c = CatalogTablesConfig::from_env(&env(&[
+        base,
+        ("ON_PARTIAL", "FAIL"),
+        ("ROW_DROP_THRESHOLD", "0.9"),
+    ]))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.on_partial, OnPartial::Fail);
+    assert!((c.row_drop_threshold - 0.9).abs() < f64::EPSILON);
+    for (name, v) in [
+        ("ON_PARTIAL", "ignore"),
+        ("ROW_DROP_THRESHOLD", "0"),
+        ("ROW_DROP_THRESHOLD", "1.5"),
+        ("ROW_DROP_THRESHOLD", "NaN"),
+        ("ROW_DROP_THRESHOLD", "half"),
+    ] {
+        let e = CatalogTablesConfig::from_env(&env(&[base, (name, v)]));
+        assert!(
+            matches!(&e, Err(TaskError::InvalidConfig(t)) if t.contains(name)),
+            "{name}={v}: {e:?}"
+        );
+    }
+}

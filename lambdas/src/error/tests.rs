@@ -44,6 +44,7 @@ fn one_of_each() -> Vec<TaskError> {
         TaskError::CopyDestinationDenied(s()),
         TaskError::CopyIncomplete(s()),
         TaskError::ParquetUnreadable(s()),
+        TaskError::ExportPartial(s()),
         TaskError::CatalogAccessDenied(s()),
         TaskError::NotifyFailed(s()),
         TaskError::ExportWaitStoreFailed(s()),
@@ -82,13 +83,14 @@ fn all_variants_listed() {
             | TaskError::CopyDestinationDenied(_)
             | TaskError::CopyIncomplete(_)
             | TaskError::ParquetUnreadable(_)
+            | TaskError::ExportPartial(_)
             | TaskError::CatalogAccessDenied(_)
             | TaskError::NotifyFailed(_)
             | TaskError::ExportWaitStoreFailed(_)
             | TaskError::TaskTokenSendFailed(_) => 1,
         })
         .sum::<usize>();
-    assert_eq!(count, 29);
+    assert_eq!(count, 30);
 }
 
 #[test]

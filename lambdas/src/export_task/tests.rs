@@ -61,6 +61,7 @@ fn progress_is_bounded() {
         total_extracted_gb: None,
         failure_cause: String::new(),
         warnings: vec![],
+        warnings_total: 0,
         snapshot_time: None,
         s3_bucket: "b".into(),
         s3_prefix: "e".into(),
@@ -83,4 +84,20 @@ fn progress_is_bounded() {
     assert_eq!(s.progress.last().map(|p| p.at), Some(39));
     assert_eq!(s.percent_progress, 100);
     assert!((30..=1800).contains(&s.next_poll_seconds));
+}
+
+#[test]
+fn warnings_are_capped_in_number_and_length_and_counted() {
+    let many: Vec<String> = (0..4_000)
+        .map(|i| format!("Table db.public.t{i} was skipped: {}", "x".repeat(2_000)))
+        .collect();
+    let capped = cap_warnings(many);
+    assert_eq!(capped.len(), contract::MAX_WARNINGS);
+    assert!(
+        capped
+            .iter()
+            .all(|w| w.chars().count() == contract::MAX_WARNING_CHARS)
+    );
+    assert!(capped[0].ends_with('…'));
+    assert_eq!(cap_warnings(vec!["short".into()]), vec!["short".to_owned()]);
 }

@@ -1,6 +1,7 @@
-//! CatalogTables: writes the Glue Data Catalog straight from the delivered export, no
-//! crawler: for each exported table a latest table (the newest export's folder) and a
-//! history table partitioned by export id. See [`crate::catalog`].
+//! CatalogTables: verifies the delivered export (every table's status and row count, a
+//! COMPLETE or PARTIAL verdict, a report in S3) and writes the Glue Data Catalog straight
+//! from it, no crawler: for each exported table a latest table (the newest export's folder)
+//! and a history table partitioned by export id. See [`crate::catalog`].
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use contract::functions::{self, Function};
 use contract::{CatalogState, CatalogTablesInput};
 
 use crate::aws::Aws;
-use crate::catalog::{CatalogSettings, catalog_export};
+use crate::catalog::{CatalogSettings, DEFAULT_FOOTERS_IN_FLIGHT, catalog_export};
 use crate::config::{CATALOG_DEADLINE_MARGIN_SECONDS, CatalogTablesConfig, Env};
 use crate::error::TaskError;
 use crate::runtime::{Handler, Invocation};
@@ -18,7 +19,10 @@ pub(crate) fn settings(cfg: &CatalogTablesConfig) -> CatalogSettings {
     CatalogSettings {
         database: cfg.database.clone(),
         concurrency: cfg.concurrency,
+        footers_in_flight: DEFAULT_FOOTERS_IN_FLIGHT,
         deadline_margin: Duration::from_secs(CATALOG_DEADLINE_MARGIN_SECONDS),
+        on_partial: cfg.on_partial,
+        row_drop_threshold: cfg.row_drop_threshold,
     }
 }
 

@@ -14,8 +14,8 @@
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use contract::{
-    DETAIL_TYPE_FAILED, DETAIL_TYPE_SUCCEEDED, ExecutionStatusChange, NotifyInput, NotifyOutput,
-    NotifyRequest, errors,
+    DETAIL_TYPE_FAILED, DETAIL_TYPE_SCHEMA_CHANGED, DETAIL_TYPE_SUCCEEDED, ExecutionStatusChange,
+    NotifyInput, NotifyOutput, NotifyRequest, SAMPLE_MAX, errors,
 };
 use serde_json::{Value, json};
 
@@ -60,19 +60,47 @@ pub(crate) fn success_detail(input: &NotifyInput, now: i64) -> Value {
         "acl_skipped": s.acl.as_ref().map(|a| a.skipped),
         "export_percent": export.map(|e| e.percent_progress),
         "exported_gb": export.and_then(|e| e.total_extracted_gb),
+        // At most MAX_WARNINGS of MAX_WARNING_CHARS each (capped where they are parsed).
         "export_warnings": export.map(|e| e.warnings.clone()).unwrap_or_default(),
+        "export_warnings_total": export.map(|e| e.warnings_total),
         "execution_duration_seconds": started.map(|t| now.saturating_sub(t)),
         "export_duration_seconds": export.map(|e| now.saturating_sub(e.started_at)),
         "crawler_outcome": s.crawler.as_ref().map(|c| c.outcome.as_str()),
-        // Catalog tables: what was cataloged, what was left out and why, changed column types.
+        // Catalog tables: the verdict, counts and a capped sample; the full lists are in the
+        // report (report_uri), so the detail stays small whatever the export.
+        "verdict": s.catalog.as_ref().map(|c| c.verdict.as_str()),
         "catalog": s.catalog.as_ref().map(|c| json!({
             "database": c.database,
             "tables_cataloged": c.cataloged,
             "latest_kept_newer": c.kept_newer,
-            "tables_skipped": c.skipped,
+            "tables_exported": c.tables_exported,
+            "tables_empty": c.tables_empty,
+            "tables_skipped": c.tables_skipped,
+            "tables_failed": c.tables_failed,
+            "tables_disappeared": c.tables_disappeared,
+            "row_drops": c.row_drops,
+            "rows_total": c.rows_total,
             "type_changes": c.type_changes,
+            "schema_changes": c.schema_changes,
+            "report_uri": c.report_uri,
+            "problems": c.problems.iter().take(SAMPLE_MAX).collect::<Vec<_>>(),
         })),
     })
+}
+
+/// The `Snapshot Export Schema Changed` detail, when the catalog started new history
+/// generations (`None` otherwise).
+pub(crate) fn schema_changed_detail(input: &NotifyInput) -> Option<Value> {
+    let s = &input.state;
+    let catalog = s.catalog.as_ref().filter(|c| c.schema_changes > 0)?;
+    Some(json!({
+        "snapshot_arn": s.job.as_ref().map(|j| j.snapshot_arn.as_str()),
+        "export_id": s.export.as_ref().map(|e| e.export_task_id.as_str()),
+        "execution_id": input.execution_id,
+        "schema_changes": catalog.schema_changes,
+        "sample": catalog.schema_change_sample.iter().take(SAMPLE_MAX).collect::<Vec<_>>(),
+        "report_uri": catalog.report_uri,
+    }))
 }
 
 /// The state the execution failed at and the input it had there, from the history.
@@ -176,15 +204,18 @@ pub(crate) fn failure_detail(event: &ExecutionStatusChange, failed: &FailedState
     })
 }
 
-/// Puts one event on the bus (or nothing without a bus).
+/// Puts the events on the bus in one PutEvents request (or nothing without a bus); the
+/// output names the first.
 async fn publish(
     events: &aws_sdk_eventbridge::Client,
     cfg: &NotifyConfig,
-    detail_type: &str,
-    detail: &Value,
+    entries: &[(&str, &Value)],
     execution_arn: &str,
 ) -> Result<NotifyOutput, TaskError> {
-    let detail_type = detail_type.to_owned();
+    let detail_type = entries
+        .first()
+        .map(|(t, _)| (*t).to_owned())
+        .unwrap_or_default();
     let Some(bus) = &cfg.event_bus_name else {
         tracing::info!("EVENT_BUS_NAME unset: no notification sent");
         return Ok(NotifyOutput {
@@ -193,27 +224,36 @@ async fn publish(
             event_id: None,
         });
     };
-    let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
-        .event_bus_name(bus)
-        .source(&cfg.event_source)
-        .detail_type(&detail_type)
-        .detail(detail.to_string())
-        .set_resources(
-            Some(vec![execution_arn.to_owned()]).filter(|_| execution_arn.starts_with("arn:")),
-        )
-        .build();
-    let out = events.put_events().entries(entry).send().await.map_err(|e| {
+    let entries: Vec<_> = entries
+        .iter()
+        .map(|(detail_type, detail)| {
+            aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+                .event_bus_name(bus)
+                .source(&cfg.event_source)
+                .detail_type(*detail_type)
+                .detail(detail.to_string())
+                .set_resources(
+                    Some(vec![execution_arn.to_owned()])
+                        .filter(|_| execution_arn.starts_with("arn:")),
+                )
+                .build()
+        })
+        .collect();
+    let out = events.put_events().set_entries(Some(entries)).send().await.map_err(|e| {
         TaskError::NotifyFailed(format!(
             "events:PutEvents to bus {bus} failed: {}; check EVENT_BUS_NAME and the function's events:PutEvents permission",
             classify("events:PutEvents", &e)
         ))
     })?;
     let first = out.entries().first();
-    if out.failed_entry_count() > 0 || first.and_then(|e| e.error_code()).is_some() {
+    let rejected = out.entries().iter().find(|e| e.error_code().is_some());
+    if out.failed_entry_count() > 0 || rejected.is_some() {
         return Err(TaskError::NotifyFailed(format!(
             "events:PutEvents to bus {bus} rejected the event: {} {}",
-            first.and_then(|e| e.error_code()).unwrap_or("UnknownError"),
-            first.and_then(|e| e.error_message()).unwrap_or_default()
+            rejected
+                .and_then(|e| e.error_code())
+                .unwrap_or("UnknownError"),
+            rejected.and_then(|e| e.error_message()).unwrap_or_default()
         )));
     }
     let event_id = first.and_then(|e| e.event_id()).map(str::to_owned);
@@ -236,14 +276,12 @@ pub(crate) async fn notify(
     match request {
         NotifyRequest::Success(input) => {
             let detail = success_detail(input, now);
-            publish(
-                events,
-                cfg,
-                DETAIL_TYPE_SUCCEEDED,
-                &detail,
-                &input.execution_id,
-            )
-            .await
+            let schema = schema_changed_detail(input);
+            let mut entries = vec![(DETAIL_TYPE_SUCCEEDED, &detail)];
+            if let Some(schema) = &schema {
+                entries.push((DETAIL_TYPE_SCHEMA_CHANGED, schema));
+            }
+            publish(events, cfg, &entries, &input.execution_id).await
         }
         NotifyRequest::Failure(event) => {
             let arn = &event.detail.execution_arn;
@@ -259,7 +297,7 @@ pub(crate) async fn notify(
             }
             let failed = failed_state(sfn, arn).await;
             let detail = failure_detail(event, &failed);
-            publish(events, cfg, DETAIL_TYPE_FAILED, &detail, arn).await
+            publish(events, cfg, &[(DETAIL_TYPE_FAILED, &detail)], arn).await
         }
     }
 }

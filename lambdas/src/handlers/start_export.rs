@@ -87,6 +87,7 @@ pub async fn start_export(
             total_extracted_gb: None,
             failure_cause: String::new(),
             warnings: Vec::new(),
+            warnings_total: 0,
             snapshot_time: None,
             s3_bucket,
             s3_prefix,

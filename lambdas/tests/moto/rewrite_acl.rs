@@ -36,6 +36,7 @@ fn input(bucket: &str) -> RewriteAclInput {
         total_extracted_gb: None,
         failure_cause: String::new(),
         warnings: vec![],
+        warnings_total: 0,
         snapshot_time: None,
         s3_bucket: bucket.into(),
         s3_prefix: format!("exports/{ID}"),

@@ -36,6 +36,9 @@ const ENV_VALUES = {
   CRAWLER_NAME: (v) => v.crawler_name,
   GLUE_DATABASE: (v) => v.glue_database,
   CATALOG_CONCURRENCY: null,
+  // Verification (#21): unset unless a scenario sets them (defaults notify / 0.5).
+  ON_PARTIAL: (v) => v.on_partial,
+  ROW_DROP_THRESHOLD: (v) => v.row_drop_threshold,
   EVENT_BUS_NAME: (v) => v.event_bus_name,
   DB_IDENTIFIERS: null,
   SNAPSHOT_TYPES: null,

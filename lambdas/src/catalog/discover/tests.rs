@@ -29,7 +29,9 @@ fn long_names_are_cut_with_a_hash_and_leave_room_for_history() {
     let long = format!("db_public.{}", "x".repeat(400));
     let name = glue_table_name(&long);
     assert_eq!(name.len(), LATEST_NAME_MAX);
-    assert!(format!("{name}{HISTORY_SUFFIX}").len() <= GLUE_NAME_MAX);
+    assert!(
+        format!("{name}{}", crate::catalog::schema::LONGEST_HISTORY_SUFFIX).len() <= GLUE_NAME_MAX
+    );
     let other = glue_table_name(&format!("db_public.{}y", "x".repeat(400)));
     assert_ne!(name, other, "distinct long names keep distinct hashes");
     assert_eq!(name[..LATEST_NAME_MAX - 9], other[..LATEST_NAME_MAX - 9]);
