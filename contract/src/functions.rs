@@ -32,6 +32,11 @@ pub mod states {
     /// task token, checks the export once, and is woken by `export-events` or times out
     /// into CheckExport (the fallback poll).
     pub const WAIT_FOR_EXPORT_EVENT: &str = "WaitForExportEvent";
+    /// Takes an export slot of the snapshot's account and region, or parks the task token
+    /// until one frees (callback Task).
+    pub const ACQUIRE_EXPORT_SLOT: &str = "AcquireExportSlot";
+    /// Gives the export slot back once the export has ended.
+    pub const RELEASE_EXPORT_SLOT: &str = "ReleaseExportSlot";
 }
 
 /// The EventBridge rules that invoke a function directly (not through a Task state).
@@ -99,6 +104,8 @@ impl Function {
 /// Variables for assuming the prod-account role (absent: use the function's own credentials).
 const PROD_ROLE_ARN: &str = "PROD_ROLE_ARN";
 const PROD_ROLE_EXTERNAL_ID: &str = "PROD_ROLE_EXTERNAL_ID";
+/// The DynamoDB table of the configured source accounts (absent: one implicit source).
+const SOURCES_TABLE: &str = "SOURCES_TABLE";
 
 /// Normalize.
 pub const NORMALIZE: Function = Function {
@@ -114,6 +121,8 @@ pub const NORMALIZE: Function = Function {
         "EXPORT_ONLY",
         PROD_ROLE_ARN,
         PROD_ROLE_EXTERNAL_ID,
+        SOURCES_TABLE,
+        "SOURCE_ACCOUNT_IDS",
     ],
 };
 
@@ -125,7 +134,12 @@ pub const START_EXPORT: Function = Function {
     triggers: &[],
     timeout_seconds: 60,
     required_env: &["EXPORT_BUCKET", "EXPORT_KMS_KEY_ARN", "EXPORT_ROLE_ARN"],
-    optional_env: &["EXPORT_PREFIX", PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+    optional_env: &[
+        "EXPORT_PREFIX",
+        PROD_ROLE_ARN,
+        PROD_ROLE_EXTERNAL_ID,
+        SOURCES_TABLE,
+    ],
 };
 
 /// CheckExport.
@@ -136,7 +150,7 @@ pub const CHECK_EXPORT: Function = Function {
     triggers: &[],
     timeout_seconds: 60,
     required_env: &[],
-    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID, SOURCES_TABLE],
 };
 
 /// RewriteAcl.
@@ -153,6 +167,7 @@ pub const REWRITE_ACL: Function = Function {
         PROD_ROLE_EXTERNAL_ID,
         "ACL_CONCURRENCY",
         "ACL_DEADLINE_MARGIN_SECONDS",
+        SOURCES_TABLE,
     ],
 };
 
@@ -171,6 +186,7 @@ pub const COPY_OBJECTS: Function = Function {
         "COPIER_ROLE_EXTERNAL_ID",
         "COPY_CONCURRENCY",
         "COPY_DEADLINE_MARGIN_SECONDS",
+        SOURCES_TABLE,
     ],
 };
 
@@ -226,7 +242,7 @@ pub const WAIT_FOR_EXPORT: Function = Function {
     triggers: &[],
     timeout_seconds: 60,
     required_env: &["EXPORT_WAITS_TABLE"],
-    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID, SOURCES_TABLE],
 };
 
 /// The RDS export-finished events (`[export] events = true`).
@@ -237,12 +253,24 @@ pub const EXPORT_EVENTS: Function = Function {
     triggers: &[rules::EXPORT_FINISHED, rules::EXPORT_SWEEP],
     timeout_seconds: 60,
     required_env: &["EXPORT_WAITS_TABLE"],
-    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
+    optional_env: &[PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID, SOURCES_TABLE],
+};
+
+/// AcquireExportSlot / ReleaseExportSlot, and the slot ledger's upkeep.
+pub const EXPORT_SLOTS: Function = Function {
+    binary: "export-slots",
+    description: "Admits exports to the per-account export slots: takes a slot or parks the execution's task token, releases slots, and wakes the next waiter.",
+    states: &[states::ACQUIRE_EXPORT_SLOT, states::RELEASE_EXPORT_SLOT],
+    triggers: &[rules::STATUS_CHANGE, rules::EXPORT_SWEEP],
+    timeout_seconds: 60,
+    required_env: &["EXPORT_SLOTS_TABLE"],
+    optional_env: &[SOURCES_TABLE, PROD_ROLE_ARN, PROD_ROLE_EXTERNAL_ID],
 };
 
 /// Every function of the pipeline, in graph order.
 pub const FUNCTIONS: &[Function] = &[
     NORMALIZE,
+    EXPORT_SLOTS,
     START_EXPORT,
     CHECK_EXPORT,
     WAIT_FOR_EXPORT,

@@ -41,6 +41,14 @@ ALLOWED = [
         "s3:GetObjectAttributes comes from the s3:GetObject* wildcard the RDS export documentation "
         "requires; AWS authorizes it on object ARNs, parliament 1.6.4's data lists only access points",
     ),
+    (
+        "identity",
+        "RESOURCE_MISMATCH",
+        lambda f: all(d["action"] == "states:DescribeExecution" and ":express:" in d["required_format"] for d in f.get("detail", [])),
+        "the Service Authorization Reference lists two resource types for states:DescribeExecution, "
+        "execution (Standard workflows) and express (Express); the pipeline's state machine is "
+        "STANDARD, so its executions are `execution` ARNs and the express format never applies",
+    ),
 ]
 
 

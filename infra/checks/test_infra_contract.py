@@ -252,31 +252,48 @@ def failure_notification_problems(module):
     if detail.get("stateMachineArn") != [machine_arn]:
         problems.append(f"{where}: stateMachineArn is {detail.get('stateMachineArn')}, not this state machine's [{machine_arn}]")
 
+    # The functions the table triggers on status changes: notify (the failure event) and
+    # export-slots (frees the stopped execution's slots).
+    triggered = sorted(b for b, f in function_table().items() if "status-change" in f["triggers"])
+    if NOTIFIER not in triggered:
+        problems.append(f"functions.json does not trigger {NOTIFIER} on status-change")
+    arns = {module.instance_attr(notify, b, "arn"): b for b in triggered}
     targets = [b for b in blocks_of(module, "aws_cloudwatch_event_target") if module.attribute(b.body, "rule") == rule_name]
-    if len(targets) != 1:
-        problems.append(f"expected one target of {where}, found {len(targets)}")
+    if len(targets) != len(triggered):
+        problems.append(f"expected {len(triggered)} targets of {where} ({', '.join(triggered)}), found {len(targets)}")
+    targeted = set()
     for target in targets:
-        if module.attribute(target.body, "arn") != notify_arn:
-            problems.append(f"{target.address()} targets {module.attribute(target.body, 'arn')}, not the {NOTIFIER} function {notify_arn}")
+        arn = module.attribute(target.body, "arn")
+        if arn not in arns:
+            problems.append(f"{target.address()} targets {arn}, not a function the table triggers on status-change ({', '.join(triggered)}; the {NOTIFIER} function is {notify_arn})")
+        targeted.add(arns.get(arn))
         if not on_default_bus(module, target):
             problems.append(f"{target.address()} is not on the default bus, unlike its rule")
         if not module.nested(target.body, "retry_policy"):
             problems.append(f"{target.address()} has no retry_policy")
+    for binary in triggered:
+        if binary not in targeted:
+            problems.append(f"no target of {where} invokes {binary}")
 
-    allowing = []
-    for permission in blocks_of(module, "aws_lambda_permission"):
-        if module.attribute(permission.body, "function_name") not in (notify_name, notify_arn):
-            continue
-        if module.attribute(permission.body, "principal") != "events.amazonaws.com":
-            continue
-        allowing.append(permission)
-        if module.attribute(permission.body, "action") != "lambda:InvokeFunction":
-            problems.append(f"{permission.address()}: action is not lambda:InvokeFunction")
-        source = module.attribute(permission.body, "source_arn") if "source_arn" in permission.body.attributes else None
-        if source != rule_arn:
-            problems.append(f"{permission.address()}: source_arn is {source}, not {where} ({rule_arn})")
-    if len(allowing) != 1:
-        problems.append(f"expected one permission for events.amazonaws.com to invoke {NOTIFIER}, found {len(allowing)}")
+    for binary in triggered:
+        name, arn = module.instance_attr(notify, binary, "function_name"), module.instance_attr(notify, binary, "arn")
+        allowing = []
+        for permission in blocks_of(module, "aws_lambda_permission"):
+            if module.attribute(permission.body, "function_name") not in (name, arn):
+                continue
+            if module.attribute(permission.body, "principal") != "events.amazonaws.com":
+                continue
+            source = module.attribute(permission.body, "source_arn") if "source_arn" in permission.body.attributes else None
+            # export-slots is also invoked by the sweep's schedule rule.
+            if binary != NOTIFIER and source != rule_arn:
+                continue
+            allowing.append(permission)
+            if module.attribute(permission.body, "action") != "lambda:InvokeFunction":
+                problems.append(f"{permission.address()}: action is not lambda:InvokeFunction")
+            if source != rule_arn:
+                problems.append(f"{permission.address()}: source_arn is {source}, not {where} ({rule_arn})")
+        if len(allowing) != 1:
+            problems.append(f"expected one permission for events.amazonaws.com to invoke {binary} from {where}, found {len(allowing)}")
     return problems
 
 
@@ -513,7 +530,7 @@ class FailureNotification(unittest.TestCase):
         cases = {
             "the target is another function": (
                 lambda t: t.replace('arn       = aws_lambda_function.this["notify"].arn', 'arn       = aws_lambda_function.this["normalize"].arn'),
-                "not the notify function",
+                "not a function the table triggers on status-change",
             ),
             "the permission names the snapshot rule": (
                 lambda t: t.replace("source_arn    = aws_cloudwatch_event_rule.execution_failed.arn", "source_arn    = aws_cloudwatch_event_rule.this.arn"),

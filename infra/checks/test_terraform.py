@@ -95,9 +95,9 @@ class Plans(PlanCase):
                 self.assertEqual(set(plan.functions()), set(tfplan.function_table()))
 
     def test_copy_mode_creates_the_staging_bucket_and_copier_role(self):
-        self.assertEqual(self.plans["copy"].instances("module.prod.aws_s3_bucket.staging"), ["staging"])
-        self.assertEqual(self.plans["copy"].instances("module.prod.aws_iam_role.copier"), ["staging"])
-        self.assertEqual(self.plans["default"].instances("module.prod.aws_s3_bucket.staging"), [])
+        self.assertEqual(self.plans["copy"].instances("module.prod_a.aws_s3_bucket.staging"), ["staging"])
+        self.assertEqual(self.plans["copy"].instances("module.prod_a.aws_iam_role.copier"), ["staging"])
+        self.assertEqual(self.plans["default"].instances("module.prod_a.aws_s3_bucket.staging"), [])
 
     def test_crawler_mode_creates_the_crawler(self):
         self.assertEqual(self.plans["crawler"].instances("module.analytics.aws_glue_crawler.this"), ["crawler"])
@@ -107,13 +107,13 @@ class Plans(PlanCase):
         for mode, expected in (("default", ["export-events"]), ("wait-loop", [])):
             with self.subTest(mode=mode):
                 self.assertEqual(self.plans[mode].instances("module.analytics.aws_dynamodb_table.export_waits"), expected)
-                self.assertEqual(self.plans[mode].instances("module.prod.aws_cloudwatch_event_rule.export_finished"), expected)
+                self.assertEqual(self.plans[mode].instances("module.prod_a.aws_cloudwatch_event_rule.export_finished"), expected)
 
     def test_every_policy_is_known(self):
         for mode, plan in self.plans.items():
             with self.subTest(mode=mode):
                 policies = plan.policies()
-                self.assertTrue(any(a.startswith("module.prod.") for a in policies), mode)
+                self.assertTrue(any(a.startswith("module.prod_a.") for a in policies), mode)
                 self.assertTrue(any(a.startswith("module.analytics.") for a in policies), mode)
 
 
@@ -152,15 +152,15 @@ class FirstApplyFindings(PlanCase):
     def test_the_export_role_may_be_passed_to_rds_exports(self):
         for mode in self.plans:
             with self.subTest(mode=mode):
-                s = statements(self.policy(mode, "module.prod.data.aws_iam_policy_document.cross_account"))["PassExportRoleToRds"]
+                s = statements(self.policy(mode, "module.prod_a.data.aws_iam_policy_document.cross_account"))["PassExportRoleToRds"]
                 self.assertEqual(as_list(s["Resource"]), [f"arn:aws:iam::{tfplan.PROD}:role/{tfplan.NAME}-export"])
                 self.assertEqual(sorted(as_list(s["Condition"]["StringEquals"]["iam:PassedToService"])), ["export.rds.amazonaws.com", "rds.amazonaws.com"])
 
     def test_create_grant_on_the_export_key_is_only_for_aws_resources(self):
         for mode in self.plans:
             with self.subTest(mode=mode):
-                identity = [s for s in self.policy(mode, "module.prod.data.aws_iam_policy_document.cross_account")["Statement"] if "kms:CreateGrant" in as_list(s["Action"])]
-                key = [s for s in self.policy(mode, "module.prod.data.aws_iam_policy_document.key")["Statement"] if "kms:CreateGrant" in as_list(s["Action"]) and s.get("Sid") != "AccountAdministration"]
+                identity = [s for s in self.policy(mode, "module.prod_a.data.aws_iam_policy_document.cross_account")["Statement"] if "kms:CreateGrant" in as_list(s["Action"])]
+                key = [s for s in self.policy(mode, "module.prod_a.data.aws_iam_policy_document.key")["Statement"] if "kms:CreateGrant" in as_list(s["Action"]) and s.get("Sid") != "AccountAdministration"]
                 for s in identity + key:
                     self.assertEqual(s["Effect"], "Allow")
                     self.assertEqual(s.get("Condition"), {"Bool": {"kms:GrantIsForAWSResource": "true"}}, s.get("Sid"))
@@ -178,16 +178,23 @@ class FirstApplyFindings(PlanCase):
                     sending = [s for s in self.lambda_policy(mode, binary)["Statement"] if any(a.startswith("states:SendTask") for a in as_list(s["Action"]))]
                     if mode != "wait-loop" and binary in ("wait-for-export", "export-events"):
                         self.assertEqual([(as_list(s["Action"]), as_list(s["Resource"])) for s in sending], [(["states:SendTaskSuccess"], ["*"])], binary)
+                    elif binary == "export-slots":
+                        # Wakes waiters (success) and ends a joined duplicate's wait (failure).
+                        self.assertEqual([(sorted(as_list(s["Action"])), as_list(s["Resource"])) for s in sending], [(["states:SendTaskFailure", "states:SendTaskSuccess"], ["*"])], binary)
                     else:
                         self.assertEqual(sending, [], binary)
 
     def test_catalog_tables_gets_only_the_glue_calls_it_makes(self):
         s = statements(self.lambda_policy("default", "catalog-tables"))["CatalogWriteTables"]
-        # The Glue operations lambdas/src/catalog/glue.rs calls.
-        self.assertEqual(sorted(as_list(s["Action"])), ["glue:BatchCreatePartition", "glue:CreateTable", "glue:GetTable", "glue:UpdateTable"])
+        # The Glue operations lambdas/src/catalog/glue.rs calls (GetTables: the previous
+        # export's tables of the same source, for the disappeared tables).
+        self.assertEqual(sorted(as_list(s["Action"])), ["glue:BatchCreatePartition", "glue:CreateTable", "glue:GetTable", "glue:GetTables", "glue:UpdateTable"])
+        # Its only write to S3: the verification report next to each export's export_info.
+        writes = statements(self.lambda_policy("default", "catalog-tables"))["CatalogWriteReport"]
+        self.assertEqual((as_list(writes["Action"]), as_list(writes["Resource"])), (["s3:PutObject"], [f"arn:aws:s3:::{tfplan.BUCKET}/{tfplan.PREFIX}/*/snapshot-export-verification*.json"]))
 
     def test_functions_a_mode_never_runs_cannot_assume_the_prod_role(self):
-        trust = lambda mode: self.policy(mode, "module.prod.aws_iam_role.cross_account")  # noqa: E731
+        trust = lambda mode: self.policy(mode, "module.prod_a.aws_iam_role.cross_account")  # noqa: E731
         for mode, absent in (("copy", ["rewrite-acl"]), ("wait-loop", ["wait-for-export", "export-events"]), ("default", [])):
             with self.subTest(mode=mode):
                 allowed = set(as_list(trust(mode)["Statement"][0]["Condition"]["ArnEquals"]["aws:PrincipalArn"]))

@@ -54,10 +54,16 @@ SNAPSHOTS = REPO / "state-machine" / "tests" / "snapshots"
 ROOTS = [MODULES / "prod-account", MODULES / "analytics-account", EXAMPLE]
 
 # The accounts as moto knows them: analytics is moto's default account (the plain
-# `testing` keys), prod is reached by AssumeRole (moto takes the account from the role
-# ARN), as in the e2e harness (tests/harness/accounts.py).
+# `testing` keys), the two prod accounts (the example's prod_a and prod_b) are reached by
+# AssumeRole (moto takes the account from the role ARN), as in the e2e harness
+# (tests/harness/accounts.py).
 ANALYTICS = "123456789012"
 PROD = "210987654321"
+PROD_B = "310987654321"
+# The example's prod modules: module address → (provider alias, account).
+PROD_MODULES = {"module.prod_a": ("prod_a", PROD), "module.prod_b": ("prod_b", PROD_B)}
+# The example's provider aliases (one per account).
+ALIASES = ("prod_a", "prod_b", "analytics")
 REGION = "us-east-1"
 NAME = "snapshot-export"
 BUCKET = "snapshot-export-analytics-exports"
@@ -180,7 +186,7 @@ def override(endpoint: str) -> str:
     credentials of the prod account, as AWS would."""
     endpoints = "\n".join(f"    {service} = {json.dumps(endpoint)}" for service in ENDPOINTS)
     blocks = []
-    for alias in ("prod", "analytics"):
+    for alias in ALIASES:
         blocks.append(
             f'''provider "aws" {{
   alias                       = "{alias}"
@@ -198,7 +204,7 @@ def override(endpoint: str) -> str:
 }}
 '''
         )
-    return "# Written by infra/checks/tfplan.py: both accounts at a local moto server.\n\n" + "\n".join(blocks)
+    return "# Written by infra/checks/tfplan.py: every account at a local moto server.\n\n" + "\n".join(blocks)
 
 
 def write_packages(directory: Path) -> Path:
@@ -254,9 +260,11 @@ class Workspace:
             definition.write_text(definition_of(snapshot))
         return {
             "region": REGION,
-            "prod_account_id": PROD,
+            "prod_a_account_id": PROD,
+            "prod_b_account_id": PROD_B,
             "analytics_account_id": ANALYTICS,
-            "prod_deploy_role_arn": f"arn:aws:iam::{PROD}:role/terraform-deploy",
+            "prod_a_deploy_role_arn": f"arn:aws:iam::{PROD}:role/terraform-deploy",
+            "prod_b_deploy_role_arn": f"arn:aws:iam::{PROD_B}:role/terraform-deploy",
             "analytics_deploy_role_arn": f"arn:aws:iam::{ANALYTICS}:role/terraform-deploy",
             "name": NAME,
             "bucket_name": BUCKET,
@@ -327,7 +335,7 @@ class Plan:
     `terraform show -json` (planned_values, resource_changes) or from a `terraform test`
     run's plan (resource_changes only; data sources read while planning are then taken
     from `base`, the ordinary plan of the same mode). Addresses are Terraform's
-    (module.prod.aws_iam_role.export, module.analytics.aws_lambda_function.this["notify"])."""
+    (module.prod_a.aws_iam_role.export, module.analytics.aws_lambda_function.this["notify"])."""
 
     def __init__(self, data: dict, base: "Plan | None" = None):
         self.data = data
@@ -465,7 +473,7 @@ def _arns(rtype: str, v: dict, account: str, address: str) -> dict:
         return {"arn": f"arn:aws:cloudwatch:{region}:{account}:alarm:{v['alarm_name']}", "id": v["alarm_name"]}
     if rtype == "aws_glue_security_configuration":
         return {"id": v["name"]}
-    if rtype in ("terraform_data", "aws_iam_role_policy", "aws_lambda_permission", "aws_cloudwatch_event_target", "aws_cloudwatch_event_bus_policy") or rtype.startswith("aws_s3_bucket_"):
+    if rtype in ("terraform_data", "aws_dynamodb_table_item", "aws_iam_role_policy", "aws_lambda_permission", "aws_cloudwatch_event_target", "aws_cloudwatch_event_bus_policy") or rtype.startswith("aws_s3_bucket_"):
         # Nothing references their identifiers.
         return {}
     return None
@@ -473,13 +481,14 @@ def _arns(rtype: str, v: dict, account: str, address: str) -> dict:
 
 def overrides(plans: list["Plan"]) -> dict[str, dict]:
     """address → the identifiers AWS would give each managed resource instance that has
-    unknown ones in the plans (module.prod in prod, module.analytics in analytics)."""
+    unknown ones in the plans (module.prod_a and module.prod_b in their prod accounts,
+    module.analytics in analytics)."""
     out = {}
     for plan in plans:
         for address, r in plan.resources.items():
             if r["mode"] != "managed":
                 continue
-            account = PROD if address.startswith("module.prod.") else ANALYTICS
+            account = next((acct for m, (_a, acct) in PROD_MODULES.items() if address.startswith(m + ".")), ANALYTICS)
             values = _arns(r["type"], r["values"], account, address)
             if values is None:
                 raise Unresolved(f"{address}: tfplan.py does not know the identifiers AWS gives a {r['type']} (add it to _arns)")
@@ -529,13 +538,13 @@ def mocked_plans(ws: "Workspace", modes) -> dict[str, "Plan"]:
     # is JSON); nothing here reads it.
     empty = json.dumps({"Version": "2012-10-17", "Statement": []})
     blocks = []
-    for alias in ("prod", "analytics"):
+    for alias in ALIASES:
         blocks.append(
             f'mock_provider "aws" {{\n  alias = "{alias}"\n\n  mock_data "aws_iam_policy_document" {{\n'
             f"    defaults = {{ json = {json.dumps(empty)}, minified_json = {json.dumps(empty)} }}\n  }}\n}}\n"
         )
     data = {"data.aws_partition.current": {"partition": "aws", "dns_suffix": "amazonaws.com", "id": "aws"}}
-    for module, account in (("module.prod", PROD), ("module.analytics", ANALYTICS)):
+    for module, account in [*((m, acct) for m, (_a, acct) in PROD_MODULES.items()), ("module.analytics", ANALYTICS)]:
         data[f"{module}.data.aws_caller_identity.current"] = {"account_id": account, "id": account, "arn": f"arn:aws:iam::{account}:user/terraform"}
         data[f"{module}.data.aws_partition.current"] = data["data.aws_partition.current"]
         data[f"{module}.data.aws_region.current"] = {"name": REGION, "id": REGION}

@@ -21,6 +21,8 @@ import { formatReport } from './lib/scenario.mjs';
 import { statusChangeEvent } from './lib/status-change.mjs';
 
 const PROD = '210987654321';
+// The example's second prod account (prod_b; tests/harness/accounts.py PROD_B_ACCOUNT).
+const PROD_B = '310987654321';
 const ANALYTICS = '123456789012';
 const PYTHON = process.env.E2E_PYTHON ?? path.join(REPO, '.venv', 'bin', 'python');
 
@@ -134,6 +136,10 @@ if (unavailable) {
           const routed = await stack.route(sample.event, PROD);
           const want = sample.starts_execution ? [sm] : [];
           assert.deepEqual(routed.final, want, `${sample.name}: ${JSON.stringify(routed.deliveries)}`);
+          // The same event from the second configured prod account starts it too (its
+          // forwarding rule, the bus policy and the pattern admit both accounts).
+          const fromB = await stack.route({ ...sample.event, account: PROD_B, resources: (sample.event.resources ?? []).map((r) => r.replace(`:${PROD}:`, `:${PROD_B}:`)) }, PROD_B);
+          assert.deepEqual(fromB.final, want, `${sample.name} from ${PROD_B}: ${JSON.stringify(fromB.deliveries)}`);
         }
         // Export finished: never a new execution; the export-events function when the
         // stack was applied with export events.
@@ -154,9 +160,10 @@ if (unavailable) {
           cause: null,
           redriveCount: 0,
         });
+        // notify (the failure event) and export-slots (frees the execution's slots).
         for (const status of ['FAILED', 'TIMED_OUT', 'ABORTED']) {
           const routed = await stack.route(statusChangeEvent(record(status)), ANALYTICS);
-          assert.deepEqual(routed.final, [fn('notify')], `${status}: ${JSON.stringify(routed.deliveries)}`);
+          assert.deepEqual([...routed.final].sort(), [fn('notify'), fn('export-slots')].sort(), `${status}: ${JSON.stringify(routed.deliveries)}`);
         }
         for (const [status, other] of [['SUCCEEDED', sm], ['FAILED', `arn:aws:states:us-east-1:${ANALYTICS}:stateMachine:another`]]) {
           const routed = await stack.route(statusChangeEvent(record(status, other)), ANALYTICS);

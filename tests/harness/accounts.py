@@ -25,6 +25,9 @@ import boto3
 REGION = "us-east-1"
 ANALYTICS_ACCOUNT = "123456789012"
 PROD_ACCOUNT = "210987654321"
+# The second prod account of the applied two-account example (infra/examples/cross-account:
+# prod_a is PROD_ACCOUNT, prod_b this one), reached like prod through STS AssumeRole.
+PROD_B_ACCOUNT = "310987654321"
 EXTERNAL_ID = "snapshot-export-e2e"
 # The analytics bucket and export prefix of every scenario (and of the applied stack).
 BUCKET = "analytics-snapshot-exports"
@@ -37,11 +40,12 @@ def _client(endpoint: str, service: str, creds: dict[str, str] | None = None) ->
     return boto3.client(service, region_name=REGION, endpoint_url=endpoint, **keys)
 
 
-def prod_credentials(endpoint: str) -> dict[str, str]:
-    """Credentials of an admin role in prod (moto takes the account from the role ARN)."""
+def prod_credentials(endpoint: str, account: str = PROD_ACCOUNT) -> dict[str, str]:
+    """Credentials of an admin role in a prod account (moto takes the account from the role
+    ARN)."""
     sts = _client(endpoint, "sts")
     creds = sts.assume_role(
-        RoleArn=f"arn:aws:iam::{PROD_ACCOUNT}:role/e2e-prod-admin", RoleSessionName="e2e-setup"
+        RoleArn=f"arn:aws:iam::{account}:role/e2e-prod-admin", RoleSessionName="e2e-setup"
     )["Credentials"]
     return {
         "aws_access_key_id": creds["AccessKeyId"],

@@ -149,10 +149,13 @@ class Stack:
         graph = iam_enforce.pipeline_vars(Path(definition) if definition else iam_enforce.DEFINITION)
         values: dict[str, Any] = {
             "region": accounts.REGION,
-            "prod_account_id": accounts.PROD_ACCOUNT,
+            # The example's two prod accounts (prod_a, prod_b) and the analytics account.
+            "prod_a_account_id": accounts.PROD_ACCOUNT,
+            "prod_b_account_id": accounts.PROD_B_ACCOUNT,
             "analytics_account_id": accounts.ANALYTICS_ACCOUNT,
             # Assumed through moto's STS: credentials in that account.
-            "prod_deploy_role_arn": f"arn:aws:iam::{accounts.PROD_ACCOUNT}:role/terraform-deploy",
+            "prod_a_deploy_role_arn": f"arn:aws:iam::{accounts.PROD_ACCOUNT}:role/terraform-deploy",
+            "prod_b_deploy_role_arn": f"arn:aws:iam::{accounts.PROD_B_ACCOUNT}:role/terraform-deploy",
             "analytics_deploy_role_arn": f"arn:aws:iam::{accounts.ANALYTICS_ACCOUNT}:role/terraform-deploy",
             "name": NAME,
             "bucket_name": accounts.BUCKET,
@@ -228,10 +231,11 @@ class Stack:
                     "log_format": config.get("LoggingConfig", {}).get("LogFormat"),
                     "resource_policy": policy,
                 }
-        roles = {"analytics": self._roles(c("iam")), "prod": self._roles(c("iam", prod))}
-        buses = {"analytics": self._buses(c("events")), "prod": self._buses(c("events", prod))}
+        prod_b = accounts.prod_credentials(self.moto_url, accounts.PROD_B_ACCOUNT)
+        roles = {"analytics": self._roles(c("iam")), "prod": self._roles(c("iam", prod)), "prod_b": self._roles(c("iam", prod_b))}
+        buses = {"analytics": self._buses(c("events")), "prod": self._buses(c("events", prod)), "prod_b": self._buses(c("events", prod_b))}
         buckets = {}
-        for account, creds in (("analytics", None), ("prod", prod)):
+        for account, creds in (("analytics", None), ("prod", prod), ("prod_b", prod_b)):
             s3 = c("s3", creds)
             for b in s3.list_buckets()["Buckets"]:
                 entry: dict[str, Any] = {"account": account}
@@ -245,8 +249,14 @@ class Stack:
                 except s3.exceptions.ClientError:
                     entry["ownership"] = None
                 buckets[b["Name"]] = entry
+        # The source accounts as the functions read them (SOURCES_TABLE), from moto.
+        sources = {}
+        if outputs.get("sources_table_name"):
+            for item in c("dynamodb").scan(TableName=outputs["sources_table_name"])["Items"]:
+                sources[item["account_id"]["S"]] = json.loads(item["config"]["S"])
         return {
             "outputs": outputs,
+            "sources": sources,
             "state_machine": {"arn": sfn["stateMachineArn"], "name": sfn["name"], "role": sfn["roleArn"], "definition": sfn["definition"]},
             "functions": functions,
             "roles": roles,
@@ -310,7 +320,8 @@ class Stack:
         wanted = (section.get("bucket") or {}).get("ownership")
         if wanted and wanted != ownership:
             raise ValueError(f"the scenario wants bucket ownership {wanted}; the applied bucket has {ownership}")
-        staging = env.get("copy-objects", {}).get("EXPORT_BUCKET") if self.pipeline.get("delivery") == "copy" else None
+        prod_a_source = d.get("sources", {}).get(accounts.PROD_ACCOUNT, {})
+        staging = (prod_a_source.get("export_bucket") or env.get("copy-objects", {}).get("EXPORT_BUCKET")) if self.pipeline.get("delivery") == "copy" else None
         if (section.get("copy") is not None) != bool(staging):
             raise ValueError(f"the scenario's copy delivery ({section.get('copy') is not None}) differs from the applied stack's ({bool(staging)})")
         with iam_enforce.unenforced():
@@ -328,18 +339,23 @@ class Stack:
         iam_enforce.activate()
         iam_enforce.enforce(True)
         first = lambda key: next((e[key] for e in env.values() if key in e), None)  # noqa: E731
+        source = d.get("sources", {}).get(accounts.PROD_ACCOUNT, {})
         return {
             "region": accounts.REGION,
             "analytics_account": accounts.ANALYTICS_ACCOUNT,
             "prod_account": accounts.PROD_ACCOUNT,
+            "prod_b_account": accounts.PROD_B_ACCOUNT,
             "bucket": bucket,
             "ownership": ownership,
-            "export_prefix": prefix,
+            # The scenarios' snapshots are prod_a's: its prefix and roles (its item of the
+            # sources table, else the single-account environment).
+            "export_prefix": source.get("export_prefix", prefix),
             "decoy_keys": decoys,
-            "kms_key_arn": first("EXPORT_KMS_KEY_ARN"),
-            "export_role_arn": first("EXPORT_ROLE_ARN"),
-            "prod_role_arn": first("PROD_ROLE_ARN"),
-            "prod_role_external_id": first("PROD_ROLE_EXTERNAL_ID"),
+            "kms_key_arn": source.get("kms_key_arn") or first("EXPORT_KMS_KEY_ARN"),
+            "export_role_arn": source.get("export_role_arn") or first("EXPORT_ROLE_ARN"),
+            "prod_role_arn": source.get("role_arn") or first("PROD_ROLE_ARN"),
+            "prod_role_external_id": source.get("external_id") or first("PROD_ROLE_EXTERNAL_ID"),
+            "sources": d.get("sources", {}),
             "crawler_name": crawler,
             "crawler_missing": False,
             "glue_database": d["outputs"]["glue_database_name"],
@@ -350,7 +366,7 @@ class Stack:
                 {
                     "delivery": "copy",
                     "staging_bucket": staging,
-                    "copier_role_arn": first("COPIER_ROLE_ARN"),
+                    "copier_role_arn": source.get("copier_role_arn") or first("COPIER_ROLE_ARN"),
                     "destination_kms_key_arn": first("DESTINATION_KMS_KEY_ARN"),
                 }
                 if staging
@@ -394,12 +410,13 @@ class Stack:
         from moto.s3.models import s3_backends
 
         patches.reset()
-        rds = rds_backends[accounts.PROD_ACCOUNT][accounts.REGION]
-        for attr in ("export_tasks", "databases", "clusters", "database_snapshots", "cluster_snapshots"):
-            store = getattr(rds, attr, None)
-            if store is not None:
-                store.clear()
-        for account in (accounts.ANALYTICS_ACCOUNT, accounts.PROD_ACCOUNT):
+        for prod_account in (accounts.PROD_ACCOUNT, accounts.PROD_B_ACCOUNT):
+            rds = rds_backends[prod_account][accounts.REGION]
+            for attr in ("export_tasks", "databases", "clusters", "database_snapshots", "cluster_snapshots"):
+                store = getattr(rds, attr, None)
+                if store is not None:
+                    store.clear()
+        for account in (accounts.ANALYTICS_ACCOUNT, accounts.PROD_ACCOUNT, accounts.PROD_B_ACCOUNT):
             for bucket in s3_backends[account]["aws"].buckets.values():
                 if bucket.name in (self.described or {}).get("buckets", {}):
                     for name in list(bucket.keys):
@@ -423,7 +440,7 @@ class Stack:
         role = self.described["roles"][account].get(role_name)
         if role is None:
             raise KeyError(f"no applied role {role_name} in {account}")
-        creds = accounts.prod_credentials(self.moto_url) if account == "prod" else None
+        creds = self._account_credentials(account)
         iam = _client("iam", creds, self.moto_url)
         found = False
         for policy_name, doc in role["inline"].items():
@@ -444,11 +461,17 @@ class Stack:
         apply` of the stack does to the drift). The control `iam_restore`."""
         assert self.described is not None
         for account, role_name in self.revoked:
-            creds = accounts.prod_credentials(self.moto_url) if account == "prod" else None
+            creds = self._account_credentials(account)
             iam = _client("iam", creds, self.moto_url)
             for policy_name, doc in self.described["roles"][account][role_name]["inline"].items():
                 iam.put_role_policy(RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(doc))
         self.revoked = []
+
+    def _account_credentials(self, account: str) -> dict[str, str] | None:
+        """Admin credentials of an account named as in `described` ("analytics": the
+        plain test keys)."""
+        ids = {"prod": accounts.PROD_ACCOUNT, "prod_b": accounts.PROD_B_ACCOUNT}
+        return accounts.prod_credentials(self.moto_url, ids[account]) if account in ids else None
 
     # --- EventBridge over the applied rules ---------------------------------------------------
 
@@ -461,10 +484,10 @@ class Stack:
 
     def _route(self, event: dict[str, Any], account: str) -> dict[str, Any]:
         assert self.described is not None
-        ids = {"analytics": accounts.ANALYTICS_ACCOUNT, "prod": accounts.PROD_ACCOUNT}
+        ids = {"analytics": accounts.ANALYTICS_ACCOUNT, "prod": accounts.PROD_ACCOUNT, "prod_b": accounts.PROD_B_ACCOUNT}
         names = {v: k for k, v in ids.items()}
         account = names.get(account, account)
-        creds = {"analytics": None, "prod": accounts.prod_credentials(self.moto_url)}
+        creds = {name: self._account_credentials(name) for name in ids}
         deliveries, final = [], []
         queue = [(account, "default", None)]
         seen = set()
@@ -520,7 +543,7 @@ class Stack:
         role = self.described["roles"][account].get(role_name)
         if role is None:
             return False, f"the target has no role of the stack ({target.get('role')})"
-        if not iam_enforce.trust_allows(role["trust"], {"service": "events.amazonaws.com"}, {"aws:SourceAccount": {"analytics": accounts.ANALYTICS_ACCOUNT, "prod": accounts.PROD_ACCOUNT}[account]}):
+        if not iam_enforce.trust_allows(role["trust"], {"service": "events.amazonaws.com"}, {"aws:SourceAccount": {"analytics": accounts.ANALYTICS_ACCOUNT, "prod": accounts.PROD_ACCOUNT, "prod_b": accounts.PROD_B_ACCOUNT}[account]}):
             return False, f"{role_name}'s trust policy does not let EventBridge assume it"
         docs = [*role["inline"].values(), *role["attached"].values()]
         results = [IAMPolicy(json.dumps(doc)).is_action_permitted(action, target["arn"]) for doc in docs]
@@ -556,7 +579,7 @@ class Stack:
             left += [f"function {f.function_name}" for f in lam.list_functions() if f.function_name.startswith(NAME)]
             sfn = stepfunctions_backends[accounts.ANALYTICS_ACCOUNT][accounts.REGION]
             left += [f"state machine {m.name}" for m in sfn.state_machines]
-            for account in (accounts.ANALYTICS_ACCOUNT, accounts.PROD_ACCOUNT):
+            for account in (accounts.ANALYTICS_ACCOUNT, accounts.PROD_ACCOUNT, accounts.PROD_B_ACCOUNT):
                 left += [f"role {r.name}" for r in iam_backends[account]["aws"].roles.values() if r.name.startswith(NAME)]
                 left += [f"bucket {b}" for b in s3_backends[account]["aws"].buckets if b in d.get("buckets", {})]
         shutil.rmtree(Path(self.dir).parents[2], ignore_errors=True) if self.dir else None

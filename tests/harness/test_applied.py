@@ -26,7 +26,9 @@ PROD = accounts.PROD_ACCOUNT
 class Override(unittest.TestCase):
     def test_every_aliased_provider_of_the_example_points_every_service_at_moto(self) -> None:
         aliases = applied.provider_aliases()
-        self.assertEqual(sorted(aliases), ["analytics", "prod"])
+        # The example's three accounts: two prod accounts into one analytics account.
+        self.assertEqual(sorted(aliases), ["analytics", "prod_a", "prod_b"])
+        self.assertEqual(sorted(aliases), sorted(applied.tfplan.ALIASES))
         text = applied.tfplan.override("http://127.0.0.1:1")
         self.assertEqual(text.count('provider "aws"'), len(aliases))
         for service in applied.tfplan.ENDPOINTS:
@@ -34,8 +36,15 @@ class Override(unittest.TestCase):
 
     def test_the_variables_the_harness_sets_are_the_examples(self) -> None:
         declared = applied.example_variables()
-        for name in ("region", "prod_deploy_role_arn", "bucket_name", "external_id", "catalog", "delivery", "definition_path"):
+        for name in ("region", "prod_a_deploy_role_arn", "prod_b_deploy_role_arn", "prod_a_account_id", "prod_b_account_id", "bucket_name", "external_id", "catalog", "delivery", "definition_path"):
             self.assertIn(name, declared)
+
+    def test_the_harness_accounts_are_the_plans_accounts(self) -> None:
+        # One set of account ids for the plans (infra/checks) and the applied stack.
+        self.assertEqual(
+            (accounts.ANALYTICS_ACCOUNT, accounts.PROD_ACCOUNT, accounts.PROD_B_ACCOUNT),
+            (applied.tfplan.ANALYTICS, applied.tfplan.PROD, applied.tfplan.PROD_B),
+        )
 
 
 class BusPolicy(unittest.TestCase):
@@ -50,6 +59,13 @@ class BusPolicy(unittest.TestCase):
             }
         ]
     }
+
+    def test_every_configured_account_passes_and_only_those(self) -> None:
+        policy = json.loads(json.dumps(self.POLICY))
+        policy["Statement"][0]["Principal"]["AWS"] = [f"arn:aws:iam::{PROD}:root", f"arn:aws:iam::{accounts.PROD_B_ACCOUNT}:root"]
+        self.assertTrue(applied._bus_policy_allows(policy, PROD, {"source": "aws.rds"}))
+        self.assertTrue(applied._bus_policy_allows(policy, accounts.PROD_B_ACCOUNT, {"source": "aws.rds"}))
+        self.assertFalse(applied._bus_policy_allows(policy, "999999999999", {"source": "aws.rds"}))
 
     def test_prod_rds_events_pass_others_do_not(self) -> None:
         self.assertTrue(applied._bus_policy_allows(self.POLICY, PROD, {"source": "aws.rds"}))

@@ -30,14 +30,29 @@ output "event_bus_arn" {
   value       = module.analytics.event_bus_arn
 }
 
-output "export_kms_key_arn" {
-  description = "Prod export key; grant analysts kms:Decrypt on it in their IAM policies too."
-  value       = module.prod.kms_key_arn
+output "export_kms_key_arns" {
+  description = "Prod export key of each prod account, by account id; grant analysts kms:Decrypt on them in their IAM policies too."
+  value       = { (var.prod_a_account_id) = module.prod_a.kms_key_arn, (var.prod_b_account_id) = module.prod_b.kms_key_arn }
 }
 
-output "prod_cross_account_role_arn" {
-  description = "Prod role the Lambdas assume."
-  value       = module.prod.cross_account_role_arn
+output "prod_cross_account_role_arns" {
+  description = "Prod role the Lambdas assume in each prod account, by account id."
+  value       = { (var.prod_a_account_id) = module.prod_a.cross_account_role_arn, (var.prod_b_account_id) = module.prod_b.cross_account_role_arn }
+}
+
+output "export_prefixes" {
+  description = "Key prefix of each prod account's exports, by account id."
+  value       = { (var.prod_a_account_id) = local.prod_a_prefix, (var.prod_b_account_id) = local.prod_b_prefix }
+}
+
+output "sources_table_name" {
+  description = "DynamoDB table of the source accounts (one item per prod account)."
+  value       = module.analytics.sources_table_name
+}
+
+output "export_slots_table_name" {
+  description = "DynamoDB table of the export slots (ledger per account and Region, waiters, snapshot locks)."
+  value       = module.analytics.export_slots_table_name
 }
 
 output "alarm_topic_arn" {

@@ -5,9 +5,26 @@ variable "region" {
   type        = string
 }
 
-variable "prod_account_id" {
-  description = "AWS account id of the prod account."
+variable "prod_a_account_id" {
+  description = "AWS account id of the first prod account."
   type        = string
+}
+
+variable "prod_b_account_id" {
+  description = "AWS account id of the second prod account."
+  type        = string
+}
+
+variable "prod_a_name" {
+  description = "Name of the first prod account in the pipeline ([a-z0-9_]): its S3 prefix (<export_prefix>/<name>) and the prefix of its Glue tables."
+  type        = string
+  default     = "prod_a"
+}
+
+variable "prod_b_name" {
+  description = "Name of the second prod account in the pipeline ([a-z0-9_])."
+  type        = string
+  default     = "prod_b"
 }
 
 variable "analytics_account_id" {
@@ -15,8 +32,13 @@ variable "analytics_account_id" {
   type        = string
 }
 
-variable "prod_deploy_role_arn" {
-  description = "Role Terraform assumes to apply the prod-account module."
+variable "prod_a_deploy_role_arn" {
+  description = "Role Terraform assumes to apply the prod-account module in the first prod account."
+  type        = string
+}
+
+variable "prod_b_deploy_role_arn" {
+  description = "Role Terraform assumes to apply the prod-account module in the second prod account."
   type        = string
 }
 
@@ -43,7 +65,7 @@ variable "export_prefix" {
 }
 
 variable "external_id" {
-  description = "sts:ExternalId guarding the prod cross-account role (any value agreed by both accounts; not a secret)."
+  description = "sts:ExternalId guarding the prod cross-account roles (any value agreed by the accounts; not a secret; the analytics module's source_accounts takes one per account)."
   type        = string
 }
 
@@ -93,4 +115,10 @@ variable "preflight_principal_arns" {
   description = "Operator principals that may assume start-export's role to run `snapshot-export preflight` (the analytics module's preflight_principal_arns). Empty: none."
   type        = list(string)
   default     = []
+}
+
+variable "on_partial" {
+  description = "What a PARTIAL export does (the analytics module's on_partial): \"notify\" or \"fail\"."
+  type        = string
+  default     = "notify"
 }

@@ -19,12 +19,12 @@ resource "aws_s3_bucket_ownership_controls" "this" {
     # The copies belong to this account only under BucketOwnerEnforced (copy delivery has
     # no ACL step).
     precondition {
-      condition     = var.delivery != "copy" || var.object_ownership == "BucketOwnerEnforced"
-      error_message = "delivery = \"copy\" needs object_ownership = \"BucketOwnerEnforced\"."
+      condition     = !local.copy_delivery || var.object_ownership == "BucketOwnerEnforced"
+      error_message = "copy delivery (delivery = \"copy\", or a source account's) needs object_ownership = \"BucketOwnerEnforced\"."
     }
 
     precondition {
-      condition     = var.delivery != "copy" || (var.staging_bucket_name != null && var.prod_copier_role_arn != null)
+      condition     = local.multi_source || var.delivery != "copy" || (var.staging_bucket_name != null && var.prod_copier_role_arn != null)
       error_message = "delivery = \"copy\" needs staging_bucket_name and prod_copier_role_arn (the prod module's staging_bucket_name and copier_role_arn outputs)."
     }
   }
@@ -135,11 +135,11 @@ data "aws_iam_policy_document" "bucket" {
     }
   }
 
-  # Share-key delivery (none of the prod statements below exist with copy delivery, where
-  # RDS writes into the prod staging bucket): RDS checks the bucket with the export role
-  # before writing.
+  # Share-key delivery (one set of statements per share-key source: none exist for a
+  # copied source, whose RDS writes into its prod staging bucket): RDS checks the bucket
+  # with the export role before writing.
   dynamic "statement" {
-    for_each = local.copy_delivery ? [] : [1]
+    for_each = length(local.share_key_sources) > 0 ? [1] : []
 
     content {
       sid       = "ProdExportRoleBucket"
@@ -148,60 +148,63 @@ data "aws_iam_policy_document" "bucket" {
 
       principals {
         type        = "AWS"
-        identifiers = [var.prod_export_role_arn]
+        identifiers = sort([for id, s in local.share_key_sources : s.export_role_arn if s.export_role_arn != null])
       }
     }
   }
 
+  # Each account's export role writes under its own prefix only (two accounts never write
+  # each other's exports).
   dynamic "statement" {
-    for_each = local.copy_delivery ? [] : [1]
+    for_each = local.share_key_sources
 
     content {
-      sid       = "ProdExportRoleObjects"
+      sid       = "ProdExportRoleObjects${statement.key}"
       actions   = ["s3:PutObject*", "s3:GetObject*", "s3:DeleteObject*"]
-      resources = [local.prefix_objects_arn]
+      resources = ["${aws_s3_bucket.this.arn}/${statement.value.export_prefix}/*"]
 
       principals {
         type        = "AWS"
-        identifiers = [var.prod_export_role_arn]
+        identifiers = [statement.value.export_role_arn]
       }
     }
   }
 
-  # RewriteAcl (through the prod cross-account role) lists the export's objects...
+  # RewriteAcl (through each account's cross-account role) lists that account's export
+  # objects...
   dynamic "statement" {
-    for_each = local.copy_delivery ? [] : [1]
+    for_each = local.share_key_sources
 
     content {
-      sid       = "ProdCrossAccountList"
+      sid       = "ProdCrossAccountList${statement.key}"
       actions   = ["s3:ListBucket"]
       resources = [aws_s3_bucket.this.arn]
 
       principals {
         type        = "AWS"
-        identifiers = [var.prod_cross_account_role_arn]
+        identifiers = [statement.value.role_arn]
       }
 
       condition {
         test     = "StringLike"
         variable = "s3:prefix"
-        values   = ["${var.export_prefix}/*"]
+        values   = ["${statement.value.export_prefix}/*"]
       }
     }
   }
 
   # ...and, as their owner under ObjectWriter, hands them to the bucket owner.
   dynamic "statement" {
-    for_each = local.copy_delivery ? [] : [1]
+    for_each = local.share_key_sources
 
     content {
-      sid       = "ProdCrossAccountAcl"
+      sid       = "ProdCrossAccountAcl${statement.key}"
       actions   = ["s3:PutObjectAcl"]
-      resources = [local.prefix_objects_arn]
+      resources = ["${aws_s3_bucket.this.arn}/${statement.value.export_prefix}/*"]
 
       principals {
         type        = "AWS"
-        identifiers = [var.prod_cross_account_role_arn]
+        identifiers = [statement.value.role_arn]
       }
 
       condition {
@@ -212,63 +215,66 @@ data "aws_iam_policy_document" "bucket" {
     }
   }
 
-  # Copy delivery: the prod copier role lists the export prefix (so that HeadObject of a
-  # missing copy answers 404), reads back and writes the copies, and may abort its own
-  # multipart copies; it is the only principal that may write under the prefix.
+  # Copy delivery (per copied source): its prod copier role lists its export prefix (so
+  # that HeadObject of a missing copy answers 404), reads back and writes the copies, and
+  # may abort its own multipart copies; it is the only principal that may write under that
+  # prefix, besides catalog-tables' verification report.
   dynamic "statement" {
-    for_each = local.copier_statements
+    for_each = local.copy_sources
 
     content {
-      sid       = "ProdCopierList"
+      sid       = "ProdCopierList${statement.key}"
       actions   = ["s3:ListBucket"]
       resources = [aws_s3_bucket.this.arn]
 
       principals {
         type        = "AWS"
-        identifiers = [var.prod_copier_role_arn]
+        identifiers = [statement.value.copier_role_arn]
       }
 
       condition {
         test     = "StringLike"
         variable = "s3:prefix"
-        values   = ["${var.export_prefix}/*"]
+        values   = ["${statement.value.export_prefix}/*"]
       }
     }
   }
 
   dynamic "statement" {
-    for_each = local.copier_statements
+    for_each = local.copy_sources
 
     content {
-      sid       = "ProdCopierWrite"
+      sid       = "ProdCopierWrite${statement.key}"
       actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
-      resources = [local.prefix_objects_arn]
+      resources = ["${aws_s3_bucket.this.arn}/${statement.value.export_prefix}/*"]
 
       principals {
         type        = "AWS"
-        identifiers = [var.prod_copier_role_arn]
+        identifiers = [statement.value.copier_role_arn]
       }
     }
   }
 
   dynamic "statement" {
-    for_each = local.copier_statements
+    for_each = local.copy_sources
 
     content {
-      sid       = "DenyExportWritesButCopier"
+      sid       = "DenyExportWritesButCopier${statement.key}"
       effect    = "Deny"
       actions   = ["s3:PutObject"]
-      resources = [local.prefix_objects_arn]
+      resources = ["${aws_s3_bucket.this.arn}/${statement.value.export_prefix}/*"]
 
       principals {
         type        = "*"
         identifiers = ["*"]
       }
 
+      # catalog-tables writes only its verification report there (its own policy names
+      # those keys alone).
       condition {
         test     = "ArnNotEquals"
         variable = "aws:PrincipalArn"
-        values   = [var.prod_copier_role_arn]
+        values   = concat([statement.value.copier_role_arn], local.catalog_tables ? [local.catalog_tables_role_arn] : [])
       }
     }
   }

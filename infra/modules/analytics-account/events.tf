@@ -9,10 +9,19 @@ resource "aws_cloudwatch_event_bus" "this" {
 resource "aws_cloudwatch_event_bus_policy" "this" {
   event_bus_name = aws_cloudwatch_event_bus.this.name
   policy         = data.aws_iam_policy_document.event_bus.json
+
+  lifecycle {
+    # One of the two ways of naming the prod accounts, complete.
+    precondition {
+      condition     = length(var.source_accounts) > 0 || (var.prod_account_id != null && var.prod_kms_key_arn != null && var.prod_export_role_arn != null && var.prod_cross_account_role_arn != null && var.prod_role_external_id != null)
+      error_message = "Name the prod accounts: source_accounts (one entry per account), or all of prod_account_id, prod_kms_key_arn, prod_export_role_arn, prod_cross_account_role_arn and prod_role_external_id (one account)."
+    }
+  }
 }
 
 data "aws_iam_policy_document" "event_bus" {
-  # Only RDS events, only from the prod account.
+  # Only RDS events, only from the configured prod accounts (every key of source_accounts,
+  # or prod_account_id): an account that is not configured cannot start an execution.
   statement {
     sid       = "ProdAccountRdsEvents"
     actions   = ["events:PutEvents"]
@@ -20,7 +29,7 @@ data "aws_iam_policy_document" "event_bus" {
 
     principals {
       type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${var.prod_account_id}:root"]
+      identifiers = [for id in local.source_account_ids : "arn:${local.partition}:iam::${id}:root"]
     }
 
     condition {
@@ -33,10 +42,10 @@ data "aws_iam_policy_document" "event_bus" {
 
 resource "aws_cloudwatch_event_rule" "this" {
   name           = "${var.name}-snapshot-created"
-  description    = "RDS snapshot created in ${var.prod_account_id}: start the ${var.name} state machine."
+  description    = "RDS snapshot created in one of the ${length(local.source_account_ids)} configured prod accounts: start the ${var.name} state machine."
   event_bus_name = aws_cloudwatch_event_bus.this.name
   event_pattern = jsonencode({
-    account       = [var.prod_account_id]
+    account       = local.source_account_ids
     source        = ["aws.rds"]
     "detail-type" = ["RDS DB Snapshot Event", "RDS DB Cluster Snapshot Event"]
     # Snapshot created (manual, automated, copy; cluster manual, automated): the

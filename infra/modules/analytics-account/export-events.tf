@@ -52,10 +52,10 @@ resource "aws_cloudwatch_event_rule" "export_finished" {
   for_each = local.export_events_instances
 
   name           = local.export_finished_rule
-  description    = "RDS snapshot export finished in ${var.prod_account_id}: the export-events function wakes the ${var.name} executions waiting for it."
+  description    = "RDS snapshot export finished in one of the ${length(local.source_account_ids)} configured prod accounts: the export-events function wakes the ${var.name} executions waiting for it."
   event_bus_name = aws_cloudwatch_event_bus.this.name
   event_pattern = jsonencode({
-    account       = [var.prod_account_id]
+    account       = local.source_account_ids
     source        = ["aws.rds"]
     "detail-type" = ["RDS DB Snapshot Event", "RDS DB Cluster Snapshot Event"]
     detail        = { EventID = local.export_finished_event_ids }
@@ -96,14 +96,21 @@ resource "aws_lambda_permission" "export_finished" {
 # schedule (default bus: schedules exist only there) invokes export-events with a Scheduled
 # Event. It Scans the export-waits table (dynamodb:Scan, lambdas.tf) and, only while some
 # execution waits, lists the exports prod still runs with one DescribeExportTasks and wakes
-# the waits whose export ended without its event (docs/performance.md, section 1c).
+# the waits whose export ended without its event (docs/performance.md, section 1c). The
+# rule exists in every mode: export-slots sweeps the slot ledgers on the same tick
+# (export-slots.tf).
 resource "aws_cloudwatch_event_rule" "export_sweep" {
-  for_each = local.export_events_instances
-
   name                = local.export_sweep_rule
-  description         = "Every ${var.export_sweep_interval_minutes} min: the export-events function wakes the ${var.name} executions whose export ended without its RDS event."
+  description         = "Every ${var.export_sweep_interval_minutes} min: the export-events function wakes the ${var.name} executions whose export ended without its RDS event, and export-slots frees the slots of ended exports."
   schedule_expression = "rate(${var.export_sweep_interval_minutes} ${var.export_sweep_interval_minutes == 1 ? "minute" : "minutes"})"
   tags                = var.tags
+}
+
+# The rule had one instance keyed "export-events" (it existed only with export_events): an
+# existing deployment keeps its rule.
+moved {
+  from = aws_cloudwatch_event_rule.export_sweep["export-events"]
+  to   = aws_cloudwatch_event_rule.export_sweep
 }
 
 resource "aws_cloudwatch_event_target" "export_sweep" {
@@ -130,5 +137,5 @@ resource "aws_lambda_permission" "export_sweep" {
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this["export-events"].function_name
   principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.export_sweep[each.key].arn
+  source_arn    = aws_cloudwatch_event_rule.export_sweep.arn
 }

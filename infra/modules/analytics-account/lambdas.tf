@@ -83,26 +83,107 @@ data "aws_iam_policy_document" "lambda" {
     }
   }
 
-  # Every call on prod resources goes through the prod cross-account role.
+  # Every call on prod resources goes through a configured account's cross-account role:
+  # exactly the roles of source_accounts (or prod_cross_account_role_arn).
   dynamic "statement" {
     for_each = each.value.assume_prod ? [1] : []
 
     content {
       sid       = "AssumeProdRole"
       actions   = ["sts:AssumeRole"]
-      resources = [var.prod_cross_account_role_arn]
+      resources = local.prod_role_arns
     }
   }
 
-  # Copy delivery: copy-objects reads the staging bucket and writes this bucket as the
-  # prod copier role, and nothing else (absent assume_copier means false).
+  # Copy delivery: copy-objects reads the staging buckets and writes this bucket as the
+  # copied sources' prod copier roles, and nothing else (absent assume_copier means false).
   dynamic "statement" {
-    for_each = try(each.value.assume_copier, false) && local.copy_delivery && var.prod_copier_role_arn != null ? [1] : []
+    for_each = try(each.value.assume_copier, false) && length(local.copier_role_arns) > 0 ? [1] : []
 
     content {
       sid       = "AssumeCopierRole"
       actions   = ["sts:AssumeRole"]
-      resources = [var.prod_copier_role_arn]
+      resources = local.copier_role_arns
+    }
+  }
+
+  # source_accounts: the functions that read SOURCES_TABLE look the snapshot's source up
+  # (GetItem only) in the one sources table, encrypted with the module's key.
+  dynamic "statement" {
+    for_each = each.value.sources ? [1] : []
+
+    content {
+      sid       = "SourcesTable"
+      actions   = ["dynamodb:GetItem"]
+      resources = [local.sources_table_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.sources ? [1] : []
+
+    content {
+      sid       = "SourcesTableKey"
+      actions   = ["kms:Decrypt", "kms:DescribeKey"]
+      resources = [aws_kms_key.this.arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["dynamodb.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  # export-slots: the ledger, waiters and snapshot locks live in the one slots table.
+  dynamic "statement" {
+    for_each = length(try(each.value.slots, [])) > 0 ? [1] : []
+
+    content {
+      sid       = "ExportSlotsTable"
+      actions   = each.value.slots
+      resources = [local.export_slots_table_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(try(each.value.slots, [])) > 0 ? [1] : []
+
+    content {
+      sid       = "ExportSlotsTableKey"
+      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      resources = [aws_kms_key.this.arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["dynamodb.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  # "*": SendTaskSuccess and SendTaskFailure have no resource type in the Service
+  # Authorization Reference (the task token is the capability). Failure: a duplicate
+  # execution's parked token is failed when its snapshot's owner finished.
+  dynamic "statement" {
+    for_each = length(try(each.value.slots, [])) > 0 ? [1] : []
+
+    content {
+      sid       = "SlotTaskTokens"
+      actions   = ["states:SendTaskSuccess", "states:SendTaskFailure"]
+      resources = ["*"]
+    }
+  }
+
+  # Whether a snapshot lock's owner execution still runs (a lost status-change event
+  # cannot wedge the lock): executions of this state machine only.
+  dynamic "statement" {
+    for_each = length(try(each.value.slots, [])) > 0 ? [1] : []
+
+    content {
+      sid       = "DescribeOwnerExecution"
+      actions   = ["states:DescribeExecution"]
+      resources = [local.executions_arn]
     }
   }
 
@@ -171,13 +252,44 @@ data "aws_iam_policy_document" "lambda" {
       sid = "CatalogWriteTables"
       # The calls of lambdas/src/catalog/glue.rs (no GetDatabase: the database is this
       # module's; no GetPartitions: BatchCreatePartition reports existing ones).
+      # GetTables: the previous export's tables of the same source (disappeared tables).
       actions = [
         "glue:GetTable",
+        "glue:GetTables",
         "glue:CreateTable",
         "glue:UpdateTable",
         "glue:BatchCreatePartition",
       ]
       resources = local.glue_table_arns
+    }
+  }
+
+  # The verification report (<prefix>/<export-id>/snapshot-export-verification*.json,
+  # next to export_info): PutObject of its own files only, encrypted with the bucket's
+  # default key.
+  dynamic "statement" {
+    for_each = each.value.catalog && local.catalog_tables ? [1] : []
+
+    content {
+      sid       = "CatalogWriteReport"
+      actions   = ["s3:PutObject"]
+      resources = [local.verification_report_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.catalog && local.catalog_tables ? [1] : []
+
+    content {
+      sid       = "CatalogEncryptReport"
+      actions   = ["kms:GenerateDataKey"]
+      resources = [local.bucket_default_kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
     }
   }
 

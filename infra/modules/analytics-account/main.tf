@@ -64,7 +64,7 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
-  # Copy delivery: the prod copier role encrypts the copies it writes into the bucket (and
+  # Copy delivery: the prod copier roles encrypt the copies they write into the bucket (and
   # reads back parts of a multipart copy), only through S3.
   dynamic "statement" {
     for_each = local.copier_uses_module_key ? [1] : []
@@ -76,7 +76,7 @@ data "aws_iam_policy_document" "key" {
 
       principals {
         type        = "AWS"
-        identifiers = [var.prod_copier_role_arn]
+        identifiers = local.copier_role_arns
       }
 
       condition {

@@ -82,3 +82,18 @@ output "alarm_topic_arn" {
   description = "ARN of the alarm topic, null when alarm_sns_topic is false."
   value       = one(aws_sns_topic.this[*].arn)
 }
+
+output "sources_table_name" {
+  description = "DynamoDB table of the source accounts (SOURCES_TABLE; null without source_accounts)."
+  value       = one([for t in aws_dynamodb_table.sources : t.name])
+}
+
+output "source_account_ids" {
+  description = "The configured prod accounts (SOURCE_ACCOUNT_IDS; the bus policy admits exactly these)."
+  value       = local.source_account_ids
+}
+
+output "export_slots_table_name" {
+  description = "DynamoDB table of the export slots (EXPORT_SLOTS_TABLE)."
+  value       = aws_dynamodb_table.export_slots.name
+}

@@ -32,8 +32,8 @@ resource "aws_sfn_state_machine" "this" {
     # definition exactly with delivery = "copy" (render it with
     # state-machine/configs/copy-delivery.toml and pass it as definition_path).
     precondition {
-      condition     = (var.delivery == "copy") == strcontains(file(local.definition_path), "copy_objects_function_arn")
-      error_message = "delivery is \"${var.delivery}\" but ${local.definition_path} ${var.delivery == "copy" ? "has no CopyObjects state: render the definition with delivery = \"copy\" (state-machine/configs/copy-delivery.toml) and pass it as definition_path" : "has a CopyObjects state (rendered for copy delivery)"}."
+      condition     = local.copy_delivery == strcontains(file(local.definition_path), "copy_objects_function_arn")
+      error_message = "delivery is \"${var.delivery}\" but ${local.definition_path} ${local.copy_delivery ? "has no CopyObjects state: render the definition with delivery = \"copy\" (state-machine/configs/copy-delivery.toml) and pass it as definition_path" : "has a CopyObjects state (rendered for copy delivery)"}."
     }
 
     # The callback wait needs the export-waits table, the rule and its permissions, which

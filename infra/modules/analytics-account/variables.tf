@@ -11,39 +11,117 @@ variable "name" {
   }
 }
 
-variable "prod_account_id" {
-  description = "AWS account id of the prod account (databases, snapshots, export key)."
-  type        = string
+variable "source_accounts" {
+  description = "The prod accounts the pipeline exports from, keyed by 12-digit account id (each account applies the prod-account module; its outputs give the ARNs). name: [a-z0-9_]{1,32}, unique: the S3 prefix (export_prefix/<name>) and the Glue table names (<name>_<database>_<table>) keep accounts apart. role_arn/external_id: the cross-account role the Lambdas assume. export_role_arn, kms_key_arn: the prod module's outputs. export_bucket: where RDS writes (null: this module's bucket; copy delivery: the prod staging bucket). export_prefix: null uses '<export_prefix>/<name>'. delivery: null uses `delivery`. copier_role_arn/copier_external_id: copy delivery (external id null: external_id). db_identifiers, snapshot_types, export_only: Normalize's filters for that account. regions: snapshot regions accepted (empty: this module's). Stored in the sources DynamoDB table (one item per account, read at each invocation: Lambda environments hold 4 KB) and SOURCE_ACCOUNT_IDS; the bus policy admits exactly these accounts. Empty: the single-account inputs prod_* below are used instead (today's set-up, no sources table)."
+  type = map(object({
+    name               = string
+    role_arn           = string
+    external_id        = string
+    export_role_arn    = string
+    kms_key_arn        = string
+    export_bucket      = optional(string)
+    export_prefix      = optional(string)
+    delivery           = optional(string)
+    copier_role_arn    = optional(string)
+    copier_external_id = optional(string)
+    db_identifiers     = optional(list(string), [])
+    snapshot_types     = optional(list(string), [])
+    export_only        = optional(list(string), [])
+    regions            = optional(list(string), [])
+  }))
+  default = {}
 
   validation {
-    condition     = can(regex("^[0-9]{12}$", var.prod_account_id))
+    condition     = alltrue([for id, s in var.source_accounts : can(regex("^[0-9]{12}$", id))])
+    error_message = "source_accounts keys must be 12-digit account ids."
+  }
+
+  validation {
+    condition     = alltrue([for id, s in var.source_accounts : can(regex("^[a-z0-9_]{1,32}$", s.name))])
+    error_message = "source_accounts names must be 1-32 characters of a-z, 0-9 and '_' (they become Glue table names and an S3 prefix)."
+  }
+
+  validation {
+    condition     = length(distinct([for id, s in var.source_accounts : s.name])) == length(var.source_accounts)
+    error_message = "source_accounts names must be unique (two accounts with one name would write the same S3 prefix and Glue tables)."
+  }
+
+  validation {
+    # Each role and key must live in the account it is keyed by: a role of another account
+    # would be assumed for this account's snapshots.
+    condition = alltrue(flatten([for id, s in var.source_accounts : [
+      can(regex("^arn:aws[a-z-]*:iam::${id}:role/.+$", s.role_arn)),
+      can(regex("^arn:aws[a-z-]*:iam::${id}:role/.+$", s.export_role_arn)),
+      can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:${id}:key/.+$", s.kms_key_arn)),
+      s.copier_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::${id}:role/.+$", s.copier_role_arn)),
+    ]]))
+    error_message = "source_accounts: role_arn, export_role_arn and copier_role_arn must be IAM role ARNs, and kms_key_arn a KMS key ARN (not an alias), all in the account of the entry's key."
+  }
+
+  validation {
+    condition     = alltrue([for id, s in var.source_accounts : s.delivery == null || contains(["share-key", "copy"], coalesce(s.delivery, "share-key"))])
+    error_message = "source_accounts delivery must be \"share-key\" or \"copy\" (null: the module's delivery)."
+  }
+
+  validation {
+    condition     = alltrue([for id, s in var.source_accounts : s.delivery != "copy" || (s.copier_role_arn != null && s.export_bucket != null)])
+    error_message = "source_accounts with delivery = \"copy\" need copier_role_arn and export_bucket (the prod module's copier_role_arn and staging_bucket_name outputs)."
+  }
+
+  validation {
+    condition     = alltrue([for id, s in var.source_accounts : s.export_prefix == null || can(regex("^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*$", coalesce(s.export_prefix, "x")))])
+    error_message = "source_accounts export_prefix must be letters, digits and !_.'()- separated by single '/' (no leading or trailing '/', no '*' or '?')."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for id, s in var.source_accounts : [for t in s.snapshot_types : contains(["manual", "automated", "copy"], t)]]))
+    error_message = "source_accounts snapshot_types entries must be manual, automated or copy."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for id, s in var.source_accounts : [length(s.external_id) >= 2, s.copier_external_id == null || length(coalesce(s.copier_external_id, "xx")) >= 2]]))
+    error_message = "source_accounts external ids must be at least 2 characters (sts:ExternalId)."
+  }
+}
+
+variable "prod_account_id" {
+  description = "Single-account set-up (source_accounts empty): AWS account id of the prod account (databases, snapshots, export key). Ignored when source_accounts is set."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.prod_account_id == null || can(regex("^[0-9]{12}$", coalesce(var.prod_account_id, "x")))
     error_message = "prod_account_id must be 12 digits."
   }
 }
 
 variable "prod_kms_key_arn" {
-  description = "ARN of the export key in prod (prod-account output kms_key_arn): EXPORT_KMS_KEY_ARN, and the crawler decrypts with it."
+  description = "Single-account set-up: ARN of the export key in prod (prod-account output kms_key_arn): EXPORT_KMS_KEY_ARN, and the crawler decrypts with it."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.prod_kms_key_arn))
+    condition     = var.prod_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", coalesce(var.prod_kms_key_arn, "x")))
     error_message = "prod_kms_key_arn must be a KMS key ARN (not an alias: IAM policies match the key ARN)."
   }
 }
 
 variable "prod_export_role_arn" {
-  description = "ARN of the prod role RDS writes the export with (prod-account output export_role_arn)."
+  description = "Single-account set-up: ARN of the prod role RDS writes the export with (prod-account output export_role_arn)."
   type        = string
+  default     = null
 }
 
 variable "prod_cross_account_role_arn" {
-  description = "ARN of the prod role the Lambdas assume (prod-account output cross_account_role_arn)."
+  description = "Single-account set-up: ARN of the prod role the Lambdas assume (prod-account output cross_account_role_arn)."
   type        = string
+  default     = null
 }
 
 variable "prod_role_external_id" {
-  description = "sts:ExternalId presented when assuming the prod role (same value as the prod-account module's external_id)."
+  description = "Single-account set-up: sts:ExternalId presented when assuming the prod role (same value as the prod-account module's external_id)."
   type        = string
+  default     = null
 }
 
 variable "bucket_name" {
@@ -287,5 +365,27 @@ variable "preflight_principal_arns" {
   validation {
     condition     = alltrue([for arn in var.preflight_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:", arn))])
     error_message = "preflight_principal_arns must be IAM ARNs (arn:aws:iam::<account>:role/... or :user/...)."
+  }
+}
+
+variable "on_partial" {
+  description = "What CatalogTables does with a PARTIAL export (tables skipped, failed or disappeared): \"notify\" catalogs the exported tables, leaves the others' latest tables where they were and says so in the notification; \"fail\" writes the verification report, changes nothing in Glue and fails the execution with ExportPartial (re-export, or set \"notify\" and Redrive: a redrive re-verifies). catalog-tables' ON_PARTIAL."
+  type        = string
+  default     = "notify"
+
+  validation {
+    condition     = contains(["notify", "fail"], var.on_partial)
+    error_message = "on_partial must be \"notify\" or \"fail\"."
+  }
+}
+
+variable "row_drop_threshold" {
+  description = "A table's rows dropping below previous × (1 − row_drop_threshold) since the previous export of its source is reported as a row drop (not a failure): a fraction in (0, 1]. Default 0.5: daily churn rarely removes half a table; truncations, failed loads and half-exported tables do. catalog-tables' ROW_DROP_THRESHOLD."
+  type        = number
+  default     = 0.5
+
+  validation {
+    condition     = var.row_drop_threshold > 0 && var.row_drop_threshold <= 1
+    error_message = "row_drop_threshold must be a fraction in (0, 1]."
   }
 }

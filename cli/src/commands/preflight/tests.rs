@@ -945,7 +945,8 @@ fn the_expected_rule_patterns_are_the_terraforms() {
     assert_eq!(list_after(rule, "EventID ="), SNAPSHOT_CREATED.event_ids);
     assert_eq!(list_after(rule, "\"detail-type\" ="), events::DETAIL_TYPES);
     assert_eq!(list_after(rule, "source        ="), [events::SOURCE]);
-    assert_eq!(list_after(rule, "account       ="), ["var.prod_account_id"]);
+    // The configured prod accounts (source_accounts, or the one prod_account_id).
+    assert!(rule.contains("account       = local.source_account_ids"));
     assert!(rule.contains(&format!(
         "name           = \"${{var.name}}-{}\"",
         SNAPSHOT_CREATED.suffix
@@ -961,7 +962,7 @@ fn the_expected_rule_patterns_are_the_terraforms() {
         .unwrap()..];
     assert!(rule.contains("detail        = { EventID = local.export_finished_event_ids }"));
     assert_eq!(list_after(rule, "\"detail-type\" ="), events::DETAIL_TYPES);
-    assert_eq!(list_after(rule, "account       ="), ["var.prod_account_id"]);
+    assert!(rule.contains("account       = local.source_account_ids"));
     let locals = module_file("locals.tf");
     assert_eq!(
         list_after(&locals, "export_finished_event_ids ="),
