@@ -264,7 +264,8 @@ pub(crate) fn verdict(
 
 /// The stack as the functions see it for a snapshot of `source`: the source's values in
 /// the variables the per-account checks read, in every function that reads the sources
-/// table (the handlers take those values from the item instead of their environment).
+/// table and that variable (the handlers take those values from the item instead of
+/// their environment).
 pub(crate) fn overlay(stack: &Stack, source: &Source) -> Stack {
     let c = &source.config;
     let prefix = stack
@@ -299,19 +300,19 @@ pub(crate) fn overlay(stack: &Stack, source: &Source) -> Stack {
     let mut overlaid = stack.clone();
     overlaid.config.delivery = c.delivery;
     for deployed in &mut overlaid.functions {
+        // Only the variables the function reads (the function table): copy-objects reads
+        // the sources table for its copier, never the prod cross-account role.
+        let reads: Vec<&str> = deployed.function.env().collect();
         let Some(env) = deployed.env.as_mut() else {
             continue;
         };
-        // EXPORT_PREFIX: wherever it is read (the bucket checks take the first function's).
-        if env.contains_key("EXPORT_PREFIX")
-            && let Some(prefix) = &values[5].1
-        {
-            env.insert("EXPORT_PREFIX".to_owned(), prefix.clone());
-        }
-        if !env.contains_key("SOURCES_TABLE") {
-            continue;
-        }
+        let from_sources = reads.contains(&"SOURCES_TABLE");
         for (var, value) in &values {
+            // EXPORT_PREFIX: wherever it is read (the bucket checks take the first
+            // function's); the rest only where the handler takes it from the source.
+            if !reads.contains(var) || (*var != "EXPORT_PREFIX" && !from_sources) {
+                continue;
+            }
             match value {
                 Some(value) => env.insert((*var).to_owned(), value.clone()),
                 None => env.remove(*var),

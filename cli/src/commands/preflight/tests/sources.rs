@@ -17,7 +17,7 @@ use super::{
     ANALYTICS, BUCKET, NAME, PipelineConfig, REGION, Stack, Status, assert_fails, assert_ok,
     stack_for, terraform_bucket_policy,
 };
-use contract::functions::{NORMALIZE, START_EXPORT};
+use contract::functions::{COPY_OBJECTS, NORMALIZE, START_EXPORT};
 use state_machine::Delivery;
 
 const A: &str = "210987654321";
@@ -66,7 +66,11 @@ fn ids(list: &[&str]) -> Option<BTreeSet<String>> {
 /// The stack as the Terraform deploys it with source_accounts: no PROD_* in any
 /// environment, SOURCES_TABLE and SOURCE_ACCOUNT_IDS where the function table reads them.
 fn multi_stack() -> Stack {
-    let mut stack = stack_for(&PipelineConfig::default());
+    multi_stack_for(&PipelineConfig::default())
+}
+
+fn multi_stack_for(config: &PipelineConfig) -> Stack {
+    let mut stack = stack_for(config);
     for deployed in &mut stack.functions {
         let reads: Vec<&str> = deployed.function.env().collect();
         let env = deployed.env.as_mut().unwrap();
@@ -108,7 +112,7 @@ fn the_terraforms_items_parse_and_match_source_account_ids() {
 fn a_wrong_table_is_named() {
     let good = item(A, &config_json(A, "payments"));
     // SOURCE_ACCOUNT_IDS lacks an account of the table, and names one it lacks.
-    let (_, check) = verdict(&[good.clone()], ids(&[B]), TABLE);
+    let (_, check) = verdict(std::slice::from_ref(&good), ids(&[B]), TABLE);
     assert_fails(
         &check,
         &[
@@ -118,7 +122,7 @@ fn a_wrong_table_is_named() {
             TABLE,
         ],
     );
-    let (_, check) = verdict(&[good.clone()], None, TABLE);
+    let (_, check) = verdict(std::slice::from_ref(&good), None, TABLE);
     assert_fails(&check, &["no SOURCE_ACCOUNT_IDS"]);
     // Two accounts with one name.
     let (_, check) = verdict(
@@ -217,6 +221,18 @@ fn each_source_is_checked_with_its_own_values_and_named() {
     );
     assert_eq!(bucket::prefix(&b), "exports/billing");
     assert_eq!(events::prod_account(&b), B);
+    // copy-objects reads the sources table for its copier only: the prod cross-account
+    // role is not laid over it (its role is not admitted by that role's trust).
+    let copy = overlay(
+        &multi_stack_for(&super::copy_config()),
+        &source(B, "billing"),
+    );
+    assert!(copy.function(COPY_OBJECTS.binary).is_some());
+    assert_eq!(copy.env_of(COPY_OBJECTS.binary, "PROD_ROLE_ARN"), None);
+    assert_eq!(
+        copy.env_of(START_EXPORT.binary, "PROD_ROLE_ARN"),
+        Some(role(B, "cross-account").as_str())
+    );
     // The original stack is untouched (the next source starts from it).
     assert_eq!(identity::prod_role(&stack), None);
 
