@@ -7,6 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Environment variable that can stand in for `--state-machine-arn`.
 pub const STATE_MACHINE_ARN_ENV: &str = "SNAPSHOT_EXPORT_STATE_MACHINE_ARN";
+/// The environment variable `--slots-table` defaults to.
+pub const SLOTS_TABLE_ENV: &str = "SNAPSHOT_EXPORT_SLOTS_TABLE";
 
 /// Operate the RDS snapshot export pipeline: render and validate its Step Functions
 /// definition, start exports, list failures, redrive or re-run them, and watch progress.
@@ -187,9 +189,25 @@ pub struct RedriveArgs {
 /// `status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// The state machine.
-    #[command(flatten)]
-    pub machine: StateMachineArg,
+    /// ARN of the pipeline's state machine: its running executions are listed (not
+    /// needed with --execution).
+    #[arg(
+        long,
+        value_name = "ARN",
+        env = STATE_MACHINE_ARN_ENV,
+        required_unless_present_any = ["execution", "slots_table"]
+    )]
+    pub state_machine_arn: Option<String>,
+    /// Show this execution's verification: the verdict and counts of its `$.catalog`.
+    #[arg(long, value_name = "ARN")]
+    pub execution: Option<String>,
+    /// With --execution: one line per table, from the verification report in S3.
+    #[arg(long, requires = "execution")]
+    pub tables: bool,
+    /// The export-slots table (`terraform output -raw export_slots_table`): per account
+    /// and Region, the slots in use, their holders and the waiting executions.
+    #[arg(long, value_name = "NAME", env = SLOTS_TABLE_ENV)]
+    pub slots_table: Option<String>,
     /// Redraw every --interval seconds until Ctrl-C.
     #[arg(long)]
     pub watch: bool,

@@ -19,6 +19,10 @@ pub(crate) struct Clients {
     pub(crate) events: aws_sdk_eventbridge::Client,
     /// Glue (GetCrawler).
     pub(crate) glue: aws_sdk_glue::Client,
+    /// S3 (the verification report).
+    pub(crate) s3: aws_sdk_s3::Client,
+    /// DynamoDB (the export-slots table).
+    pub(crate) dynamodb: aws_sdk_dynamodb::Client,
 }
 
 impl Clients {
@@ -30,6 +34,8 @@ impl Clients {
             rds: aws_sdk_rds::Client::new(&config),
             events: aws_sdk_eventbridge::Client::new(&config),
             glue: aws_sdk_glue::Client::new(&config),
+            s3: aws_sdk_s3::Client::new(&config),
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
         })
     }
 }

@@ -15,6 +15,8 @@ pub(crate) fn mocked(sfn: &[&Rule], rds: &[&Rule]) -> Clients {
         rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, rds),
         events: mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, none),
         glue: mock_client!(aws_sdk_glue, RuleMode::MatchAny, none),
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, none),
+        dynamodb: mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, none),
     }
 }
 

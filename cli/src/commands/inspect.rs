@@ -135,7 +135,7 @@ pub(crate) fn failed_state(steps: &[Step]) -> Option<String> {
 }
 
 /// The error and cause the history ends with, if it ended unsuccessfully.
-fn ended_with(steps: &[Step]) -> (Option<String>, Option<String>) {
+pub(crate) fn ended_with(steps: &[Step]) -> (Option<String>, Option<String>) {
     steps
         .iter()
         .rev()

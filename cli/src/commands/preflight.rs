@@ -21,6 +21,8 @@
 //! - `events`: the rules, their patterns, the bus policy, the notification bus.
 //! - `forwarding`: prod's forwarding rules.
 //! - `waits`: the export-waits table.
+//! - `sources`: the sources table (many prod accounts); its sources' values laid over the
+//!   stack, so the per-account checks run once per source.
 //! - `snapshot`: the `--snapshot` dry run.
 //! - `policy`: reading IAM policy documents.
 //! - `report`: the lines and the JSON.
@@ -36,6 +38,7 @@ mod key;
 mod policy;
 mod report;
 mod snapshot;
+mod sources;
 mod stack;
 mod waits;
 
@@ -120,18 +123,35 @@ pub(crate) async fn check_all(
     checks.extend(environment::check(&stack));
     checks.push(waits::check(&aws_sdk_dynamodb::Client::new(base), &stack).await);
 
-    // Acting as the pipeline: the function's role, then the prod role.
-    let sessions = identity::Sessions::open(base, &stack).await;
-    checks.extend(sessions.checks.iter().cloned());
-    let prod_reader = prod_reader.or(sessions.prod.as_ref());
-    checks.extend(identity::check_trust(prod_reader, sessions.function.as_ref(), &stack).await);
-    checks.push(identity::check_export_role(prod_reader, &stack).await);
-    checks.extend(key::check(sessions.prod.as_ref(), prod_reader, &stack).await);
-
     let s3 = aws_sdk_s3::Client::new(base);
     checks.push(bucket::check_ownership(&s3, &stack).await);
-    checks.push(bucket::check_policy(&s3, &stack).await);
-    checks.push(bucket::check_staging(prod_reader.map(aws_sdk_s3::Client::new), &stack).await);
+    // The --snapshot dry run acts as its account's source (the first without a match).
+    let mut for_snapshot: Option<(Option<SdkConfig>, Stack)> = None;
+    let snapshot_account = snapshot.and_then(|arn| arn.split(':').nth(4));
+    match sources::table(&stack) {
+        // Many prod accounts: the per-account checks once per source, with its values.
+        Some(table) => {
+            let dynamodb = aws_sdk_dynamodb::Client::new(base);
+            let (found, check) = sources::load(&dynamodb, &stack, table).await;
+            checks.push(check);
+            for source in &found {
+                let overlaid = sources::overlay(&stack, source);
+                // --prod-profile is one account's: only for the source in that account.
+                let reader = prod_reader.filter(|_| found.len() == 1);
+                let (prod, per_source) = per_account(base, reader, &s3, &overlaid).await;
+                let label = source.label();
+                checks.extend(per_source.into_iter().map(|c| c.for_source(&label)));
+                if for_snapshot.is_none() || snapshot_account == Some(source.account.as_str()) {
+                    for_snapshot = Some((prod, overlaid));
+                }
+            }
+        }
+        None => {
+            let (prod, per_source) = per_account(base, prod_reader, &s3, &stack).await;
+            checks.extend(per_source);
+            for_snapshot = Some((prod, stack.clone()));
+        }
+    }
 
     let glue = aws_sdk_glue::Client::new(base);
     checks.push(catalog::check_database(&glue, &stack).await);
@@ -139,11 +159,32 @@ pub(crate) async fn check_all(
 
     let events = aws_sdk_eventbridge::Client::new(base);
     checks.extend(events::check(&events, &stack).await);
-    checks.extend(forwarding::check(prod_reader, &stack).await);
     if let Some(arn) = snapshot {
-        checks.extend(snapshot::check(sessions.prod.as_ref(), &stack, arn).await);
+        let (prod, acting) = for_snapshot.unwrap_or((None, stack.clone()));
+        checks.extend(snapshot::check(prod.as_ref(), &acting, arn).await);
     }
     Ok(PreflightReport::new(machine_arn, checks))
+}
+
+/// The checks of one prod account, acting as the pipeline (the function's role, then the
+/// prod role): trust, export role, key, bucket policy, staging bucket, prod's forwarding
+/// rules. Returns the prod session (for `--snapshot`) with the checks.
+async fn per_account(
+    base: &SdkConfig,
+    prod_reader: Option<&SdkConfig>,
+    s3: &aws_sdk_s3::Client,
+    stack: &Stack,
+) -> (Option<SdkConfig>, Vec<Check>) {
+    let sessions = identity::Sessions::open(base, stack).await;
+    let mut checks = sessions.checks.clone();
+    let prod_reader = prod_reader.or(sessions.prod.as_ref());
+    checks.extend(identity::check_trust(prod_reader, sessions.function.as_ref(), stack).await);
+    checks.push(identity::check_export_role(prod_reader, stack).await);
+    checks.extend(key::check(sessions.prod.as_ref(), prod_reader, stack).await);
+    checks.push(bucket::check_policy(s3, stack).await);
+    checks.push(bucket::check_staging(prod_reader.map(aws_sdk_s3::Client::new), stack).await);
+    checks.extend(forwarding::check(prod_reader, stack).await);
+    (sessions.prod, checks)
 }
 
 #[cfg(test)]

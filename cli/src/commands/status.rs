@@ -1,6 +1,11 @@
 //! `status`: the running executions with their export's status and progress
 //! (DescribeExportTasks by the export id found in the execution's state), plus a Glue
 //! crawler's state; `--watch` redraws it every `--interval` seconds until Ctrl-C.
+//! `--execution` shows one execution's verification (`verification`), `--slots-table`
+//! the export-slot queue of every prod account (`slots`).
+
+mod slots;
+mod verification;
 
 use std::time::Duration;
 
@@ -16,6 +21,8 @@ use crate::commands::inspect::{
 };
 use crate::error::{CliError, code_of};
 use crate::output::{Report, Table, or_none, progress_bar};
+use slots::AccountSlots;
+use verification::ExecutionVerification;
 
 /// One running execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,15 +70,26 @@ pub(crate) struct CrawlerStatus {
 /// The status at one moment.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct StatusReport {
-    /// Running executions, newest first.
+    /// Running executions, newest first (none listed without a state machine).
     pub(crate) running: Vec<RunningExecution>,
     /// The crawler, when `--crawler` was given.
     pub(crate) crawler: Option<CrawlerStatus>,
+    /// The execution's verification, with `--execution`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) verification: Option<ExecutionVerification>,
+    /// The export-slot queues, with `--slots-table`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) slots: Option<Vec<AccountSlots>>,
+    /// Whether the running executions were listed (a state machine was given).
+    #[serde(skip)]
+    pub(crate) listed: bool,
 }
 
 impl Report for StatusReport {
     fn table(&self) -> String {
-        let mut text = if self.running.is_empty() {
+        let mut text = if !self.listed {
+            String::new()
+        } else if self.running.is_empty() {
             "no running executions\n".to_owned()
         } else {
             // Copy delivery: a COPIED column once an execution has copied objects.
@@ -117,8 +135,52 @@ impl Report for StatusReport {
                     .unwrap_or_default()
             ));
         }
+        if let Some(v) = &self.verification {
+            text.push_str(&v.text());
+        }
+        if let Some(queues) = &self.slots {
+            text.push_str(&slots_text(queues));
+        }
         text
     }
+}
+
+/// The export-slot queues as text: one line per account and Region, then its holders and
+/// its waiters in queue order.
+pub(crate) fn slots_text(queues: &[AccountSlots]) -> String {
+    if queues.is_empty() {
+        return "export slots: no ledger yet (no export has taken a slot)\n".to_owned();
+    }
+    let mut text = String::new();
+    for q in queues {
+        text.push_str(&format!(
+            "export slots {} {}: {}/{} in use ({} external), {} waiting\n",
+            q.account,
+            q.region,
+            q.in_use,
+            q.capacity,
+            q.external,
+            q.waiting.len()
+        ));
+        for h in &q.holders {
+            text.push_str(&format!(
+                "  holder  {}  {}  since {}\n",
+                h.snapshot_arn,
+                h.execution_id,
+                format_time(&aws_smithy_types::DateTime::from_secs(h.since))
+            ));
+        }
+        for w in &q.waiting {
+            text.push_str(&format!(
+                "  #{:<3}    {}  {}  waiting since {}\n",
+                w.position,
+                w.snapshot_arn,
+                w.execution_id,
+                format_time(&aws_smithy_types::DateTime::from_millis(w.enqueued_at))
+            ));
+        }
+    }
+    text
 }
 
 /// Prints the status once, or redraws it until Ctrl-C with `--watch`.
@@ -149,14 +211,19 @@ pub(crate) async fn run(clients: &Clients, args: &StatusArgs, json: bool) -> Res
 
 /// The status now.
 pub(crate) async fn gather(clients: &Clients, args: &StatusArgs) -> Result<StatusReport, CliError> {
-    let machine = crate::names::StateMachineArn::parse(&args.machine.state_machine_arn)?;
-    let items = list_executions(
-        &clients.sfn,
-        &machine.arn,
-        Some(ExecutionStatus::Running),
-        0,
-    )
-    .await?;
+    let items = match &args.state_machine_arn {
+        Some(arn) => {
+            let machine = crate::names::StateMachineArn::parse(arn)?;
+            list_executions(
+                &clients.sfn,
+                &machine.arn,
+                Some(ExecutionStatus::Running),
+                0,
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
     let mut running = Vec::with_capacity(items.len());
     for item in &items {
         let described = describe(&clients.sfn, item.execution_arn()).await?;
@@ -208,7 +275,21 @@ pub(crate) async fn gather(clients: &Clients, args: &StatusArgs) -> Result<Statu
         Some(name) => Some(crawler_status(&clients.glue, name).await?),
         None => None,
     };
-    Ok(StatusReport { running, crawler })
+    let verification = match &args.execution {
+        Some(arn) => Some(verification::gather(&clients.sfn, &clients.s3, arn, args.tables).await?),
+        None => None,
+    };
+    let slots = match &args.slots_table {
+        Some(table) => Some(slots::read(&clients.dynamodb, table).await?),
+        None => None,
+    };
+    Ok(StatusReport {
+        running,
+        crawler,
+        verification,
+        slots,
+        listed: args.state_machine_arn.is_some(),
+    })
 }
 
 /// The export task `id`. For a base id (`is_attempt` false: the state only has the job),

@@ -56,10 +56,11 @@ pub(crate) const EXPORT_FINISHED: RuleSpec = RuleSpec {
     event_ids: &contract::EXPORT_FINISHED_EVENT_IDS,
 };
 
-/// The pattern the Terraform writes for `event_ids` from `prod_account`.
-pub(crate) fn expected_pattern(prod_account: &str, event_ids: &[&str]) -> Value {
+/// The pattern the Terraform writes for `event_ids` from `prod_accounts`
+/// (`local.source_account_ids`: sorted).
+pub(crate) fn expected_pattern(prod_accounts: &[String], event_ids: &[&str]) -> Value {
     json!({
-        "account": [prod_account],
+        "account": prod_accounts,
         "source": [SOURCE],
         "detail-type": DETAIL_TYPES,
         "detail": { "EventID": event_ids },
@@ -72,6 +73,15 @@ pub(crate) fn prod_account(stack: &Stack) -> String {
         .and_then(|(arn, _)| Stack::account_of(arn))
         .unwrap_or(&stack.account)
         .to_owned()
+}
+
+/// The accounts RDS events come from: SOURCE_ACCOUNT_IDS (sorted, as the Terraform's
+/// `local.source_account_ids`) with a sources table, else the one prod account.
+pub(crate) fn prod_accounts(stack: &Stack) -> Vec<String> {
+    match super::sources::configured_ids(stack) {
+        Some(ids) if super::sources::table(stack).is_some() => ids.into_iter().collect(),
+        _ => vec![prod_account(stack)],
+    }
 }
 
 /// Every EventBridge check.
@@ -111,7 +121,7 @@ pub(crate) async fn check_rule(
             ""
         }
     );
-    let expected = expected_pattern(&prod_account(stack), spec.event_ids);
+    let expected = expected_pattern(&prod_accounts(stack), spec.event_ids);
     verify_rule(
         events,
         RuleCheck {
@@ -271,8 +281,11 @@ pub(crate) async fn verify_rule(
 pub(crate) async fn check_bus_policy(events: &aws_sdk_eventbridge::Client, stack: &Stack) -> Check {
     const NAME: &str = "event-bus-policy";
     let bus = &stack.machine.name;
-    let prod = prod_account(stack);
-    if prod == stack.account {
+    let accounts: Vec<String> = prod_accounts(stack)
+        .into_iter()
+        .filter(|a| *a != stack.account)
+        .collect();
+    if accounts.is_empty() {
         return Check::skip(NAME, "one account: no cross-account bus policy needed");
     }
     let fix = "terraform apply the analytics module (aws_cloudwatch_event_bus_policy admits the prod account)";
@@ -296,17 +309,24 @@ pub(crate) async fn check_bus_policy(events: &aws_sdk_eventbridge::Client, stack
         .policy()
         .and_then(policy::parse)
         .unwrap_or(Value::Null);
-    let prod_root = format!("arn:{}:iam::{prod}:root", stack.partition);
-    if policy::allows(&doc, &prod_root, "events:PutEvents", &bus_arn).is_none() {
-        return Check::fail(
-            NAME,
-            format!("the bus policy does not let account {prod} put events: prod's forwarded snapshot events are refused"),
-            &bus_arn,
-            fix,
-        )
-        .permission("events:PutEvents");
+    for prod in &accounts {
+        let prod_root = format!("arn:{}:iam::{prod}:root", stack.partition);
+        if policy::allows(&doc, &prod_root, "events:PutEvents", &bus_arn).is_none() {
+            return Check::fail(
+                NAME,
+                format!("the bus policy does not let account {prod} put events: prod's forwarded snapshot events are refused"),
+                &bus_arn,
+                fix,
+            )
+            .permission("events:PutEvents");
+        }
     }
-    Check::ok(NAME, format!("account {prod} may put events")).on(bus_arn)
+    let who = if accounts.len() == 1 {
+        format!("account {}", accounts[0])
+    } else {
+        format!("accounts {}", accounts.join(", "))
+    };
+    Check::ok(NAME, format!("{who} may put events")).on(bus_arn)
 }
 
 /// The bus notify sends to exists (the default bus without EVENT_BUS_NAME).

@@ -25,6 +25,9 @@ pub(crate) enum Status {
 pub(crate) struct Check {
     /// The check's name (`export-key`, `function-env start-export`).
     pub(crate) check: String,
+    /// The source account it checked (`payments 111111111111`), with SOURCES_TABLE.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<String>,
     /// Its outcome.
     pub(crate) status: Status,
     /// What was found: the confirmation when ok, what is wrong when failed, why when
@@ -46,6 +49,7 @@ impl Check {
     pub(crate) fn ok(check: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             check: check.into(),
+            source: None,
             status: Status::Ok,
             message: message.into(),
             resource: None,
@@ -71,6 +75,7 @@ impl Check {
     ) -> Self {
         Self {
             check: check.into(),
+            source: None,
             status: Status::Fail,
             message: problem.into(),
             resource: Some(resource.into()),
@@ -91,6 +96,12 @@ impl Check {
         self
     }
 
+    /// The same check made for one source account (named in its line and JSON).
+    pub(crate) fn for_source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
     /// True when the check failed.
     pub(crate) fn failed(&self) -> bool {
         self.status == Status::Fail
@@ -103,7 +114,10 @@ impl Check {
             Status::Fail => "FAIL",
             Status::Skip => "skip",
         };
-        let mut line = format!("{tag}  {}: {}", self.check, self.message);
+        let mut line = match &self.source {
+            Some(source) => format!("{tag}  {} ({source}): {}", self.check, self.message),
+            None => format!("{tag}  {}: {}", self.check, self.message),
+        };
         if let Some(resource) = &self.resource {
             line.push_str(&format!(" [{resource}]"));
         }

@@ -20,6 +20,8 @@ use super::stack::{Deployed, Stack, task_functions};
 use super::*;
 use crate::names::StateMachineArn;
 
+mod sources;
+
 const ANALYTICS: &str = "111122223333";
 const PROD: &str = "210987654321";
 const REGION: &str = "eu-west-1";
@@ -606,7 +608,7 @@ fn targets(arn: &str) -> Rule {
 #[tokio::test]
 async fn a_rule_is_checked_for_presence_state_pattern_and_target() {
     let stack = stack_for(&events_config());
-    let good = expected_pattern(PROD, SNAPSHOT_CREATED.event_ids);
+    let good = expected_pattern(&[PROD.to_owned()], SNAPSHOT_CREATED.event_ids);
     let run = |describe: Rule, target: &str| {
         let list = targets(target);
         let stack = stack.clone();
@@ -641,7 +643,7 @@ async fn a_rule_is_checked_for_presence_state_pattern_and_target() {
         ],
     );
 
-    let wrong = expected_pattern(PROD, &["RDS-EVENT-0042"]);
+    let wrong = expected_pattern(&[PROD.to_owned()], &["RDS-EVENT-0042"]);
     assert_fails(
         &run(
             mock!(aws_sdk_eventbridge::Client::describe_rule)
@@ -652,7 +654,7 @@ async fn a_rule_is_checked_for_presence_state_pattern_and_target() {
         &["pattern is not the Terraform's", "$.detail.EventID"],
     );
 
-    let other_account = expected_pattern("999999999999", SNAPSHOT_CREATED.event_ids);
+    let other_account = expected_pattern(&["999999999999".to_owned()], SNAPSHOT_CREATED.event_ids);
     assert_fails(
         &run(
             mock!(aws_sdk_eventbridge::Client::describe_rule)

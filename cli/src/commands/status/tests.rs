@@ -3,8 +3,11 @@
 //! comes from the execution's state, later attempts are followed, and the table shows the
 //! progress, copy delivery's included.
 
+mod slots;
+mod verification;
+
 use super::{RunningExecution, StatusReport, gather, human_bytes};
-use crate::args::{StateMachineArg, StatusArgs};
+use crate::args::StatusArgs;
 use crate::mocks::mocked;
 use crate::output::Report;
 use aws_sdk_rds::operation::describe_export_tasks::DescribeExportTasksOutput;
@@ -128,9 +131,10 @@ fn rds_rule(tasks: &'static [(&'static str, &'static str, i32)]) -> Rule {
 
 fn args() -> StatusArgs {
     StatusArgs {
-        machine: StateMachineArg {
-            state_machine_arn: MACHINE.into(),
-        },
+        state_machine_arn: Some(MACHINE.into()),
+        execution: None,
+        tables: false,
+        slots_table: None,
         watch: false,
         interval: 10,
         crawler: None,
@@ -228,6 +232,9 @@ fn copy_progress_is_shown_in_the_table() {
             bytes_copied: Some(3 * 1024 * 1024 * 1024),
         }],
         crawler: None,
+        verification: None,
+        slots: None,
+        listed: true,
     };
     let table = report.table();
     assert!(table.contains("COPIED"), "{table}");
