@@ -171,7 +171,6 @@ pub const REWRITE_ACL: Function = Function {
         SOURCES_TABLE,
         "ACL_CONCURRENCY",
         "ACL_DEADLINE_MARGIN_SECONDS",
-        SOURCES_TABLE,
     ],
 };
 

@@ -192,6 +192,7 @@ fn env_of(binary: &str, key_arn: &str) -> HashMap<String, String> {
             "EVENT_BUS_NAME" => bus_arn(),
             "EVENT_SOURCE" => "snapshot-export".into(),
             "EXPORT_WAITS_TABLE" => format!("{NAME}-export-waits"),
+            "EXPORT_SLOTS_TABLE" => format!("{NAME}-export-slots"),
             _ => return None,
         })
     };

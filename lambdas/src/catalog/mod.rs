@@ -24,9 +24,9 @@ mod count;
 mod discover;
 mod footer;
 mod glue;
+mod naming;
 mod report;
 mod schema;
-mod naming;
 mod types;
 mod verify;
 

@@ -91,7 +91,7 @@ fn all_variants_listed() {
             | TaskError::ExportWaitStoreFailed(_)
             | TaskError::TaskTokenSendFailed(_)
             | TaskError::SourceAccountNotConfigured(_) => 1,
-            | TaskError::ExportSlotStoreFailed(_) => 1,
+            TaskError::ExportSlotStoreFailed(_) => 1,
         })
         .sum::<usize>();
     assert_eq!(count, 32);

@@ -65,6 +65,7 @@ fn env_value(var: &str, config: &PipelineConfig) -> Option<String> {
         "GLUE_DATABASE" => "snapshot_export".to_owned(),
         "EVENT_BUS_NAME" => format!("arn:aws:events:{REGION}:{ANALYTICS}:event-bus/{NAME}"),
         "EXPORT_WAITS_TABLE" => format!("{NAME}-export-waits"),
+        "EXPORT_SLOTS_TABLE" => format!("{NAME}-export-slots"),
         _ => return None,
     })
 }
