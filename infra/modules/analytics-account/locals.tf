@@ -156,16 +156,18 @@ locals {
     EXPORT_ROLE_ARN    = local.first_source.export_role_arn
     # With source_accounts every prod value comes from the snapshot's source (the table):
     # no role of one account is left in the environment for another's snapshots.
-    PROD_ROLE_ARN                = local.multi_source ? null : var.prod_cross_account_role_arn
-    PROD_ROLE_EXTERNAL_ID        = local.multi_source ? null : var.prod_role_external_id
-    DB_IDENTIFIERS               = !local.multi_source && length(var.db_identifiers) > 0 ? join(",", var.db_identifiers) : null
-    SNAPSHOT_TYPES               = !local.multi_source && length(var.snapshot_types) > 0 ? join(",", var.snapshot_types) : null
-    EXPORT_ONLY                  = !local.multi_source && length(var.export_only) > 0 ? join(",", var.export_only) : null
-    SOURCES_TABLE                = local.multi_source ? local.sources_table : null
-    SOURCE_ACCOUNT_IDS           = local.multi_source ? join(",", local.source_account_ids) : null
-    EXPORT_SLOTS_TABLE           = local.export_slots_table
-    ON_PARTIAL                   = var.on_partial
-    ROW_DROP_THRESHOLD           = tostring(var.row_drop_threshold)
+    PROD_ROLE_ARN         = local.multi_source ? null : var.prod_cross_account_role_arn
+    PROD_ROLE_EXTERNAL_ID = local.multi_source ? null : var.prod_role_external_id
+    DB_IDENTIFIERS        = !local.multi_source && length(var.db_identifiers) > 0 ? join(",", var.db_identifiers) : null
+    SNAPSHOT_TYPES        = !local.multi_source && length(var.snapshot_types) > 0 ? join(",", var.snapshot_types) : null
+    EXPORT_ONLY           = !local.multi_source && length(var.export_only) > 0 ? join(",", var.export_only) : null
+    SOURCES_TABLE         = local.multi_source ? local.sources_table : null
+    SOURCE_ACCOUNT_IDS    = local.multi_source ? join(",", local.source_account_ids) : null
+    EXPORT_SLOTS_TABLE    = local.export_slots_table
+    ON_PARTIAL            = var.on_partial
+    ROW_DROP_THRESHOLD    = tostring(var.row_drop_threshold)
+    # The pipeline's delivery, which each source's item may override (normalize records it in the job).
+    DELIVERY                     = var.delivery
     ACL_CONCURRENCY              = null
     ACL_DEADLINE_MARGIN_SECONDS  = null
     DESTINATION_BUCKET           = aws_s3_bucket.this.id
