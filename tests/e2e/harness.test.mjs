@@ -152,7 +152,9 @@ test('definition: placeholders and task states are the function table\'s', async
   assert.equal(callback.Parameters['e2e_timeout_seconds.$'], '$.export.next_poll_seconds');
   const waitLoop = variants[configs.indexOf('wait-loop.toml')];
   assert.ok(waitLoop, 'state-machine/configs/wait-loop.toml renders');
-  assert.deepEqual(waitLoop.callbacks, {}, 'the wait-loop variant polls with its Wait loop');
+  // Its one callback is the export slot ([export] slots = true): the export itself is polled.
+  assert.deepEqual(Object.keys(waitLoop.callbacks), ['AcquireExportSlot'], 'the wait-loop variant polls with its Wait loop');
+  assert.equal(waitLoop.callbacks.WaitForExportEvent, undefined);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'definition-'));
   const write = (states) => {
     const file = path.join(dir, 'd.asl.json');

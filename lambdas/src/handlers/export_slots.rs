@@ -135,7 +135,19 @@ impl Handler for ExportSlotsHandler {
                 snapshot_arn,
             } => {
                 let key = LedgerKey::of_snapshot(&snapshot_arn)?;
-                let rds = slots::prod_rds(&self.aws, &key, SWEEP_SESSION_ID).await?;
+                let rds = match slots::prod_rds(&self.aws, &key, SWEEP_SESSION_ID).await {
+                    Ok(rds) => rds,
+                    // An unconfigured account never got a slot (AcquireExportSlot resolves
+                    // the source first): nothing to free.
+                    Err(TaskError::SourceAccountNotConfigured(reason)) => {
+                        tracing::info!(%execution_arn, %reason, "ended execution of an unconfigured account: no slot to free");
+                        return Ok(to_value(&SlotEventOutcome {
+                            ignored: Some(reason),
+                            ..SlotEventOutcome::default()
+                        }));
+                    }
+                    Err(e) => return Err(e),
+                };
                 let outcome = slots::execution_ended(
                     &self.store,
                     sfn,
