@@ -223,3 +223,42 @@ pub(crate) fn observe(
 
 #[cfg(test)]
 mod tests;
+
+/// The statuses of an export RDS still runs, as DescribeExportTasks' `status` filter takes
+/// them (lower case, unlike the statuses it returns).
+const RUNNING_STATUS_FILTER: [&str; 3] = ["starting", "in_progress", "canceling"];
+
+/// The export tasks RDS still runs in `rds`'s account and Region: one DescribeExportTasks
+/// filtered on the running statuses (RDS runs at most 5 exports per account, so one page
+/// holds them all). The statuses are checked here too, so a task the answer shows ended (a
+/// service that ignores the filter) is not taken for running. Shared by the export-events
+/// sweep (by task id) and the export-slot ledger (by source ARN).
+pub(crate) async fn running_export_tasks(
+    rds: &aws_sdk_rds::Client,
+) -> Result<Vec<aws_sdk_rds::types::ExportTask>, TaskError> {
+    let filter = aws_sdk_rds::types::Filter::builder()
+        .name("status")
+        .set_values(Some(
+            RUNNING_STATUS_FILTER
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        ))
+        .build();
+    let answer = rds
+        .describe_export_tasks()
+        .filters(filter)
+        .send()
+        .await
+        .map_err(|e| classify("rds:DescribeExportTasks", &e))?;
+    Ok(answer
+        .export_tasks()
+        .iter()
+        .filter(|t| {
+            !t.status()
+                .and_then(ExportStatus::parse)
+                .is_some_and(ExportStatus::is_terminal)
+        })
+        .cloned()
+        .collect())
+}

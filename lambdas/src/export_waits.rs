@@ -19,7 +19,7 @@ use contract::CheckExportInput;
 use crate::aws::Aws;
 use crate::config::ExportWaitsConfig;
 use crate::error::TaskError;
-use crate::sdk_error::{classify, code, message};
+use crate::sdk_error::{classify, code, table_error};
 
 /// The codes Step Functions answers for a token that is closed or unknown.
 const STALE_TOKEN_CODES: [&str; 3] = ["TaskTimedOut", "InvalidToken", "TaskDoesNotExist"];
@@ -181,27 +181,12 @@ fn store_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    if matches!(
-        code(err),
-        Some("ProvisionedThroughputExceededException" | "RequestLimitExceeded")
-    ) {
-        return TaskError::Throttled {
-            operation: operation.to_owned(),
-            code: code(err).unwrap_or_default().to_owned(),
-            message: message(err),
-        };
-    }
-    match classify(operation, err) {
-        TaskError::Aws {
-            operation,
-            code,
-            message,
-        } => TaskError::ExportWaitStoreFailed(format!(
+    table_error(operation, err, |operation, code, message| {
+        TaskError::ExportWaitStoreFailed(format!(
             "{operation} on the export-waits table {table} failed with {code}: {message}; check that the table exists \
              (EXPORT_WAITS_TABLE) and that the function's role may use it, then Redrive"
-        )),
-        other => other,
-    }
+        ))
+    })
 }
 
 /// What sending a token back came to.

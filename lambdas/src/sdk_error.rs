@@ -65,6 +65,38 @@ pub(crate) fn code_is(code: Option<&str>, name: &str) -> bool {
     strip(code) == strip(name)
 }
 
+/// A DynamoDB error on one of the pipeline's own tables: throttling
+/// (ProvisionedThroughputExceeded, RequestLimitExceeded) is `Throttled`, 5xx and timeouts
+/// stay retryable as [`classify`] says, and anything else (table missing, access denied)
+/// becomes `unusable(operation, code, message)`, the caller's named error for its table.
+pub(crate) fn table_error<E>(
+    operation: &str,
+    err: &SdkError<E, HttpResponse>,
+    unusable: impl FnOnce(String, String, String) -> TaskError,
+) -> TaskError
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+{
+    if matches!(
+        code(err),
+        Some("ProvisionedThroughputExceededException" | "RequestLimitExceeded")
+    ) {
+        return TaskError::Throttled {
+            operation: operation.to_owned(),
+            code: code(err).unwrap_or_default().to_owned(),
+            message: message(err),
+        };
+    }
+    match classify(operation, err) {
+        TaskError::Aws {
+            operation,
+            code,
+            message,
+        } => unusable(operation, code, message),
+        other => other,
+    }
+}
+
 /// Maps an SDK error no handler-specific rule matched to `Throttled`,
 /// `TransientAwsError` or `AwsError`.
 pub(crate) fn classify<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> TaskError

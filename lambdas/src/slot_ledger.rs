@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::TaskError;
-use crate::sdk_error::{classify, code, message};
+use crate::sdk_error::{code, table_error};
 
 /// The ledger's sort key.
 const LEDGER_SK: &str = "LEDGER";
@@ -448,27 +448,12 @@ fn store_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    if matches!(
-        code(err),
-        Some("ProvisionedThroughputExceededException" | "RequestLimitExceeded")
-    ) {
-        return TaskError::Throttled {
-            operation: operation.to_owned(),
-            code: code(err).unwrap_or_default().to_owned(),
-            message: message(err),
-        };
-    }
-    match classify(operation, err) {
-        TaskError::Aws {
-            operation,
-            code,
-            message,
-        } => TaskError::ExportSlotStoreFailed(format!(
+    table_error(operation, err, |operation, code, message| {
+        TaskError::ExportSlotStoreFailed(format!(
             "{operation} on the export-slots table {table} failed with {code}: {message}; check that the table exists \
              (EXPORT_SLOTS_TABLE) and that the function's role may use it, then Redrive"
-        )),
-        other => other,
-    }
+        ))
+    })
 }
 
 #[cfg(test)]

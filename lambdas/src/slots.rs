@@ -15,14 +15,12 @@
 
 use std::collections::HashSet;
 
-use aws_sdk_rds::types::Filter;
 use aws_sdk_sfn::types::ExecutionStatus as SfnStatus;
-use contract::{
-    AcquireExportSlotInput, ExportStatus, Job, ReleaseExportSlotInput, SlotEventOutcome, SlotState,
-};
+use contract::{AcquireExportSlotInput, Job, ReleaseExportSlotInput, SlotEventOutcome, SlotState};
 
 use crate::aws::Aws;
 use crate::error::TaskError;
+use crate::export_task::running_export_tasks;
 use crate::export_waits::{Sent, send_success};
 use crate::sdk_error::{classify, code};
 use crate::slot_ledger::{Holder, Ledger, LedgerKey, SlotStore, WaiterItem};
@@ -41,10 +39,6 @@ const MAX_ROUNDS: usize = 20;
 /// Conditional-write attempts of a single-item change before the invocation is retried.
 const MAX_WRITES: usize = 8;
 
-/// DescribeExportTasks' status filter values of a running export (lower case, as it takes
-/// them).
-const RUNNING_STATUS_FILTER: [&str; 3] = ["starting", "in_progress", "canceling"];
-
 /// The RDS client of the ledger's account and Region: the ONE place the export-slot code
 /// picks prod credentials: the source resolved for `key` (its role, in its Region), or the
 /// function's `PROD_ROLE_ARN` / own credentials in single-account mode.
@@ -61,29 +55,9 @@ pub(crate) async fn prod_rds(
 /// DescribeExportTasks; at most 5 run, so one page). Statuses are checked here too, so a
 /// service that ignores the filter is not taken at its word.
 pub(crate) async fn running_exports(rds: &aws_sdk_rds::Client) -> Result<Vec<String>, TaskError> {
-    let filter = Filter::builder()
-        .name("status")
-        .set_values(Some(
-            RUNNING_STATUS_FILTER
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
-        ))
-        .build();
-    let answer = rds
-        .describe_export_tasks()
-        .filters(filter)
-        .send()
-        .await
-        .map_err(|e| classify("rds:DescribeExportTasks", &e))?;
-    Ok(answer
-        .export_tasks()
+    Ok(running_export_tasks(rds)
+        .await?
         .iter()
-        .filter(|t| {
-            !t.status()
-                .and_then(ExportStatus::parse)
-                .is_some_and(ExportStatus::is_terminal)
-        })
         .filter_map(|t| t.source_arn().map(str::to_owned))
         .collect())
 }

@@ -19,23 +19,18 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use aws_sdk_rds::types::Filter;
 use contract::functions::{self, Function};
-use contract::{EXPORT_FINISHED_EVENT_IDS, ExportEventOutcome, ExportStatus};
+use contract::{EXPORT_FINISHED_EVENT_IDS, ExportEventOutcome};
 use serde_json::Value;
 
 use crate::aws::Aws;
 use crate::config::{Env, ExportWaitsConfig};
 use crate::error::TaskError;
+use crate::export_task::running_export_tasks;
 use crate::export_waits::{Sent, WaitStore, Waiting, load_clients, send_success};
 use crate::handlers::check_export::check_export;
 use crate::rds_event;
 use crate::runtime::{Handler, Invocation};
-use crate::sdk_error::classify;
-
-/// The statuses of an export RDS still runs, as DescribeExportTasks' `status` filter takes
-/// them (lower case, unlike the statuses it returns).
-const RUNNING_STATUS_FILTER: [&str; 3] = ["starting", "in_progress", "canceling"];
 
 /// The session name's export id of the sweep's prod calls (CloudTrail shows
 /// `snapshot-export-sweep`): they are about every waiting export, not one.
@@ -195,29 +190,9 @@ pub(crate) fn is_scheduled_event(event: &Value) -> bool {
 /// missing from the list is only confirmed, never woken unseen, so an incomplete list costs
 /// calls, not correctness.
 async fn running_exports(rds: &aws_sdk_rds::Client) -> Result<HashSet<String>, TaskError> {
-    let filter = Filter::builder()
-        .name("status")
-        .set_values(Some(
-            RUNNING_STATUS_FILTER
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
-        ))
-        .build();
-    let answer = rds
-        .describe_export_tasks()
-        .filters(filter)
-        .send()
-        .await
-        .map_err(|e| classify("rds:DescribeExportTasks", &e))?;
-    Ok(answer
-        .export_tasks()
+    Ok(running_export_tasks(rds)
+        .await?
         .iter()
-        .filter(|t| {
-            !t.status()
-                .and_then(ExportStatus::parse)
-                .is_some_and(ExportStatus::is_terminal)
-        })
         .filter_map(|t| t.export_task_identifier().map(str::to_owned))
         .collect())
 }
